@@ -1,0 +1,65 @@
+"""gpumanifests: GPU and CPU Kubernetes workloads and their node profiles, as typed Python.
+
+Declare clusters, node profiles and workloads with cdk8s constructs, then ``gpumanifests
+synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys.
+"""
+
+from gpumanifests._runtime import configure_jsii_node
+
+configure_jsii_node()
+
+# ruff: noqa: E402 - jsii must know its Node.js before cdk8s is imported
+from cdk8s import JsonPatch
+
+from gpumanifests._cluster import Cluster, GitOpsApp, GitRepo, Node, NodeRole
+from gpumanifests._component import Component, Resource
+from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, SynthError
+from gpumanifests._kubernetes import KUBERNETES_VERSION, l1_module
+from gpumanifests._pod import SecurityOptOut
+from gpumanifests._profiles import (
+    Framework,
+    NodeProfile,
+    Taint,
+    TaintEffect,
+    Toleration,
+    TolerationOperator,
+    Vendor,
+)
+from gpumanifests._synth import Synthesis, synthesize
+from gpumanifests._workloads import CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
+
+k8s = l1_module()
+"""The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""
+
+__all__ = [
+    "KUBERNETES_VERSION",
+    "Cluster",
+    "Component",
+    "CpuDeployment",
+    "CpuJob",
+    "Framework",
+    "GitOpsApp",
+    "GitRepo",
+    "GpuDeployment",
+    "GpuJob",
+    "GpuManifestsError",
+    "InvalidInputError",
+    "JsonPatch",
+    "Node",
+    "NodeProfile",
+    "NodeRole",
+    "OutputError",
+    "Problem",
+    "Resource",
+    "SecurityOptOut",
+    "SynthError",
+    "Synthesis",
+    "Taint",
+    "TaintEffect",
+    "Toleration",
+    "TolerationOperator",
+    "Vendor",
+    "Workload",
+    "k8s",
+    "synthesize",
+]

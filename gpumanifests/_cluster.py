@@ -1,0 +1,236 @@
+"""The cluster model: the app root, clusters, their nodes, and the git repository Argo CD pulls.
+
+A :class:`Cluster` is a construct under a :class:`GitOpsApp`; it owns the nodes (each with a
+:class:`NodeProfile`) and the components (one Argo CD Application each) its workloads live in.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import TYPE_CHECKING, Self
+
+import cdk8s
+from constructs import Construct
+from pydantic import Field, field_validator, model_validator
+
+from gpumanifests._kubernetes import KUBERNETES_VERSION
+from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
+from gpumanifests._nodeconfig import NodeConfiguration
+from gpumanifests._profiles import NodeProfile
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gpumanifests._component import Component
+
+__all__ = ["Cluster", "GitOpsApp", "GitRepo", "Node", "NodeRole"]
+
+
+class NodeRole(StrEnum):
+    """The node's role in the cluster."""
+
+    CONTROL_PLANE = "control-plane"
+    WORKER = "worker"
+
+
+class Node(Props):
+    """A node of the cluster: its profile, GPU count and allocatable capacity.
+
+    ``cpu``, ``memory`` and ``max_pods`` are what the node can give to the workloads declared
+    here (its allocatable), used by the placement proof.
+    """
+
+    name: DnsSubdomain
+    role: NodeRole = NodeRole.WORKER
+    profile: NodeProfile
+    gpus: int = Field(default=0, ge=0, strict=True)
+    cpu: Quantity = "4"
+    memory: Quantity = "8Gi"
+    max_pods: int = Field(default=110, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _gpus_match_profile(self) -> Self:
+        if self.profile.is_gpu and self.gpus == 0:
+            raise ValueError(
+                f"node {self.name!r} has GPU profile {self.profile.name!r} but gpus=0; "
+                "set gpus to the number of GPUs the node has (at least 1)"
+            )
+        if not self.profile.is_gpu and self.gpus:
+            raise ValueError(
+                f"node {self.name!r} has CPU-only profile {self.profile.name!r} but gpus={self.gpus}; "
+                "use a GPU profile or set gpus=0"
+            )
+        return self
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels this node carries: its profile's node labels."""
+        return self.profile.node_labels
+
+    def allocatable(self) -> dict[str, str]:
+        """``status.allocatable`` of the node as the API would report it."""
+        allocatable = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.max_pods)}
+        if self.profile.gpu_resource is not None:
+            allocatable[self.profile.gpu_resource] = str(self.gpus)
+        return allocatable
+
+    def to_node_object(self) -> dict[str, object]:
+        """The node as a Kubernetes ``Node`` dict, for the scheduler model."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": self.name, "labels": dict(self.labels)},
+            "spec": {"taints": [taint.to_dict() for taint in self.profile.taints]},
+            "status": {"allocatable": self.allocatable()},
+        }
+
+
+_GIT_URL = re.compile(r"^(https://[^\s/]+/\S+|ssh://[^\s/]+/\S+|git@[^\s:]+:\S+|file:///\S+)$")
+
+
+class GitRepo(Props):
+    """Where Argo CD pulls the generated tree from.
+
+    ``path`` is the directory of the generated tree inside the repository (``gitops``).
+    """
+
+    url: str
+    revision: str = "main"
+    path: str = "gitops"
+
+    @field_validator("url")
+    @classmethod
+    def _git_url(cls, value: str) -> str:
+        if not _GIT_URL.match(value):
+            raise ValueError(
+                f"{value!r} is not a git repository URL; use https://host/org/repo.git, "
+                "ssh://host/org/repo.git, git@host:org/repo.git or file:///path"
+            )
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, value: str) -> str:
+        parts = value.split("/")
+        if value.startswith("/") or any(part in {"", ".", ".."} for part in parts):
+            raise ValueError(f"{value!r} must be a relative path inside the repository, like 'gitops'")
+        return value
+
+
+class _ClusterProps(Props):
+    name: DnsLabel
+    nodes: tuple[Node, ...] = Field(min_length=1)
+    repo: GitRepo
+    kubernetes_version: str = KUBERNETES_VERSION
+    argocd_namespace: DnsLabel = "argocd"
+    server: str = "https://kubernetes.default.svc"
+
+    @field_validator("nodes")
+    @classmethod
+    def _unique_node_names(cls, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        names = [node.name for node in nodes]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"node names must be unique in a cluster; repeated: {', '.join(duplicates)}")
+        return nodes
+
+    @field_validator("nodes")
+    @classmethod
+    def _one_profile_per_name(cls, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        by_name: dict[str, NodeProfile] = {}
+        for node in nodes:
+            known = by_name.setdefault(node.profile.name, node.profile)
+            if known != node.profile:
+                raise ValueError(
+                    f"two different profiles are both named {node.profile.name!r} (node {node.name!r}); "
+                    "give each profile its own name"
+                )
+        return nodes
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _pinned_version(cls, value: str) -> str:
+        if value != KUBERNETES_VERSION:
+            raise ValueError(
+                f"this gpumanifests is pinned to Kubernetes {KUBERNETES_VERSION} (L1 bindings and schemas); "
+                f"{value!r} is not supported"
+            )
+        return value
+
+
+class GitOpsApp(cdk8s.App):
+    """The root of a gpumanifests app: the clusters it declares are synthesized into one tree.
+
+    ``strict=True`` turns warnings (for example an image tagged ``:latest``) into errors.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
+        super().__init__()
+        self.strict = strict
+        self.clusters: list[Cluster] = []
+        self.source = "app"
+
+
+class Cluster(Construct):
+    """One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
+
+    **Usage**::
+
+        cluster = Cluster(app, "data-platform-local", nodes=[...], repo=GitRepo(url=...))
+        workloads = Component(cluster, "metal-gpu-workloads", namespace="ml")
+    """
+
+    def __init__(
+        self,
+        scope: GitOpsApp,
+        id: str,
+        *,
+        nodes: Sequence[Node],
+        repo: GitRepo,
+        kubernetes_version: str = KUBERNETES_VERSION,
+        argocd_namespace: str = "argocd",
+        server: str = "https://kubernetes.default.svc",
+    ) -> None:
+        self.props = parse_props(
+            _ClusterProps,
+            f"Cluster {id!r}",
+            name=id,
+            nodes=tuple(nodes),
+            repo=repo,
+            kubernetes_version=kubernetes_version,
+            argocd_namespace=argocd_namespace,
+            server=server,
+        )
+        super().__init__(scope, id)
+        self.app = scope
+        self.path = id
+        self.source = scope.source
+        self.components: list[Component] = []
+        scope.clusters.append(self)
+        self.node_configurations = [NodeConfiguration(self, profile) for profile in self.gpu_profiles()]
+
+    @property
+    def name(self) -> str:
+        """The cluster name, used as its directory and AppProject name."""
+        return self.props.name
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """The cluster's nodes, in declaration order."""
+        return self.props.nodes
+
+    def profiles(self) -> list[NodeProfile]:
+        """The distinct node profiles of the cluster, in node order."""
+        seen: dict[str, NodeProfile] = {}
+        for node in self.nodes:
+            seen.setdefault(node.profile.name, node.profile)
+        return list(seen.values())
+
+    def gpu_profiles(self) -> list[NodeProfile]:
+        """The distinct GPU profiles of the cluster."""
+        return [profile for profile in self.profiles() if profile.is_gpu]
+
+    def nodes_of(self, profile: NodeProfile) -> list[Node]:
+        """The nodes whose profile is ``profile``."""
+        return [node for node in self.nodes if node.profile == profile]

@@ -1,0 +1,157 @@
+"""Components and resources: the unit of deployment and the things rendered into it.
+
+A :class:`Component` is a cdk8s ``Chart`` whose objects become one directory under
+``gitops/clusters/<cluster>/`` and one Argo CD Application. A :class:`Resource` is a
+construct that renders one or more Kubernetes objects into its component; raw cdk8s L1
+objects (``k8s.KubeConfigMap(component, ...)``) may be added to a component as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cdk8s
+from constructs import Construct
+
+from gpumanifests._model import DnsLabel, Props, parse_props
+
+if TYPE_CHECKING:
+    from gpumanifests._cluster import Cluster
+
+__all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "object_key"]
+
+ObjectKey = tuple[str, str, str, str]
+"""(apiVersion group, kind, namespace, name): what identifies an object in a cluster."""
+
+
+def object_key(manifest: dict[str, Any]) -> ObjectKey:
+    """The identity of a manifest: API group, kind, namespace ('' when cluster-scoped) and name."""
+    group = manifest["apiVersion"].rpartition("/")[0]
+    metadata = manifest["metadata"]
+    return (group, manifest["kind"], metadata.get("namespace", ""), metadata["name"])
+
+
+@dataclass
+class RenderedObject:
+    """One Kubernetes object with the construct it came from and the objects it must follow."""
+
+    manifest: dict[str, Any]
+    path: str
+    depends_on: list[ObjectKey] = field(default_factory=list)
+
+    @property
+    def key(self) -> ObjectKey:
+        """The object's identity in the cluster."""
+        return object_key(self.manifest)
+
+
+class _ComponentProps(Props):
+    name: DnsLabel
+    namespace: DnsLabel
+    server_side_apply: bool = True
+
+
+class Component(cdk8s.Chart):
+    """A deployable part of a cluster: one directory of manifests, one Argo CD Application.
+
+    ``namespace`` is where its namespaced objects go (a Namespace object is rendered for it);
+    ``server_side_apply`` adds ``ServerSideApply=true`` to its Application (on by default: it
+    avoids the 256 KiB last-applied annotation limit and field-ownership fights).
+    """
+
+    def __init__(
+        self,
+        scope: Cluster,
+        id: str,
+        *,
+        namespace: str | None = None,
+        server_side_apply: bool = True,
+    ) -> None:
+        self.props = parse_props(
+            _ComponentProps,
+            f"Component {id!r}",
+            name=id,
+            namespace=namespace if namespace is not None else id,
+            server_side_apply=server_side_apply,
+        )
+        super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
+        self.cluster = scope
+        self.path = f"{scope.path}/{id}"
+        self.resources: list[Resource] = []
+        self.dependencies: list[Component] = []
+        scope.components.append(self)
+
+    @property
+    def name(self) -> str:
+        """The component (directory and Application) name."""
+        return self.props.name
+
+    @property
+    def namespace(self) -> str:
+        """The namespace of the component's namespaced objects."""
+        return self.props.namespace
+
+    def add_dependency(self, *components: Component) -> None:
+        """Sync this component's Application after ``components`` (compiled into Application sync waves)."""
+        self.dependencies.extend(components)
+
+    @staticmethod
+    def of(scope: Construct) -> Component:
+        """The component that ``scope`` belongs to."""
+        current: Any = scope
+        while not isinstance(current, Component):
+            parent = getattr(current, "_gm_parent", None)
+            if parent is None:
+                raise TypeError(
+                    f"{type(scope).__name__} is not inside a Component; "
+                    "declare workloads with a Component (or a construct inside one) as their scope"
+                )
+            current = parent
+        return current
+
+
+class Resource(Construct):
+    """Base of the constructs that render Kubernetes objects into a component.
+
+    Subclasses implement :meth:`_render`. Rendering happens at synth, so calls made after
+    construction (``add_dependency``, ``add_json_patch``) still reach the output.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        self.component = Component.of(scope)
+        super().__init__(scope, id)
+        self._gm_parent = scope
+        self.path = f"{getattr(scope, 'path', self.component.path)}/{id}"
+        self.construct_id = id
+        self._dependencies: list[Resource] = []
+        self._patches: list[cdk8s.JsonPatch] = []
+        self._rendered: list[RenderedObject] | None = None
+        self.component.resources.append(self)
+
+    def add_dependency(self, *resources: Resource) -> None:
+        """Apply this resource after ``resources`` (compiled into ``argocd.argoproj.io/sync-wave``)."""
+        self._dependencies.extend(resources)
+
+    def add_json_patch(self, *patches: cdk8s.JsonPatch) -> None:
+        """Escape hatch: apply RFC 6902 patches to the main object after rendering.
+
+        The patched object is still validated against the Kubernetes schema at synth.
+        """
+        self._patches.extend(patches)
+
+    def render(self) -> list[RenderedObject]:
+        """The objects of this resource, patched; rendered once, at synth."""
+        if self._rendered is None:
+            objects = self._render()
+            if self._patches:
+                objects[0].manifest = cdk8s.JsonPatch.apply(objects[0].manifest, *self._patches)
+            self._rendered = objects
+        return self._rendered
+
+    def dependency_keys(self) -> list[ObjectKey]:
+        """The objects this resource's objects must be applied after."""
+        return [obj.key for other in self._dependencies for obj in other.render()]
+
+    def _render(self) -> list[RenderedObject]:
+        raise NotImplementedError

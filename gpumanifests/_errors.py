@@ -1,0 +1,82 @@
+"""The errors gpumanifests raises, all under :class:`GpuManifestsError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from pydantic import ValidationError
+
+__all__ = [
+    "GpuManifestsError",
+    "InvalidInputError",
+    "OutputError",
+    "Problem",
+    "Severity",
+    "SynthError",
+]
+
+
+class GpuManifestsError(Exception):
+    """Base of every error gpumanifests raises on purpose."""
+
+
+class InvalidInputError(GpuManifestsError, ValueError):
+    """A constructor or method got a value it cannot accept; raised at once, before any output."""
+
+    @classmethod
+    def from_validation(cls, owner: str, error: ValidationError) -> InvalidInputError:
+        """Turn pydantic's report into one line per bad argument, naming ``owner`` (the object)."""
+        lines = []
+        for item in error.errors(include_url=False):
+            field = ".".join(str(part) for part in item["loc"]) or "value"
+            message = str(item["msg"]).removeprefix("Value error, ")
+            shown = "" if item["type"] == "missing" else f"={item.get('input')!r}"
+            lines.append(f"{owner}: {field}{shown}: {message}")
+        return cls("\n".join(lines))
+
+
+class Severity(StrEnum):
+    """Errors stop a synth; warnings are printed and the synth goes on (unless strict)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding of the synth-time checks, tied to the construct it is about."""
+
+    path: str
+    message: str
+    fix: str = ""
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        fix = f"; fix: {self.fix}" if self.fix else ""
+        return f"[{self.path}] {self.severity}: {self.message}{fix}"
+
+
+class SynthError(GpuManifestsError):
+    """The app cannot be synthesized; lists every problem found, nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        count = len(self.problems)
+        header = f"synth failed with {count} problem{'s' if count != 1 else ''}; nothing was written:"
+        super().__init__("\n".join([header, *(f"  {problem}" for problem in self.problems)]))
+
+    @classmethod
+    def raise_if_any(cls, problems: Iterable[Problem]) -> None:
+        """Raise for the errors among ``problems``; warnings alone do not raise."""
+        errors = [problem for problem in problems if problem.severity is Severity.ERROR]
+        if errors:
+            raise cls(errors)
+
+
+class OutputError(GpuManifestsError):
+    """The output directory cannot be written safely (a file we did not generate, a lock, a file in the way)."""

@@ -1,0 +1,178 @@
+"""The node-configuration component of a GPU profile (the seed's ``metal-gpu-nodes``).
+
+It holds a ConfigMap describing the profile (the seed's ``metal-gpu-config``) and a labelling
+Job that converges the profile's labels and taints onto the cluster's nodes of that profile,
+with RBAC limited to ``get`` and ``patch`` on exactly those nodes. The Job needs no shell: each
+``kubectl label`` / ``kubectl taint --overwrite`` runs as its own init container, in order.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._component import Component, RenderedObject, Resource
+from gpumanifests._kubernetes import KUBERNETES_VERSION
+from gpumanifests._pod import container_security
+from gpumanifests._workloads import CpuJob
+
+if TYPE_CHECKING:
+    from gpumanifests._cluster import Cluster, Node
+    from gpumanifests._profiles import NodeProfile
+
+__all__ = ["KUBECTL_IMAGE", "NodeConfiguration", "label_command", "node_component_name", "taint_command"]
+
+KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}.0"
+
+
+def node_component_name(profile: NodeProfile) -> str:
+    """The component (and Application) name of a profile's node configuration: ``metal-gpu-nodes``."""
+    return f"{profile.name}-gpu-nodes"
+
+
+def label_command(node: Node) -> list[str]:
+    """``kubectl label`` arguments that set every profile label on ``node`` (idempotent)."""
+    labels = [f"{key}={value}" for key, value in node.labels.items()]
+    return ["label", "node", node.name, *labels, "--overwrite"]
+
+
+def taint_command(node: Node) -> list[str] | None:
+    """``kubectl taint`` arguments that set every profile taint on ``node``, or None without taints."""
+    taints = [str(taint) for taint in node.profile.taints]
+    if not taints:
+        return None
+    return ["taint", "node", node.name, *taints, "--overwrite"]
+
+
+class _ProfileConfigMap(Resource):
+    """The ConfigMap ``<profile>-gpu-config``: the profile and its nodes, as data."""
+
+    def __init__(self, scope: Component, id: str, *, profile: NodeProfile, nodes: list[Node]) -> None:
+        super().__init__(scope, id)
+        self.profile = profile
+        self.nodes = nodes
+
+    def _render(self) -> list[RenderedObject]:
+        profile = self.profile
+        data = {
+            "description": profile.description,
+            "gpu-resource": profile.gpu_resource or "",
+            "node-labels": json.dumps(profile.node_labels, sort_keys=True),
+            "node-taints": json.dumps([str(taint) for taint in profile.taints]),
+            "nodes": json.dumps({node.name: node.gpus for node in self.nodes}, sort_keys=True),
+            "profile": profile.name,
+            "runtime-class-name": profile.runtime_class_name or "",
+            "vendor": str(profile.vendor),
+            "workload-env": json.dumps(profile.env, sort_keys=True),
+        }
+        manifest = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{profile.name}-gpu-config", "namespace": self.component.namespace},
+            "data": data,
+        }
+        return [RenderedObject(manifest, self.path)]
+
+
+class _LabellerRbac(Resource):
+    """ServiceAccount, ClusterRole (get and patch on the profile's nodes only) and its binding."""
+
+    def __init__(self, scope: Component, id: str, *, name: str, nodes: list[Node]) -> None:
+        super().__init__(scope, id)
+        self.name = name
+        self.nodes = nodes
+
+    def _render(self) -> list[RenderedObject]:
+        namespace = self.component.namespace
+        account = {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": self.name, "namespace": namespace},
+            "automountServiceAccountToken": False,
+        }
+        role = {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": self.name},
+            "rules": [
+                {
+                    "apiGroups": [""],
+                    "resources": ["nodes"],
+                    "resourceNames": sorted(node.name for node in self.nodes),
+                    "verbs": ["get", "patch"],
+                }
+            ],
+        }
+        binding = {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": self.name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": self.name},
+            "subjects": [{"kind": "ServiceAccount", "name": self.name, "namespace": namespace}],
+        }
+        return [
+            RenderedObject(account, f"{self.path}/ServiceAccount"),
+            RenderedObject(role, f"{self.path}/ClusterRole"),
+            RenderedObject(binding, f"{self.path}/ClusterRoleBinding"),
+        ]
+
+
+class _NodeLabeller(CpuJob):
+    """A CPU Job whose init containers run one idempotent kubectl command each."""
+
+    def __init__(self, scope: Component, id: str, *, nodes: list[Node], service_account: str) -> None:
+        super().__init__(
+            scope,
+            id,
+            image=KUBECTL_IMAGE,
+            command=["kubectl", "version", "--client"],
+            service_account_name=service_account,
+            api_access=True,
+            cpu="50m",
+            cpu_limit="200m",
+            memory="64Mi",
+            memory_limit="128Mi",
+            ttl_seconds_after_finished=3600,
+        )
+        self.nodes = nodes
+
+    def _commands(self) -> list[list[str]]:
+        commands: list[list[str]] = []
+        for node in self.nodes:
+            commands.append(label_command(node))
+            taint = taint_command(node)
+            if taint is not None:
+                commands.append(taint)
+        return commands
+
+    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
+        spec = super().pod_spec(restart_policy=restart_policy)
+        main = spec["containers"][0]
+        spec["initContainers"] = [
+            {
+                "name": f"step-{index}",
+                "image": KUBECTL_IMAGE,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["kubectl", *command],
+                "resources": main["resources"],
+                "securityContext": container_security(None),
+                "volumeMounts": main["volumeMounts"],
+            }
+            for index, command in enumerate(self._commands(), start=1)
+        ]
+        return spec
+
+
+class NodeConfiguration:
+    """Declares a profile's node-configuration component in ``cluster`` (done by :class:`Cluster`)."""
+
+    def __init__(self, cluster: Cluster, profile: NodeProfile) -> None:
+        nodes = cluster.nodes_of(profile)
+        name = node_component_name(profile)
+        self.component = Component(cluster, name)
+        self.config = _ProfileConfigMap(self.component, "config", profile=profile, nodes=nodes)
+        rbac = _LabellerRbac(self.component, "labeller-rbac", name=f"{profile.name}-node-labeller", nodes=nodes)
+        self.labeller = _NodeLabeller(
+            self.component, f"{profile.name}-node-labeller", nodes=nodes, service_account=rbac.name
+        )
+        self.labeller.add_dependency(rbac)

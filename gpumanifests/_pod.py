@@ -1,0 +1,82 @@
+"""Pod templates with safe defaults: the Pod Security Standards "restricted" profile, resources, scratch space.
+
+Every generated pod runs as a non-root user with a read-only root filesystem, no privilege
+escalation, all capabilities dropped and the RuntimeDefault seccomp profile; ``/tmp`` (and
+``/dev/shm`` for GPU frameworks) are writable emptyDirs. A workload may opt down only with a
+:class:`SecurityOptOut` that names its reason, which is written into the output.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import Field, model_validator
+
+from gpumanifests._model import Props
+
+__all__ = ["NON_ROOT_UID", "OPT_OUT_ANNOTATION", "SecurityOptOut", "container_security", "pod_security"]
+
+NON_ROOT_UID = 10001
+"""UID and GID generated pods run as: non-root and above the 10000 that policy scanners expect."""
+OPT_OUT_ANNOTATION = "gpumanifests.io/security-opt-out"
+
+
+class SecurityOptOut(Props):
+    """An explicit, visible step down from the restricted defaults, with the reason why.
+
+    **Usage**: ``SecurityOptOut(run_as_root=True, reason="vendor image writes to /root at start")``.
+    The reason is written to the ``gpumanifests.io/security-opt-out`` annotation of the pod
+    template, and the namespace's Pod Security level drops to ``baseline`` for root pods.
+    """
+
+    reason: str = Field(min_length=8)
+    run_as_root: bool = False
+    writable_root_filesystem: bool = False
+
+    @model_validator(mode="after")
+    def _opts_out_of_something(self) -> Self:
+        if not (self.run_as_root or self.writable_root_filesystem):
+            raise ValueError("a SecurityOptOut must opt out of something: set run_as_root or writable_root_filesystem")
+        return self
+
+    def describe(self) -> str:
+        """The annotation text: what was given up, and why."""
+        given_up = [
+            name
+            for name, on in (
+                ("run-as-root", self.run_as_root),
+                ("writable-root-filesystem", self.writable_root_filesystem),
+            )
+            if on
+        ]
+        return f"{','.join(given_up)}: {self.reason}"
+
+
+def pod_security(opt_out: SecurityOptOut | None) -> dict[str, Any]:
+    """``PodSpec.securityContext``: non-root user and group, RuntimeDefault seccomp."""
+    if opt_out is not None and opt_out.run_as_root:
+        return {"runAsNonRoot": False, "runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "fsGroup": NON_ROOT_UID,
+        "runAsGroup": NON_ROOT_UID,
+        "runAsNonRoot": True,
+        "runAsUser": NON_ROOT_UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security(opt_out: SecurityOptOut | None) -> dict[str, Any]:
+    """``Container.securityContext``: no escalation, no capabilities, read-only root filesystem."""
+    run_as_root = opt_out is not None and opt_out.run_as_root
+    writable = opt_out is not None and opt_out.writable_root_filesystem
+    context: dict[str, Any] = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": not writable,
+        "runAsNonRoot": not run_as_root,
+    }
+    if not run_as_root:
+        context["runAsUser"] = NON_ROOT_UID
+        context["runAsGroup"] = NON_ROOT_UID
+    return context

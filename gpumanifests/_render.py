@@ -1,0 +1,258 @@
+"""From constructs to validated objects: render every component of every cluster.
+
+Rendering is pure: nothing is written here. It collects each component's objects (ours and
+raw cdk8s L1 objects), adds the Namespace objects, compiles dependencies into sync waves,
+validates every object against its schema and gathers every problem with its construct path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._component import Component, ObjectKey, RenderedObject
+from gpumanifests._errors import Problem, Severity
+from gpumanifests._kinds import group_of, is_cluster_scoped
+from gpumanifests._kubernetes import KUBERNETES_VERSION
+from gpumanifests._pod import OPT_OUT_ANNOTATION
+from gpumanifests._validation import schema_errors
+from gpumanifests._workloads import Workload
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gpumanifests._cluster import Cluster
+
+__all__ = ["SYNC_WAVE", "ClusterRender", "ComponentRender", "render_cluster"]
+
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+_POD_SECURITY_LABELS = ("enforce", "audit", "warn")
+
+
+@dataclass
+class ComponentRender:
+    """The validated objects of one component, in apply order."""
+
+    component: Component
+    objects: list[RenderedObject]
+
+
+@dataclass
+class ClusterRender:
+    """Everything rendered for one cluster, and every problem found on the way."""
+
+    cluster: Cluster
+    components: list[ComponentRender]
+    problems: list[Problem] = field(default_factory=list)
+
+    def workloads(self) -> list[Workload]:
+        """The cluster's workloads, in declaration order."""
+        return [
+            resource
+            for render in self.components
+            for resource in render.component.resources
+            if isinstance(resource, Workload)
+        ]
+
+
+def _foreign_objects(component: Component) -> list[RenderedObject]:
+    """Raw cdk8s ApiObjects added to the component (the L1 escape hatch)."""
+    objects = []
+    for manifest in component.to_json():
+        group = group_of(manifest)
+        if is_cluster_scoped(group, manifest["kind"]):
+            manifest["metadata"].pop("namespace", None)
+        path = f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"
+        objects.append(RenderedObject(manifest, path))
+    return objects
+
+
+def _component_objects(component: Component) -> list[RenderedObject]:
+    objects: list[RenderedObject] = []
+    for resource in component.resources:
+        rendered = resource.render()
+        keys = resource.dependency_keys()
+        for obj in rendered:
+            obj.depends_on = list(keys)
+        objects.extend(rendered)
+    objects.extend(_foreign_objects(component))
+    return objects
+
+
+def _pod_security_level(objects: Iterable[RenderedObject]) -> str:
+    """``restricted``, or ``baseline`` when a workload opted out of running as non-root."""
+    for obj in objects:
+        template = obj.manifest.get("spec", {}).get("template", {})
+        reason = template.get("metadata", {}).get("annotations", {}).get(OPT_OUT_ANNOTATION, "")
+        if "run-as-root" in reason:
+            return "baseline"
+    return "restricted"
+
+
+def _namespace_object(component: Component, objects: list[RenderedObject]) -> RenderedObject:
+    level = _pod_security_level(objects)
+    labels = {f"pod-security.kubernetes.io/{mode}": level for mode in _POD_SECURITY_LABELS}
+    labels |= {f"pod-security.kubernetes.io/{mode}-version": f"v{KUBERNETES_VERSION}" for mode in _POD_SECURITY_LABELS}
+    labels["app.kubernetes.io/managed-by"] = "gpumanifests"
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": component.namespace, "labels": labels},
+    }
+    return RenderedObject(manifest, f"{component.path}/Namespace")
+
+
+def _implicit_dependencies(obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject]) -> list[ObjectKey]:
+    """What Kubernetes needs to exist first: the namespace, and referenced accounts, bindings, config."""
+    group, kind, namespace, _ = obj.key
+    needed: list[ObjectKey] = []
+    if namespace:
+        needed.append(("", "Namespace", "", namespace))
+    pod = obj.manifest.get("spec", {}).get("template", {}).get("spec", {})
+    account = pod.get("serviceAccountName")
+    if account:
+        needed.append(("", "ServiceAccount", namespace, account))
+        needed.extend(_bindings_of(account, namespace, by_key))
+    for volume in pod.get("volumes", []):
+        if "configMap" in volume:
+            needed.append(("", "ConfigMap", namespace, volume["configMap"]["name"]))
+    if kind.endswith("RoleBinding") and group == "rbac.authorization.k8s.io":
+        role = obj.manifest["roleRef"]
+        needed.append(
+            (
+                "rbac.authorization.k8s.io",
+                role["kind"],
+                namespace if role["kind"] == "Role" else "",
+                role["name"],
+            )
+        )
+    return [key for key in needed if key in by_key and key != obj.key]
+
+
+def _bindings_of(account: str, namespace: str, by_key: dict[ObjectKey, RenderedObject]) -> list[ObjectKey]:
+    subject = {"kind": "ServiceAccount", "name": account, "namespace": namespace}
+    return [
+        key
+        for key, other in by_key.items()
+        if key[1] in {"RoleBinding", "ClusterRoleBinding"} and subject in other.manifest.get("subjects", [])
+    ]
+
+
+def _assign_waves(component: Component, objects: list[RenderedObject], problems: list[Problem]) -> list[RenderedObject]:
+    """Annotate each object with its sync wave: one more than the deepest object it depends on."""
+    by_key = {obj.key: obj for obj in objects}
+    graph = {
+        obj.key: {key for key in [*obj.depends_on, *_implicit_dependencies(obj, by_key)] if key in by_key}
+        for obj in objects
+    }
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        cycle = " -> ".join("/".join(part for part in key if part) for key in error.args[1])
+        problems.append(Problem(component.path, f"dependency cycle: {cycle}", "remove one of the add_dependency calls"))
+        return objects
+    waves: dict[ObjectKey, int] = {}
+    for key in order:
+        waves[key] = 1 + max((waves[dep] for dep in graph[key]), default=-1)
+    for obj in objects:
+        annotations = obj.manifest["metadata"].setdefault("annotations", {})
+        annotations[SYNC_WAVE] = str(waves[obj.key])
+    return sorted(objects, key=lambda obj: (waves[obj.key], obj.key))
+
+
+def _check_namespaces(component: Component, objects: list[RenderedObject], problems: list[Problem]) -> None:
+    for obj in objects:
+        group, kind, namespace, name = obj.key
+        if is_cluster_scoped(group, kind):
+            continue
+        if namespace != component.namespace:
+            problems.append(
+                Problem(
+                    obj.path,
+                    f"{kind} {name!r} is in namespace {namespace or '(none)'!r}, "
+                    f"not its component's namespace {component.namespace!r}",
+                    f"put it in a Component whose namespace is {namespace!r}",
+                )
+            )
+
+
+def _check_duplicates(renders: list[ComponentRender], problems: list[Problem]) -> None:
+    seen: dict[ObjectKey, RenderedObject] = {}
+    for render in renders:
+        for obj in render.objects:
+            first = seen.setdefault(obj.key, obj)
+            if first is not obj:
+                _, kind, namespace, name = obj.key
+                where = f" in namespace {namespace!r}" if namespace else ""
+                problems.append(
+                    Problem(
+                        obj.path,
+                        f"{kind} {name!r}{where} is also defined by {first.path}; an object must have one owner",
+                        "rename one of them",
+                    )
+                )
+
+
+def _check_schemas(objects: Iterable[RenderedObject], problems: list[Problem]) -> None:
+    for obj in objects:
+        errors = schema_errors(obj.manifest)
+        if errors is None:
+            problems.append(
+                Problem(
+                    obj.path,
+                    f"no Kubernetes {KUBERNETES_VERSION} schema for {obj.manifest['apiVersion']} {obj.manifest['kind']}",
+                    "use a built-in kind of the pinned Kubernetes version",
+                )
+            )
+            continue
+        problems.extend(
+            Problem(obj.path, f"{obj.manifest['kind']} {obj.key[3]!r} is invalid at {error}", "fix the field")
+            for error in errors
+        )
+
+
+def _check_images(workloads: Iterable[Workload], strict: bool, problems: list[Problem]) -> None:
+    severity = Severity.ERROR if strict else Severity.WARNING
+    for workload in workloads:
+        image = workload.pod_template_spec()["containers"][0]["image"]
+        if "@sha256:" in image:
+            continue
+        last = image.rsplit("/", 1)[-1]
+        tag = last.partition(":")[2]
+        if tag in {"", "latest"}:
+            problems.append(
+                Problem(
+                    workload.path,
+                    f"image {image!r} is {'untagged' if not tag else 'tagged :latest'}, so what runs can change "
+                    "without a commit",
+                    "pin a version tag or an @sha256 digest",
+                    severity,
+                )
+            )
+
+
+def render_cluster(cluster: Cluster) -> ClusterRender:
+    """Render and check every component of ``cluster``; problems are collected, not raised."""
+    problems: list[Problem] = []
+    renders: list[ComponentRender] = []
+    owned_namespaces: set[str] = set()
+    for component in cluster.components:
+        objects = _component_objects(component)
+        _check_namespaces(component, objects, problems)
+        if component.namespace not in owned_namespaces:
+            owned_namespaces.add(component.namespace)
+            objects.insert(0, _namespace_object(component, objects))
+        renders.append(ComponentRender(component, objects))
+    _check_duplicates(renders, problems)
+    for render in renders:
+        render.objects = _assign_waves(render.component, render.objects, problems)
+        _check_schemas(render.objects, problems)
+    result = ClusterRender(cluster, renders, problems)
+    _check_images(result.workloads(), cluster.app.strict, problems)
+    return result
+
+
+def manifests_of(render: ClusterRender) -> list[dict[str, Any]]:
+    """Every workload-side manifest of a cluster render."""
+    return [obj.manifest for component in render.components for obj in component.objects]

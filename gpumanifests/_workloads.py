@@ -1,0 +1,536 @@
+"""GPU and CPU workloads: Jobs and Deployments placed by node profile.
+
+A GPU workload runs on one :class:`NodeProfile`: it requires every label of the profile
+(required node affinity), tolerates exactly its taints, gets the framework env and image, and
+limits the profile's extended resource to ``gpus``. A CPU workload prefers nodes without any
+GPU label of its cluster, tolerates no GPU taint, and hides NVIDIA GPUs from itself
+(``NVIDIA_VISIBLE_DEVICES=void``) in clusters that have NVIDIA nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypedDict
+
+from pydantic import AfterValidator, Field, model_validator
+
+from gpumanifests._component import RenderedObject, Resource
+from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
+from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security
+from gpumanifests._profiles import Framework, NodeProfile
+from gpumanifests._quantity import parse_quantity
+
+if TYPE_CHECKING:
+    from constructs import Construct
+    from typing_extensions import Unpack
+
+__all__ = [
+    "CpuDeployment",
+    "CpuJob",
+    "GpuDeployment",
+    "GpuJob",
+    "Workload",
+]
+
+MANAGED_BY = "gpumanifests"
+PROFILE_LABEL = "gpumanifests.io/profile"
+
+_IMAGE = re.compile(
+    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+
+
+def _check_image(value: str) -> str:
+    if not _IMAGE.match(value):
+        raise ValueError(
+            f"{value!r} is not an image reference; use [registry/]repository[:tag][@sha256:digest], "
+            "for example 'tensorflow/tensorflow:2.17.0'"
+        )
+    return value
+
+
+def _check_env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not an environment variable name; use letters, digits, '_', '-' and '.', "
+            "not starting with a digit"
+        )
+    return value
+
+
+Image = Annotated[str, AfterValidator(_check_image)]
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+
+
+class _WorkloadProps(Props):
+    name: DnsLabel
+    image: Image | None = None
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: dict[EnvName, str] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    cpu: Quantity = "250m"
+    cpu_limit: Quantity = "1"
+    memory: Quantity = "256Mi"
+    memory_limit: Quantity = "512Mi"
+    service_account_name: DnsSubdomain | None = None
+    api_access: bool = False
+    security: SecurityOptOut | None = None
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Self:
+        for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
+            if parse_quantity(getattr(self, request)) > parse_quantity(getattr(self, limit)):
+                raise ValueError(
+                    f"{request}={getattr(self, request)!r} is more than {limit}={getattr(self, limit)!r}; "
+                    "a request cannot exceed its limit"
+                )
+        return self
+
+
+class _GpuProps(_WorkloadProps):
+    profile: NodeProfile
+    framework: Framework = Framework.TENSORFLOW
+    gpus: int = Field(default=1, ge=1, strict=True)
+    gpu_request: bool = False
+    shared_memory: Quantity | None = "1Gi"
+    cpu: Quantity = "1"
+    cpu_limit: Quantity = "2"
+    memory: Quantity = "2Gi"
+    memory_limit: Quantity = "4Gi"
+
+    @model_validator(mode="after")
+    def _gpu_profile(self) -> Self:
+        if not self.profile.is_gpu:
+            raise ValueError(
+                f"profile {self.profile.name!r} has no accelerator; use CpuJob or CpuDeployment for CPU work"
+            )
+        if self.image is None:
+            self.profile.image_for(self.framework)
+        return self
+
+    @model_validator(mode="after")
+    def _shared_memory_within_memory_limit(self) -> Self:
+        if self.shared_memory is not None and parse_quantity(self.shared_memory) >= parse_quantity(self.memory_limit):
+            raise ValueError(
+                f"shared_memory={self.shared_memory!r} must be less than memory_limit={self.memory_limit!r}: "
+                "/dev/shm is tmpfs and counts against the container's memory limit"
+            )
+        return self
+
+
+class _CpuProps(_WorkloadProps):
+    image: Image
+
+
+class _JobProps(Props):
+    backoff_limit: int = Field(default=2, ge=0, strict=True)
+    ttl_seconds_after_finished: int | None = Field(default=86400, ge=0, strict=True)
+    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
+
+
+class _DeploymentProps(Props):
+    replicas: int = Field(default=1, ge=0, strict=True)
+    port: int | None = Field(default=None, ge=1, le=65535, strict=True)
+
+
+class GpuJobProps(_GpuProps, _JobProps):
+    """Validated props of :class:`GpuJob`."""
+
+
+class GpuDeploymentProps(_GpuProps, _DeploymentProps):
+    """Validated props of :class:`GpuDeployment`."""
+
+
+class CpuJobProps(_CpuProps, _JobProps):
+    """Validated props of :class:`CpuJob`."""
+
+
+class CpuDeploymentProps(_CpuProps, _DeploymentProps):
+    """Validated props of :class:`CpuDeployment`."""
+
+
+class _CommonOptions(TypedDict, total=False):
+    command: list[str] | tuple[str, ...]
+    args: list[str] | tuple[str, ...]
+    env: dict[str, str]
+    labels: dict[str, str]
+    cpu: str
+    cpu_limit: str
+    memory: str
+    memory_limit: str
+    service_account_name: str
+    api_access: bool
+    security: SecurityOptOut
+
+
+class _GpuOptions(_CommonOptions, total=False):
+    image: str
+    framework: Framework
+    gpus: int
+    gpu_request: bool
+    shared_memory: str | None
+
+
+class _JobOptions(TypedDict, total=False):
+    backoff_limit: int
+    ttl_seconds_after_finished: int | None
+    active_deadline_seconds: int | None
+
+
+class _DeploymentOptions(TypedDict, total=False):
+    replicas: int
+    port: int | None
+
+
+class GpuJobOptions(_GpuOptions, _JobOptions, total=False):
+    """Keyword options of :class:`GpuJob` (see :class:`GpuJobProps` for defaults)."""
+
+
+class GpuDeploymentOptions(_GpuOptions, _DeploymentOptions, total=False):
+    """Keyword options of :class:`GpuDeployment`."""
+
+
+class CpuJobOptions(_CommonOptions, _JobOptions, total=False):
+    """Keyword options of :class:`CpuJob`."""
+
+
+class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
+    """Keyword options of :class:`CpuDeployment`."""
+
+
+class Workload(Resource):
+    """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
+
+    kind: ClassVar[str]
+    role: ClassVar[str]
+    props: _WorkloadProps
+
+    @property
+    def name(self) -> str:
+        """The object name of the workload (its construct id)."""
+        return self.props.name
+
+    @property
+    def replicas(self) -> int:
+        """How many pods of this template run at once."""
+        return 1
+
+    # -- placement: overridden by GPU and CPU workloads ------------------------------------
+
+    def _affinity(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _tolerations(self) -> list[dict[str, str]]:
+        return []
+
+    def _placement_env(self) -> dict[str, str]:
+        return {}
+
+    def _extended_resources(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {}, {}
+
+    def _extra_pod_fields(self) -> dict[str, Any]:
+        return {}
+
+    def _scratch_volumes(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})]
+
+    def _image(self) -> str:
+        assert self.props.image is not None
+        return self.props.image
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def selector_labels(self) -> dict[str, str]:
+        """Labels that select this workload's pods."""
+        return {"app.kubernetes.io/instance": self.name, "app.kubernetes.io/name": self.name}
+
+    def object_labels(self) -> dict[str, str]:
+        """The standard ``app.kubernetes.io/*`` labels plus the user's labels."""
+        return {
+            "app.kubernetes.io/component": self.role,
+            **self.selector_labels(),
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            "app.kubernetes.io/part-of": self.component.cluster.name,
+            **self._profile_label(),
+            **self.props.labels,
+        }
+
+    def _profile_label(self) -> dict[str, str]:
+        return {}
+
+    def _metadata(self) -> dict[str, Any]:
+        return {"name": self.name, "namespace": self.component.namespace, "labels": self.object_labels()}
+
+    def _container(self) -> dict[str, Any]:
+        props = self.props
+        requests = {"cpu": props.cpu, "memory": props.memory}
+        limits = {"cpu": props.cpu_limit, "memory": props.memory_limit}
+        extra_requests, extra_limits = self._extended_resources()
+        env = {**self._placement_env(), **props.env}
+        container: dict[str, Any] = {
+            "name": self.name,
+            "image": self._image(),
+            "imagePullPolicy": "IfNotPresent",
+        }
+        if props.command:
+            container["command"] = list(props.command)
+        if props.args:
+            container["args"] = list(props.args)
+        if env:
+            container["env"] = [{"name": name, "value": value} for name, value in sorted(env.items())]
+        container["resources"] = {
+            "limits": {**limits, **extra_limits},
+            "requests": {**requests, **extra_requests},
+        }
+        container["securityContext"] = container_security(props.security)
+        container["volumeMounts"] = [{"name": name, "mountPath": mount} for name, mount, _ in self._scratch_volumes()]
+        return container
+
+    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
+        """The rendered PodSpec of this workload."""
+        props = self.props
+        spec: dict[str, Any] = {
+            "affinity": self._affinity(),
+            "automountServiceAccountToken": props.api_access,
+            "containers": [self._container()],
+            "enableServiceLinks": False,
+            "restartPolicy": restart_policy,
+            "securityContext": pod_security(props.security),
+            **self._extra_pod_fields(),
+            "volumes": [{"name": name, **source} for name, _, source in self._scratch_volumes()],
+        }
+        if props.service_account_name is not None:
+            spec["serviceAccountName"] = props.service_account_name
+        tolerations = self._tolerations()
+        if tolerations:
+            spec["tolerations"] = tolerations
+        return spec
+
+    def _pod_template(self, *, restart_policy: str) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"labels": {**self.selector_labels(), **self._profile_label(), **self.props.labels}}
+        if self.props.security is not None:
+            metadata["annotations"] = {OPT_OUT_ANNOTATION: self.props.security.describe()}
+        return {"metadata": metadata, "spec": self.pod_spec(restart_policy=restart_policy)}
+
+    def pod_template_spec(self) -> dict[str, Any]:
+        """The pod spec as it appears in the rendered object (for placement checks)."""
+        raise NotImplementedError
+
+
+class _JobMixin(Workload):
+    kind = "Job"
+    props: GpuJobProps | CpuJobProps
+
+    ARGO_HOOK_ANNOTATIONS: ClassVar[dict[str, str]] = {
+        "argocd.argoproj.io/hook": "Sync",
+        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+    }
+
+    def pod_template_spec(self) -> dict[str, Any]:
+        return self.pod_spec(restart_policy="Never")
+
+    def _render(self) -> list[RenderedObject]:
+        props = self.props
+        spec: dict[str, Any] = {"backoffLimit": props.backoff_limit}
+        if props.active_deadline_seconds is not None:
+            spec["activeDeadlineSeconds"] = props.active_deadline_seconds
+        spec["template"] = self._pod_template(restart_policy="Never")
+        if props.ttl_seconds_after_finished is not None:
+            spec["ttlSecondsAfterFinished"] = props.ttl_seconds_after_finished
+        metadata = self._metadata()
+        metadata["annotations"] = dict(self.ARGO_HOOK_ANNOTATIONS)
+        manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
+        return [RenderedObject(manifest, self.path)]
+
+
+class _DeploymentMixin(Workload):
+    kind = "Deployment"
+    props: GpuDeploymentProps | CpuDeploymentProps
+
+    @property
+    def replicas(self) -> int:
+        return self.props.replicas
+
+    def pod_template_spec(self) -> dict[str, Any]:
+        return self.pod_spec(restart_policy="Always")
+
+    def _container(self) -> dict[str, Any]:
+        container = super()._container()
+        if self.props.port is not None:
+            container["ports"] = [{"containerPort": self.props.port, "name": "http", "protocol": "TCP"}]
+        return container
+
+    def _render(self) -> list[RenderedObject]:
+        deployment = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._metadata(),
+            "spec": {
+                "replicas": self.props.replicas,
+                "selector": {"matchLabels": self.selector_labels()},
+                "template": self._pod_template(restart_policy="Always"),
+            },
+        }
+        objects = [RenderedObject(deployment, self.path)]
+        if self.props.port is not None:
+            objects.append(RenderedObject(self._service(), f"{self.path}/Service"))
+        return objects
+
+    def _service(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": self._metadata(),
+            "spec": {
+                "ports": [{"name": "http", "port": self.props.port, "protocol": "TCP", "targetPort": "http"}],
+                "selector": self.selector_labels(),
+                "type": "ClusterIP",
+            },
+        }
+
+
+class _GpuWorkload(Workload):
+    role = "gpu-workload"
+    props: GpuJobProps | GpuDeploymentProps
+
+    @property
+    def profile(self) -> NodeProfile:
+        """The node profile this workload runs on."""
+        return self.props.profile
+
+    def _image(self) -> str:
+        return self.props.image or self.profile.image_for(self.props.framework)
+
+    def _profile_label(self) -> dict[str, str]:
+        return {PROFILE_LABEL: self.profile.name}
+
+    def _affinity(self) -> dict[str, Any]:
+        terms = [{"matchExpressions": self.profile.node_selector_requirements()}]
+        return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}
+
+    def _tolerations(self) -> list[dict[str, str]]:
+        return [toleration.to_dict() for toleration in self.profile.tolerations]
+
+    def _placement_env(self) -> dict[str, str]:
+        return dict(self.profile.env)
+
+    def _extended_resources(self) -> tuple[dict[str, str], dict[str, str]]:
+        resource = self.profile.gpu_resource
+        if resource is None:
+            return {}, {}
+        count = {resource: str(self.props.gpus)}
+        return (count if self.props.gpu_request else {}), count
+
+    def _extra_pod_fields(self) -> dict[str, Any]:
+        if self.profile.runtime_class_name is None:
+            return {}
+        return {"runtimeClassName": self.profile.runtime_class_name}
+
+    def _scratch_volumes(self) -> list[tuple[str, str, dict[str, Any]]]:
+        volumes = super()._scratch_volumes()
+        if self.props.shared_memory is not None:
+            shm = {"emptyDir": {"medium": "Memory", "sizeLimit": self.props.shared_memory}}
+            volumes.append(("dshm", "/dev/shm", shm))
+        return volumes
+
+
+class _CpuWorkload(Workload):
+    role = "cpu-workload"
+    props: CpuJobProps | CpuDeploymentProps
+
+    def _affinity(self) -> dict[str, Any]:
+        keys = sorted({key for profile in self.component.cluster.gpu_profiles() for key in profile.accelerator_labels})
+        if not keys:
+            return {}
+        avoid_gpu = {"matchExpressions": [{"key": key, "operator": "DoesNotExist"} for key in keys]}
+        return {
+            "nodeAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [{"preference": avoid_gpu, "weight": 100}]
+            }
+        }
+
+    def _placement_env(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for profile in self.component.cluster.gpu_profiles():
+            env.update(profile.cpu_env)
+        return env
+
+    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
+        spec = super().pod_spec(restart_policy=restart_policy)
+        if not spec["affinity"]:
+            del spec["affinity"]
+        return spec
+
+
+class GpuJob(_GpuWorkload, _JobMixin):
+    """A batch Job on a GPU node profile.
+
+    **Usage**::
+
+        GpuJob(workloads, "metal-ml-training", profile=NodeProfile.apple_metal(),
+               command=["python", "-c", "import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))"])
+
+    Defaults: ``gpus=1`` written as a limit only (Kubernetes takes it as the request too; pass
+    ``gpu_request=True`` to write both), the profile's image for ``framework`` (TensorFlow), a
+    1 GiB memory-backed ``/dev/shm``, 1-2 CPUs and 2-4 GiB memory (request-limit),
+    ``restartPolicy: Never``, ``backoffLimit: 2``, ``ttlSecondsAfterFinished: 86400``. The Job is
+    an Argo CD ``Sync`` hook (``BeforeHookCreation``), so it runs on each sync of its Application
+    and Argo CD never recreates it after its TTL removes it.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, profile: NodeProfile, **options: Unpack[GpuJobOptions]) -> None:
+        self.props = parse_props(GpuJobProps, f"GpuJob {id!r}", name=id, profile=profile, **options)
+        super().__init__(scope, id)
+
+
+class GpuDeployment(_GpuWorkload, _DeploymentMixin):
+    """A long-running Deployment on a GPU node profile (for example model serving).
+
+    Same placement and defaults as :class:`GpuJob`; ``replicas=1``; ``port`` adds a container
+    port named ``http`` and a ClusterIP Service.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profile: NodeProfile,
+        **options: Unpack[GpuDeploymentOptions],
+    ) -> None:
+        self.props = parse_props(GpuDeploymentProps, f"GpuDeployment {id!r}", name=id, profile=profile, **options)
+        super().__init__(scope, id)
+
+
+class CpuJob(_CpuWorkload, _JobMixin):
+    """A batch Job kept off GPU nodes.
+
+    Defaults: 250m-1 CPU and 256-512 MiB memory, ``restartPolicy: Never``, ``backoffLimit: 2``,
+    ``ttlSecondsAfterFinished: 86400``, run as an Argo CD ``Sync`` hook like :class:`GpuJob`.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, image: str, **options: Unpack[CpuJobOptions]) -> None:
+        self.props = parse_props(CpuJobProps, f"CpuJob {id!r}", name=id, image=image, **options)
+        super().__init__(scope, id)
+
+
+class CpuDeployment(_CpuWorkload, _DeploymentMixin):
+    """A long-running Deployment kept off GPU nodes (APIs, monitoring, databases).
+
+    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        image: str,
+        **options: Unpack[CpuDeploymentOptions],
+    ) -> None:
+        self.props = parse_props(CpuDeploymentProps, f"CpuDeployment {id!r}", name=id, image=image, **options)
+        super().__init__(scope, id)

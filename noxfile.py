@@ -1,0 +1,56 @@
+# /// script
+# dependencies = ["nox>=2024.4.15"]
+# ///
+"""Project automation: ``nox -s synth`` regenerates gitops/, ``nox -s tests`` runs every check."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests"]
+
+PYTHON = False  # use the interpreter nox runs under (Python >= 3.11)
+
+
+@nox.session(python=PYTHON)
+def synth(session: nox.Session) -> None:
+    """Regenerate gitops/ from apps/ (atomic; removes files it generated before and no longer does)."""
+    session.install("-e", ".")
+    session.run("gpumanifests", "synth", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def check(session: nox.Session) -> None:
+    """Fail with a diff when gitops/ differs from a fresh synth."""
+    session.install("-e", ".")
+    session.run("gpumanifests", "check", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and strict mypy on the package."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Everything CI runs: lint, typecheck, the drift check and the test suite."""
+    session.install("-e", ".[test,lint]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.run("gpumanifests", "check")
+    session.run("pytest", "-n", "2", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Fleet benchmark: ours against the naive cdk8s path and the floor (see benchmarks/)."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/fleet.py", *session.posargs)
