@@ -67,6 +67,7 @@ def declare_test_workloads(cluster: gm.Cluster, profile: gm.NodeProfile) -> gm.C
         image=TEST_IMAGE,
         command=["sh", "-c", f"echo '{gpu_greeting(profile)}' && sleep 30"],
         labels={"app": f"{profile.name}-gpu-test"},
+        verify_log=gpu_greeting(profile),
         cpu="100m",
         cpu_limit="500m",
         memory="64Mi",
@@ -79,6 +80,7 @@ def declare_test_workloads(cluster: gm.Cluster, profile: gm.NodeProfile) -> gm.C
         image=TEST_IMAGE,
         command=["sh", "-c", "echo 'Running on a CPU node' && sleep 30"],
         labels={"app": "cpu-test"},
+        verify_log="Running on a CPU node",
     )
     return tests
 

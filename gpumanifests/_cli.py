@@ -27,7 +27,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _synthesize(args: argparse.Namespace) -> Synthesis:
     synthesis = synthesize(load_apps(args.apps, strict=args.strict))
     for warning in synthesis.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(warning, file=sys.stderr)
     return synthesis
 
 

@@ -78,6 +78,7 @@ class _WorkloadProps(Props):
     service_account_name: DnsSubdomain | None = None
     api_access: bool = False
     security: SecurityOptOut | None = None
+    verify_log: str | None = None
 
     @model_validator(mode="after")
     def _requests_within_limits(self) -> Self:
@@ -164,6 +165,7 @@ class _CommonOptions(TypedDict, total=False):
     service_account_name: str
     api_access: bool
     security: SecurityOptOut
+    verify_log: str
 
 
 class _GpuOptions(_CommonOptions, total=False):
