@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import cdk8s
-from constructs import Construct
+from constructs import Construct, IConstruct
 
+from gpumanifests._errors import InvalidInputError
 from gpumanifests._model import DnsLabel, Props, parse_props
 
 if TYPE_CHECKING:
@@ -92,12 +93,18 @@ class Component(cdk8s.Chart):
         """The namespace of the component's namespaced objects."""
         return self.props.namespace
 
-    def add_dependency(self, *components: Component) -> None:
-        """Sync this component's Application after ``components`` (compiled into Application sync waves)."""
-        self.dependencies.extend(components)
+    def add_dependency(self, *dependencies: IConstruct) -> None:
+        """Sync this component's Application after other components' (compiled into Application sync waves)."""
+        for dependency in dependencies:
+            if not isinstance(dependency, Component):
+                raise InvalidInputError(
+                    f"Component {self.name!r}: add_dependency got {type(dependency).__name__}; "
+                    "a component can only depend on another Component"
+                )
+            self.dependencies.append(dependency)
 
     @staticmethod
-    def of(scope: Construct) -> Component:
+    def containing(scope: Construct) -> Component:
         """The component that ``scope`` belongs to."""
         current: Any = scope
         while not isinstance(current, Component):
@@ -119,7 +126,7 @@ class Resource(Construct):
     """
 
     def __init__(self, scope: Construct, id: str) -> None:
-        self.component = Component.of(scope)
+        self.component = Component.containing(scope)
         super().__init__(scope, id)
         self._gm_parent = scope
         self.path = f"{getattr(scope, 'path', self.component.path)}/{id}"

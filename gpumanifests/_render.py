@@ -46,7 +46,7 @@ class ClusterRender:
     components: list[ComponentRender]
     problems: list[Problem] = field(default_factory=list)
 
-    def workloads(self) -> list[Workload]:
+    def workloads(self) -> list[Workload[Any]]:
         """The cluster's workloads, in declaration order."""
         return [
             resource
@@ -201,7 +201,8 @@ def _check_schemas(objects: Iterable[RenderedObject], problems: list[Problem]) -
             problems.append(
                 Problem(
                     obj.path,
-                    f"no Kubernetes {KUBERNETES_VERSION} schema for {obj.manifest['apiVersion']} {obj.manifest['kind']}",
+                    f"no Kubernetes {KUBERNETES_VERSION} schema for "
+                    f"{obj.manifest['apiVersion']} {obj.manifest['kind']}",
                     "use a built-in kind of the pinned Kubernetes version",
                 )
             )
@@ -212,7 +213,7 @@ def _check_schemas(objects: Iterable[RenderedObject], problems: list[Problem]) -
         )
 
 
-def _check_images(workloads: Iterable[Workload], strict: bool, problems: list[Problem]) -> None:
+def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
     severity = Severity.ERROR if strict else Severity.WARNING
     for workload in workloads:
         image = workload.pod_template_spec()["containers"][0]["image"]

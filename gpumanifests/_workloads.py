@@ -10,7 +10,7 @@ GPU label of its cluster, tolerates no GPU taint, and hides NVIDIA GPUs from its
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -126,30 +126,30 @@ class _CpuProps(_WorkloadProps):
     image: Image
 
 
-class _JobProps(Props):
+class _JobWorkloadProps(_WorkloadProps):
     backoff_limit: int = Field(default=2, ge=0, strict=True)
     ttl_seconds_after_finished: int | None = Field(default=86400, ge=0, strict=True)
     active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
 
 
-class _DeploymentProps(Props):
+class _DeploymentWorkloadProps(_WorkloadProps):
     replicas: int = Field(default=1, ge=0, strict=True)
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
 
 
-class GpuJobProps(_GpuProps, _JobProps):
+class GpuJobProps(_GpuProps, _JobWorkloadProps):
     """Validated props of :class:`GpuJob`."""
 
 
-class GpuDeploymentProps(_GpuProps, _DeploymentProps):
+class GpuDeploymentProps(_GpuProps, _DeploymentWorkloadProps):
     """Validated props of :class:`GpuDeployment`."""
 
 
-class CpuJobProps(_CpuProps, _JobProps):
+class CpuJobProps(_CpuProps, _JobWorkloadProps):
     """Validated props of :class:`CpuJob`."""
 
 
-class CpuDeploymentProps(_CpuProps, _DeploymentProps):
+class CpuDeploymentProps(_CpuProps, _DeploymentWorkloadProps):
     """Validated props of :class:`CpuDeployment`."""
 
 
@@ -203,12 +203,19 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
     """Keyword options of :class:`CpuDeployment`."""
 
 
-class Workload(Resource):
+_P = TypeVar("_P", bound=_WorkloadProps)
+_JP = TypeVar("_JP", bound=_JobWorkloadProps)
+_DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
+_GP = TypeVar("_GP", bound=_GpuProps)
+_CP = TypeVar("_CP", bound=_CpuProps)
+
+
+class Workload(Resource, Generic[_P]):
     """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
 
     kind: ClassVar[str]
     role: ClassVar[str]
-    props: _WorkloadProps
+    props: _P
 
     @property
     def name(self) -> str:
@@ -323,9 +330,8 @@ class Workload(Resource):
         raise NotImplementedError
 
 
-class _JobMixin(Workload):
+class _JobMixin(Workload[_JP]):
     kind = "Job"
-    props: GpuJobProps | CpuJobProps
 
     ARGO_HOOK_ANNOTATIONS: ClassVar[dict[str, str]] = {
         "argocd.argoproj.io/hook": "Sync",
@@ -349,9 +355,8 @@ class _JobMixin(Workload):
         return [RenderedObject(manifest, self.path)]
 
 
-class _DeploymentMixin(Workload):
+class _DeploymentMixin(Workload[_DP]):
     kind = "Deployment"
-    props: GpuDeploymentProps | CpuDeploymentProps
 
     @property
     def replicas(self) -> int:
@@ -395,9 +400,8 @@ class _DeploymentMixin(Workload):
         }
 
 
-class _GpuWorkload(Workload):
+class _GpuWorkload(Workload[_GP]):
     role = "gpu-workload"
-    props: GpuJobProps | GpuDeploymentProps
 
     @property
     def profile(self) -> NodeProfile:
@@ -440,9 +444,8 @@ class _GpuWorkload(Workload):
         return volumes
 
 
-class _CpuWorkload(Workload):
+class _CpuWorkload(Workload[_CP]):
     role = "cpu-workload"
-    props: CpuJobProps | CpuDeploymentProps
 
     def _affinity(self) -> dict[str, Any]:
         keys = sorted({key for profile in self.component.cluster.gpu_profiles() for key in profile.accelerator_labels})
@@ -468,7 +471,7 @@ class _CpuWorkload(Workload):
         return spec
 
 
-class GpuJob(_GpuWorkload, _JobMixin):
+class GpuJob(_GpuWorkload[GpuJobProps], _JobMixin[GpuJobProps]):
     """A batch Job on a GPU node profile.
 
     **Usage**::
@@ -489,7 +492,7 @@ class GpuJob(_GpuWorkload, _JobMixin):
         super().__init__(scope, id)
 
 
-class GpuDeployment(_GpuWorkload, _DeploymentMixin):
+class GpuDeployment(_GpuWorkload[GpuDeploymentProps], _DeploymentMixin[GpuDeploymentProps]):
     """A long-running Deployment on a GPU node profile (for example model serving).
 
     Same placement and defaults as :class:`GpuJob`; ``replicas=1``; ``port`` adds a container
@@ -508,7 +511,7 @@ class GpuDeployment(_GpuWorkload, _DeploymentMixin):
         super().__init__(scope, id)
 
 
-class CpuJob(_CpuWorkload, _JobMixin):
+class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
     """A batch Job kept off GPU nodes.
 
     Defaults: 250m-1 CPU and 256-512 MiB memory, ``restartPolicy: Never``, ``backoffLimit: 2``,
@@ -520,7 +523,7 @@ class CpuJob(_CpuWorkload, _JobMixin):
         super().__init__(scope, id)
 
 
-class CpuDeployment(_CpuWorkload, _DeploymentMixin):
+class CpuDeployment(_CpuWorkload[CpuDeploymentProps], _DeploymentMixin[CpuDeploymentProps]):
     """A long-running Deployment kept off GPU nodes (APIs, monitoring, databases).
 
     Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service.

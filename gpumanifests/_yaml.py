@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ruamel.yaml.cyaml import CEmitter
+from ruamel.yaml.cyaml import CEmitter  # type: ignore[attr-defined]  # re-exported from the C extension
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 
