@@ -12,24 +12,21 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
-PYTHON = False  # use the interpreter nox runs under (Python >= 3.11)
-
-
-@nox.session(python=PYTHON)
+@nox.session
 def synth(session: nox.Session) -> None:
     """Regenerate gitops/ from apps/ (atomic; removes files it generated before and no longer does)."""
     session.install("-e", ".")
     session.run("gpumanifests", "synth", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def check(session: nox.Session) -> None:
     """Fail with a diff when gitops/ differs from a fresh synth."""
     session.install("-e", ".")
     session.run("gpumanifests", "check", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and strict mypy on the package."""
     session.install("-e", ".[lint]")
@@ -38,7 +35,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def tests(session: nox.Session) -> None:
     """Everything CI runs: lint, typecheck, the drift check and the test suite."""
     session.install("-e", ".[test,lint]")
@@ -49,7 +46,7 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-n", "2", *session.posargs)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session
 def bench(session: nox.Session) -> None:
     """Fleet benchmark: ours against the naive cdk8s path and the floor (see benchmarks/)."""
     session.install("-e", ".[test]")
