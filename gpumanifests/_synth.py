@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._gitops import wire_argocd
 from gpumanifests._kinds import BUILTIN_GROUP_SUFFIX, group_of
+from gpumanifests._nodeside import node_side_files
 from gpumanifests._render import ClusterRender, render_cluster
 from gpumanifests._yaml import dump_yaml
 
@@ -72,6 +73,7 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
         files |= _manifest_files(f"{base}/{component.component.name}", component.objects, header)
     for directory, objects in argocd.items():
         files |= _manifest_files(f"{base}/{directory}", objects, header)
+    files |= {f"{base}/{path}": content for path, content in node_side_files(cluster).items()}
     return files
 
 

@@ -1,0 +1,510 @@
+"""Node-side files of a cluster: what puts the model's labels and taints on real nodes, and checks them.
+
+Argo CD can converge workloads, but a node's labels and taints are set where the node is made.
+:func:`node_side_files` writes, under ``node-setup/`` of the cluster directory (which no Argo CD
+Application syncs), four artifacts generated from the cluster model only:
+
+- ``setup-nodes.sh``: labels and taints every node with its profile's, idempotently (the seed's
+  node setup script, for clusters whose nodes already exist);
+- ``verify.sh``: the seed's verification commands as a script that exits non-zero on failure;
+- ``kind-config.yaml``: a kind cluster with the same topology, labels and taints;
+- ``kind.tf.json``: the same kind cluster for Terraform's ``tehcyx/kind`` provider.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._cluster import NodeRole
+from gpumanifests._nodeconfig import label_command, taint_command
+from gpumanifests._profiles import TaintEffect, Vendor
+from gpumanifests._workloads import PROFILE_LABEL, Workload
+from gpumanifests._yaml import dump_yaml
+
+if TYPE_CHECKING:
+    from gpumanifests._cluster import Cluster, Node
+    from gpumanifests._component import Component
+    from gpumanifests._profiles import Taint
+
+__all__ = [
+    "CONTROL_PLANE_TAINT",
+    "KIND_NODE_IMAGE",
+    "KIND_PROVIDER_VERSION",
+    "NODE_SETUP_DIR",
+    "kind_config_yaml",
+    "kind_terraform_json",
+    "node_side_files",
+    "setup_script",
+    "verify_script",
+]
+
+NODE_SETUP_DIR = "node-setup"
+
+# kind v0.29.0 release notes ("Images pre-built for this release"):
+# https://github.com/kubernetes-sigs/kind/releases/tag/v0.29.0 -- the digest pins a build made for
+# that kind release; tests keep the tag's minor equal to KUBERNETES_VERSION.
+KIND_NODE_IMAGE = "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"
+KIND_API_VERSION = "kind.x-k8s.io/v1alpha4"
+
+# registry.terraform.io/providers/tehcyx/kind: resource kind_cluster (name, node_image,
+# wait_for_ready, kind_config{kind, api_version, node{role, labels, kubeadm_config_patches}}),
+# per kind/resource_cluster.go and kind/schema_kind_config.go of tehcyx/terraform-provider-kind.
+KIND_PROVIDER_SOURCE = "tehcyx/kind"
+KIND_PROVIDER_VERSION = "~> 0.9"
+
+# The taint kubeadm puts on control-plane nodes (kubeadm init phase mark-control-plane).
+CONTROL_PLANE_TAINT = ("node-role.kubernetes.io/control-plane", TaintEffect.NO_SCHEDULE)
+
+_CPU_ROLE = "cpu-workload"
+
+
+def node_side_files(cluster: Cluster) -> dict[str, bytes]:
+    """The node-side files of ``cluster``, by path relative to the cluster directory."""
+    return {
+        f"{NODE_SETUP_DIR}/setup-nodes.sh": setup_script(cluster).encode(),
+        f"{NODE_SETUP_DIR}/verify.sh": verify_script(cluster).encode(),
+        f"{NODE_SETUP_DIR}/kind-config.yaml": kind_config_yaml(cluster).encode(),
+        f"{NODE_SETUP_DIR}/kind.tf.json": kind_terraform_json(cluster).encode(),
+    }
+
+
+# -- the model, as the node side needs it ---------------------------------------------------
+
+
+def _workloads(cluster: Cluster) -> list[tuple[Component, Workload[Any]]]:
+    """Every workload declared in the cluster's components, with its component, in declaration order."""
+    return [
+        (component, resource)
+        for component in cluster.components
+        for resource in component.resources
+        if isinstance(resource, Workload)
+    ]
+
+
+def _gpu_taints(cluster: Cluster) -> list[Taint]:
+    """The distinct taints of the cluster's GPU profiles."""
+    taints: dict[str, Taint] = {}
+    for profile in cluster.gpu_profiles():
+        for taint in profile.taints:
+            taints.setdefault(str(taint), taint)
+    return list(taints.values())
+
+
+def _gpu_label_keys(cluster: Cluster) -> list[str]:
+    """Every label key that some GPU profile of the cluster puts on its nodes."""
+    return sorted({key for profile in cluster.gpu_profiles() for key in profile.node_labels})
+
+
+def _stale_taints(cluster: Cluster, node: Node) -> list[str]:
+    """``key:Effect`` of taints the model says ``node`` must not have but setups often leave.
+
+    Those are the other GPU profiles' taints and, on a control plane, kubeadm's control-plane taint.
+    """
+    own = {(taint.key, taint.effect) for taint in node.profile.taints}
+    candidates = [(taint.key, taint.effect) for taint in _gpu_taints(cluster)]
+    if node.role is NodeRole.CONTROL_PLANE:
+        candidates.append(CONTROL_PLANE_TAINT)
+    stale = dict.fromkeys(f"{key}:{effect}" for key, effect in candidates if (key, effect) not in own)
+    return list(stale)
+
+
+def _tainted_gpu_nodes(cluster: Cluster) -> list[str]:
+    """The GPU nodes whose taints keep untolerating (CPU) pods off them."""
+    return [
+        node.name
+        for node in cluster.nodes
+        if node.profile.is_gpu and any(taint.blocks_scheduling() for taint in node.profile.taints)
+    ]
+
+
+# -- setup-nodes.sh --------------------------------------------------------------------------
+
+_SETUP_PRELUDE = """\
+set -euo pipefail
+
+# remove_taint NODE KEY:EFFECT- removes a taint and succeeds when the node does not have it.
+remove_taint() {
+  local output
+  if ! output=$(kubectl taint node "$1" "$2" 2>&1); then
+    case "$output" in
+      *"not found"*) ;;
+      *) printf '%s\\n' "$output" >&2; return 1 ;;
+    esac
+  fi
+}
+"""
+
+
+def setup_script(cluster: Cluster) -> str:
+    """``setup-nodes.sh``: puts each node's profile labels and taints on it, and removes stale ones.
+
+    Every mutation is idempotent (``--overwrite``, or a ``-`` removal that tolerates absence), so
+    running it twice leaves the nodes as running it once does.
+    """
+    header = [
+        "#!/usr/bin/env bash",
+        f"# Generated by gpumanifests from the model of cluster {cluster.name}; do not edit.",
+        "# Labels and taints every node exactly as its node profile says (the seed's node setup).",
+        "# Idempotent: labels and taints are set with --overwrite and stale ones are removed only",
+        "# when present, so it can be re-run at any time. Run: bash node-setup/setup-nodes.sh",
+    ]
+    blocks = [_setup_block(cluster, node) for node in cluster.nodes]
+    return "\n".join(header) + "\n" + _SETUP_PRELUDE + "".join(f"\n{block}" for block in blocks)
+
+
+def _setup_block(cluster: Cluster, node: Node) -> str:
+    profile = node.profile
+    lines = [f"# node {node.name} ({node.role}), profile {profile.name}: {profile.description}"]
+    if node.labels:
+        lines.append(shlex.join(["kubectl", *label_command(node)]))
+    else:
+        lines.append(f"# profile {profile.name} has no node labels")
+    stale_labels = [key for key in _gpu_label_keys(cluster) if key not in node.labels]
+    if stale_labels:
+        lines.append("# drop GPU labels of other profiles (a '-' removal succeeds when absent)")
+        lines.append(shlex.join(["kubectl", "label", "node", node.name, *(f"{key}-" for key in stale_labels)]))
+    taint = taint_command(node)
+    if taint is not None:
+        lines.append(shlex.join(["kubectl", *taint]))
+    else:
+        lines.append(f"# profile {profile.name} has no taints: this node must stay untainted")
+    for stale in _stale_taints(cluster, node):
+        lines.append(shlex.join(["remove_taint", node.name, f"{stale}-"]))
+    return "\n".join(lines) + "\n"
+
+
+# -- verify.sh -------------------------------------------------------------------------------
+
+_VERIFY_PRELUDE = r"""set -euo pipefail
+
+failures=0
+fail() { printf 'FAIL: %s\n' "$*" >&2; failures=$((failures + 1)); }
+pass() { printf 'ok: %s\n' "$*"; }
+
+# expect_label NODE JSONPATH-KEY KEY VALUE
+expect_label() {
+  local actual
+  if ! actual=$(kubectl get node "$1" -o "jsonpath={.metadata.labels.$2}" 2>&1); then
+    fail "node $1: cannot read label $3: $actual"
+  elif [ "$actual" = "$4" ]; then
+    pass "node $1 has label $3=$4"
+  else
+    fail "node $1: label $3 is '$actual', expected '$4'"
+  fi
+}
+
+# node_taints NODE prints one key|value|effect line per taint of NODE.
+node_taints() {
+  kubectl get node "$1" -o 'jsonpath={range .spec.taints[*]}{.key}|{.value}|{.effect}{"\n"}{end}'
+}
+
+# expect_taint NODE KEY VALUE EFFECT
+expect_taint() {
+  local taints
+  if ! taints=$(node_taints "$1" 2>&1); then
+    fail "node $1: cannot read taints: $taints"
+  elif grep -qxF -- "$2|$3|$4" <<<"$taints"; then
+    pass "node $1 has taint $2=$3:$4"
+  else
+    fail "node $1: taint $2=$3:$4 is missing"
+  fi
+}
+
+# expect_no_taint NODE KEY EFFECT
+expect_no_taint() {
+  local taints
+  if ! taints=$(node_taints "$1" 2>&1); then
+    fail "node $1: cannot read taints: $taints"
+  elif cut -d '|' -f 1,3 <<<"$taints" | grep -qxF -- "$2|$3"; then
+    fail "node $1 has taint $2:$3 but its profile has none"
+  else
+    pass "node $1 has no taint $2:$3"
+  fi
+}
+
+# in_list WORD LIST...
+in_list() {
+  local word=$1 item
+  shift
+  for item in "$@"; do [ "$item" = "$word" ] && return 0; done
+  return 1
+}
+
+# check_placement WHAT SELECTOR MODE REQUIRED NODES...: every pod matching SELECTOR must run
+# on one of NODES (MODE=in) or on none of them (MODE=out). REQUIRED=yes fails when no pod matches.
+check_placement() {
+  local what=$1 selector=$2 mode=$3 required=$4 pods pod node found=0
+  shift 4
+  if ! pods=$(kubectl get pods --all-namespaces -l "$selector" \
+    -o 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.nodeName}{"\n"}{end}' 2>&1); then
+    fail "$what: cannot list pods: $pods"
+    return
+  fi
+  while read -r pod node; do
+    [ -n "$pod" ] || continue
+    found=1
+    if [ -z "$node" ]; then
+      fail "$what: pod $pod is not scheduled"
+    elif in_list "$node" "$@"; then
+      if [ "$mode" = in ]; then pass "$what: pod $pod runs on $node"; else fail "$what: pod $pod runs on $node"; fi
+    else
+      if [ "$mode" = out ]; then pass "$what: pod $pod runs on $node"; else fail "$what: pod $pod runs on $node"; fi
+    fi
+  done <<<"$pods"
+  if [ "$found" = 0 ]; then
+    if [ "$required" = yes ]; then fail "$what: no pod has label $selector"; else pass "$what: no pod running now"; fi
+  fi
+}
+
+# expect_log NAMESPACE SELECTOR LINE
+expect_log() {
+  local logs
+  if ! logs=$(kubectl logs -n "$1" -l "$2" --tail=-1 2>&1); then
+    fail "logs of $2 in $1: $logs"
+  elif grep -qF -- "$3" <<<"$logs"; then
+    pass "logs of $2 in $1 contain: $3"
+  else
+    fail "logs of $2 in $1 do not contain: $3"
+  fi
+}
+"""
+
+
+def verify_script(cluster: Cluster) -> str:
+    """``verify.sh``: checks the live cluster against the model and exits 1 if any check fails.
+
+    It shows the nodes' labels, checks each GPU node's profile labels and taints (and that other
+    nodes carry no GPU taint), that GPU pods run on nodes of their profile and CPU pods off the
+    tainted GPU nodes, and that each workload with ``verify_log`` logged its line.
+    """
+    header = [
+        "#!/usr/bin/env bash",
+        f"# Generated by gpumanifests from the model of cluster {cluster.name}; do not edit.",
+        "# Verifies nodes, pod placement and test logs against the model; exits 1 on any failure.",
+        "# Run: bash node-setup/verify.sh (with kubectl pointing at the cluster)",
+    ]
+    sections = [
+        "kubectl get nodes --show-labels\n",
+        _verify_nodes(cluster),
+        _verify_placement(cluster),
+        _verify_logs(cluster),
+        'if [ "$failures" -gt 0 ]; then\n'
+        "  printf '%s check(s) failed\\n' \"$failures\" >&2\n"
+        "  exit 1\n"
+        "fi\n"
+        "echo 'all checks passed'\n",
+    ]
+    return "\n".join(header) + "\n" + _VERIFY_PRELUDE + "".join(f"\n{section}" for section in sections if section)
+
+
+def _jsonpath_key(key: str) -> str:
+    """A label key as a JSONPath member name (dots escaped)."""
+    return key.replace(".", "\\.")
+
+
+def _verify_nodes(cluster: Cluster) -> str:
+    """Each GPU node's profile labels and taints; no node with a GPU taint its profile lacks."""
+    lines: list[str] = []
+    gpu_taints = _gpu_taints(cluster)
+    for node in cluster.nodes:
+        lines.append(f"# node {node.name}, profile {node.profile.name}")
+        if node.profile.is_gpu:
+            for key, value in node.labels.items():
+                lines.append(shlex.join(["expect_label", node.name, _jsonpath_key(key), key, value]))
+            for taint in node.profile.taints:
+                lines.append(shlex.join(["expect_taint", node.name, taint.key, taint.value, str(taint.effect)]))
+        own = {(taint.key, taint.effect) for taint in node.profile.taints}
+        for taint in gpu_taints:
+            if (taint.key, taint.effect) not in own:
+                lines.append(shlex.join(["expect_no_taint", node.name, taint.key, str(taint.effect)]))
+    return "\n".join(lines) + "\n"
+
+
+def _pod_selector(workload: Workload[Any]) -> str:
+    """The label selector of a workload's pods (labels its pod template carries)."""
+    return ",".join(f"{key}={value}" for key, value in workload.selector_labels().items())
+
+
+def _pods_required(workloads: list[Workload[Any]]) -> str:
+    """``yes`` when some workload keeps pods running (a Deployment with replicas); Job pods may be gone."""
+    return "yes" if any(w.kind == "Deployment" and w.replicas > 0 for w in workloads) else "no"
+
+
+def _verify_placement(cluster: Cluster) -> str:
+    """GPU pods (by profile label) on their profile's nodes; each CPU workload's pods off tainted GPU nodes.
+
+    CPU pods are selected per workload by their selector labels: pod templates carry those and the
+    profile label, not ``app.kubernetes.io/component``.
+    """
+    workloads = [workload for _, workload in _workloads(cluster)]
+    lines: list[str] = []
+    for profile in cluster.gpu_profiles():
+        mine = [w for w in workloads if w.object_labels().get(PROFILE_LABEL) == profile.name]
+        if mine:
+            nodes = [node.name for node in cluster.nodes_of(profile)]
+            what = f"{profile.name} GPU pods on {profile.name} nodes"
+            selector = f"{PROFILE_LABEL}={profile.name}"
+            lines.append(shlex.join(["check_placement", what, selector, "in", _pods_required(mine), *nodes]))
+    forbidden = _tainted_gpu_nodes(cluster)
+    for workload in workloads:
+        if workload.role == _CPU_ROLE:
+            what = f"CPU workload {workload.name} off tainted GPU nodes"
+            selector = _pod_selector(workload)
+            lines.append(shlex.join(["check_placement", what, selector, "out", _pods_required([workload]), *forbidden]))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _verify_logs(cluster: Cluster) -> str:
+    lines: list[str] = []
+    for component, workload in _workloads(cluster):
+        if workload.props.verify_log is None:
+            continue
+        lines.append(
+            shlex.join(["expect_log", component.namespace, _pod_selector(workload), workload.props.verify_log])
+        )
+    return "".join(f"{line}\n" for line in lines)
+
+
+# -- kind: one topology, two renderings ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KindNode:
+    """One kind node: its role, labels, kubeadm patches, and what it stands for."""
+
+    role: str
+    labels: dict[str, str]
+    patches: list[str]
+    note: str
+    model_name: str | None = None
+
+
+def _kubeadm_patch(kind: str, registration: dict[str, Any]) -> str:
+    """A kind ``kubeadmConfigPatches`` entry: a merge patch of one kubeadm config document.
+
+    No ``apiVersion``: kind then matches the patch by ``kind`` alone (kind
+    pkg/internal/patch/kubeyaml.go) and, when it generates kubeadm v1beta4, converts the v1beta3
+    map form of ``kubeletExtraArgs`` used here into v1beta4's name/value list
+    (pkg/internal/patch/kubeadm_merge.go). Fields: kubeadm InitConfiguration/JoinConfiguration
+    ``nodeRegistration.kubeletExtraArgs`` and ``nodeRegistration.taints``
+    (https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta3/; ``taints: []``
+    registers a control plane without kubeadm's control-plane taint).
+    """
+    return dump_yaml({"kind": kind, "nodeRegistration": registration})
+
+
+def _kind_patches(node: Node) -> list[str]:
+    """The kubeadm patches that register ``node`` with exactly its profile's taints."""
+    taints = [str(taint) for taint in node.profile.taints]
+    registration: dict[str, Any] = {}
+    if taints:
+        registration["kubeletExtraArgs"] = {"register-with-taints": ",".join(taints)}
+    if node.role is NodeRole.CONTROL_PLANE:
+        # kubeadm init taints a control plane unless nodeRegistration.taints is set; set it to
+        # exactly the profile's taints ([] for the seed's untainted control plane).
+        registration["taints"] = [taint.to_dict() for taint in node.profile.taints]
+        return [_kubeadm_patch("InitConfiguration", registration)]
+    return [_kubeadm_patch("JoinConfiguration", registration)] if registration else []
+
+
+def _kind_node_names(cluster: Cluster, roles: list[str]) -> list[str]:
+    """The names kind gives its nodes: ``<cluster>-<role>``, then ``<cluster>-<role>2``, ..."""
+    counts: dict[str, int] = {}
+    names = []
+    for role in roles:
+        counts[role] = counts.get(role, 0) + 1
+        suffix = "" if counts[role] == 1 else str(counts[role])
+        names.append(f"{cluster.name}-{role}{suffix}")
+    return names
+
+
+def _kind_nodes(cluster: Cluster) -> list[_KindNode]:
+    """The kind nodes reproducing ``cluster``: one per model node, plus a control plane if it has none."""
+    nodes = [
+        _KindNode(
+            role=str(node.role),
+            labels=dict(node.labels),
+            patches=_kind_patches(node),
+            note=f"model node {node.name}, profile {node.profile.name}",
+            model_name=node.name,
+        )
+        for node in cluster.nodes
+    ]
+    if not any(node.role is NodeRole.CONTROL_PLANE for node in cluster.nodes):
+        control_plane = _KindNode(
+            role=str(NodeRole.CONTROL_PLANE),
+            labels={},
+            patches=[],
+            note="not in the model (its control plane is managed); keeps kubeadm's control-plane taint",
+        )
+        nodes.insert(0, control_plane)
+    return nodes
+
+
+def _kind_notes(cluster: Cluster, nodes: list[_KindNode]) -> list[str]:
+    """Comment lines: what each kind node stands for, and that GPU nodes are stand-ins."""
+    names = _kind_node_names(cluster, [node.role for node in nodes])
+    lines = [f"kind node {name} ({node.role}): {node.note}" for name, node in zip(names, nodes, strict=True)]
+    lines.append("kind nodes are Linux containers without accelerators: each GPU node here is a")
+    lines.append("scheduling stand-in with its profile's labels and taints, no GPU resource, no device plugin.")
+    if any(node.profile.vendor is Vendor.APPLE for node in cluster.nodes):
+        lines.append('The "Metal" worker is a scheduling stand-in only: Linux containers cannot reach Metal.')
+    if any(node.model_name not in {None, name} for name, node in zip(names, nodes, strict=True)):
+        lines.append("kind names nodes itself: setup-nodes.sh and verify.sh use the model's node names.")
+    return lines
+
+
+def kind_config_yaml(cluster: Cluster) -> str:
+    """``kind-config.yaml``: a kind cluster with the model's nodes, roles, labels and taints.
+
+    kind v1alpha4 ``Cluster`` (https://kind.sigs.k8s.io/docs/user/configuration/): per node
+    ``role``, ``image``, ``labels`` and ``kubeadmConfigPatches``. Create it with
+    ``kind create cluster --config node-setup/kind-config.yaml``.
+    """
+    nodes = _kind_nodes(cluster)
+    entries = []
+    for node in nodes:
+        entry: dict[str, Any] = {"role": node.role, "image": KIND_NODE_IMAGE}
+        if node.labels:
+            entry["labels"] = node.labels
+        if node.patches:
+            entry["kubeadmConfigPatches"] = node.patches
+        entries.append(entry)
+    document = {"kind": "Cluster", "apiVersion": KIND_API_VERSION, "name": cluster.name, "nodes": entries}
+    header = [f"Generated by gpumanifests from the model of cluster {cluster.name}; do not edit.", ""]
+    return dump_yaml(document, header="\n".join([*header, *_kind_notes(cluster, nodes)]))
+
+
+def kind_terraform_json(cluster: Cluster) -> str:
+    """``kind.tf.json``: the kind cluster of :func:`kind_config_yaml` as a ``tehcyx/kind`` ``kind_cluster``."""
+    nodes = _kind_nodes(cluster)
+    tf_nodes = []
+    for node in nodes:
+        entry: dict[str, Any] = {"role": node.role}
+        if node.labels:
+            entry["labels"] = node.labels
+        if node.patches:
+            entry["kubeadm_config_patches"] = node.patches
+        tf_nodes.append(entry)
+    resource = {
+        "name": cluster.name,
+        "node_image": KIND_NODE_IMAGE,
+        "wait_for_ready": True,
+        "kind_config": {"kind": "Cluster", "api_version": KIND_API_VERSION, "node": tf_nodes},
+    }
+    document = {
+        "//": "\n".join(
+            [
+                f"Generated by gpumanifests from the model of cluster {cluster.name}; do not edit.",
+                *_kind_notes(cluster, nodes),
+            ]
+        ),
+        "terraform": {
+            "required_providers": {"kind": {"source": KIND_PROVIDER_SOURCE, "version": KIND_PROVIDER_VERSION}}
+        },
+        "resource": {"kind_cluster": {cluster.name.replace("-", "_"): resource}},
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
