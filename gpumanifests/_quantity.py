@@ -8,7 +8,8 @@ so ``"0.1"`` and ``"100m"`` compare equal and no float rounding ever happens.
 The grammar follows apimachinery's ``ParseQuantity`` scanner, quirks included: the number
 may be empty (``"."``, ``"+"`` and a bare ``"Mi"`` are all zero), a decimal exponent is
 truncated to 32 bits, and a non-zero value is rounded away from zero to a whole nano
-(``"1e-12"`` is ``1n``), the finest precision a Kubernetes quantity keeps.
+(``"1e-12"`` is ``1n``), the finest precision a Kubernetes quantity keeps. Only an exponent
+far beyond any resource amount (such as ``1e2000000``) is refused instead of being expanded.
 
 See https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
 """
