@@ -1,0 +1,204 @@
+"""Synth-time consistency checks between a cluster's nodes and its workloads.
+
+:func:`consistency_problems` reports, each on a construct path with a suggested fix:
+
+(a) a workload whose required node selection (``nodeSelector`` and required node affinity)
+    no node of the cluster satisfies;
+(b) a GPU workload that does not tolerate a ``NoSchedule``/``NoExecute`` taint of a node it
+    selects;
+(c) a warning for a node taint no workload tolerates, when it leaves the node with nothing
+    to run;
+(d) a GPU request larger than the GPU count of every node the workload selects and tolerates;
+(e) a CPU workload the scheduler would admit to a GPU node, tainted or not (capacity aside);
+
+plus every violation of the placement plan (:mod:`gpumanifests._plan`). A plan violation that
+restates one of these facts is dropped: "fits no node" when (a), (b) on every selected node or
+(d) already explains it, and "CPU workload on GPU node" for the (workload, node) pairs (e)
+reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._errors import Problem, Severity
+from gpumanifests._nodeconfig import node_component_name
+from gpumanifests._plan import (
+    FindingKind,
+    admission_failures,
+    cluster_workloads,
+    node_taints,
+    taint_text,
+    workload_gpus,
+    workload_pod_spec,
+    workload_profile,
+)
+from gpumanifests.scheduling import node_matches_pod_selection, tolerates, untolerated_taints
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from gpumanifests._cluster import Cluster
+    from gpumanifests._plan import Plan, PlanNode
+    from gpumanifests._workloads import Workload
+
+__all__ = ["consistency_problems"]
+
+_Key = tuple[str, str, str]
+"""(finding kind, workload path, node name or ''): the fact a plan violation states."""
+
+
+def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
+    """Every consistency problem of ``cluster`` against the nodes of ``plan``, sorted.
+
+    Errors should stop the synth; the (c) warnings should only be printed.
+    """
+    problems: list[Problem] = []
+    covered: set[_Key] = set()
+    specs = [(workload, workload_pod_spec(workload)) for workload in cluster_workloads(cluster)]
+    for workload, spec in specs:
+        problems.extend(_workload_problems(workload, spec, plan.nodes, covered))
+    problems.extend(_unused_taint_warnings(cluster, plan.nodes, [spec for _, spec in specs]))
+    problems.extend(
+        finding.problem for finding in plan.findings if (finding.kind, finding.workload, finding.node) not in covered
+    )
+    return sorted(set(problems))
+
+
+def _workload_problems(
+    workload: Workload[Any], spec: Mapping[str, Any], nodes: Sequence[PlanNode], covered: set[_Key]
+) -> list[Problem]:
+    """Rules (a), (b), (d) and (e) for one workload; records the plan facts they restate."""
+    unschedulable = (FindingKind.UNSCHEDULABLE, workload.path, "")
+    selected = [node for node in nodes if node_matches_pod_selection(spec, node.obj)]
+    if not selected:
+        covered.add(unschedulable)
+        return [_no_node_selected(workload, nodes)]
+    if workload_profile(workload) is None:
+        return _cpu_on_gpu(workload, spec, nodes, covered)
+    problems = []
+    tolerated = []
+    for node in selected:
+        taints = untolerated_taints(spec.get("tolerations") or (), node_taints(node.obj))
+        if taints:
+            problems.append(_untolerated(workload, node, taints))
+        else:
+            tolerated.append(node)
+    too_big = _gpus_too_big(workload, tolerated)
+    if too_big is not None:
+        problems.append(too_big)
+    if not tolerated or too_big is not None:
+        covered.add(unschedulable)
+    return problems
+
+
+def _no_node_selected(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem:
+    """(a): the required node selection matches no node."""
+    labels = "; ".join(f"{node.name}: {_labels_text(node.labels)}" for node in nodes)
+    profile = workload_profile(workload)
+    if profile is not None:
+        fix = (
+            f"add a node of profile {profile.name!r} to the cluster, or use the profile of an existing node "
+            f"(the cluster has: {', '.join(sorted({node.profile or 'unknown' for node in nodes}))})"
+        )
+    else:
+        fix = "relax the workload's nodeSelector/required node affinity, or add a node carrying those labels"
+    message = (
+        f"workload {workload.name!r}: no node of the cluster satisfies its required node selection "
+        f"(node labels: {labels})"
+    )
+    return Problem(workload.path, message, fix)
+
+
+def _untolerated(workload: Workload[Any], node: PlanNode, taints: Sequence[Mapping[str, Any]]) -> Problem:
+    """(b): a GPU workload selects a node whose taint it does not tolerate."""
+    text = ", ".join(taint_text(taint) for taint in taints)
+    profile = workload_profile(workload)
+    name = profile.name if profile is not None else "?"
+    message = (
+        f"GPU workload {workload.name!r} selects node {node.name!r} ({node.describe()}) but does not tolerate "
+        f"its taint {text}, so it can never run there"
+    )
+    fix = (
+        f"make profile {name!r} carry the node's taints exactly (taints=... on the NodeProfile), "
+        f"or retaint node {node.name!r} with the profile's taints"
+    )
+    return Problem(workload.path, message, fix)
+
+
+def _gpus_too_big(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem | None:
+    """(d): the workload asks for more GPUs than any node it could run on has."""
+    counts = [node.gpus for node in nodes if node.gpus is not None]
+    wanted = workload_gpus(workload)
+    if not counts or len(counts) != len(nodes) or wanted <= max(counts):
+        return None
+    per_node = ", ".join(f"{node.name}: {node.gpus}" for node in nodes)
+    message = (
+        f"GPU workload {workload.name!r} requests {wanted} GPU(s) per pod, more than any eligible node has "
+        f"({per_node}); a pod cannot span nodes"
+    )
+    fix = f"set gpus to at most {max(counts)}, or add a node with at least {wanted} GPUs of this profile"
+    return Problem(workload.path, message, fix)
+
+
+def _cpu_on_gpu(
+    workload: Workload[Any], spec: Mapping[str, Any], nodes: Sequence[PlanNode], covered: set[_Key]
+) -> list[Problem]:
+    """(e): a CPU workload whose selection and tolerations admit it to a GPU node."""
+    problems = []
+    for node in nodes:
+        if not node.is_gpu or admission_failures(spec, node.obj):
+            continue
+        covered.add((FindingKind.CPU_ON_GPU, workload.path, node.name))
+        if node.tainted:
+            how, fix = (
+                f"it tolerates the node's taints ({', '.join(node.taints)})",
+                f"drop the GPU tolerations from {workload.name!r}",
+            )
+        else:
+            how, fix = (
+                "the node has no NoSchedule/NoExecute taint and the workload only prefers non-GPU nodes",
+                f"add a NoSchedule taint to profile {node.profile!r} (its GPU workloads tolerate it automatically)",
+            )
+        message = (
+            f"CPU workload {workload.name!r} would be admitted to GPU node {node.name!r} "
+            f"(profile {node.profile!r}): {how}"
+        )
+        problems.append(Problem(workload.path, message, fix))
+    return problems
+
+
+def _unused_taint_warnings(
+    cluster: Cluster, nodes: Sequence[PlanNode], specs: Sequence[Mapping[str, Any]]
+) -> list[Problem]:
+    """(c): a taint no workload tolerates on a node no workload can use (a warning)."""
+    problems = []
+    for node in nodes:
+        if any(not admission_failures(spec, node.obj) for spec in specs):
+            continue
+        for taint in node_taints(node.obj):
+            if taint.get("effect") not in ("NoSchedule", "NoExecute"):
+                continue
+            if any(tolerates(t, taint) for spec in specs for t in spec.get("tolerations") or ()):
+                continue
+            message = (
+                f"node {node.name!r} ({node.describe()}) has taint {taint_text(taint)} that no workload of cluster "
+                f"{cluster.name!r} tolerates, so nothing declared here runs on it"
+            )
+            target = f"profile={node.profile!r}" if node.profile else "a profile matching the node"
+            fix = f"declare a GpuJob/GpuDeployment with {target}, or remove the node or its taint"
+            problems.append(Problem(_node_path(cluster, node), message, fix, Severity.WARNING))
+    return problems
+
+
+def _node_path(cluster: Cluster, node: PlanNode) -> str:
+    """The construct that taints the node (its profile's node configuration), else the cluster."""
+    names = {node_component_name(profile) for profile in cluster.profiles() if profile.name == node.profile}
+    for configuration in cluster.node_configurations:
+        if configuration.component.name in names:
+            return str(configuration.component.path)
+    return cluster.path
+
+
+def _labels_text(labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "(none)"

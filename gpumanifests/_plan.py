@@ -1,0 +1,624 @@
+"""The placement proof: where kube-scheduler's filters let every pod of a cluster go.
+
+:func:`plan_cluster` takes every workload of a :class:`Cluster` (its pod template once per
+replica) and places the pods one by one on the cluster's nodes with the filter model of
+:func:`gpumanifests.scheduling.check_fit`, counting the pods already placed against each
+node's allocatable (so two 1-GPU pods never share a 1-GPU ``nvidia.com/gpu`` node).
+
+**Order.** GPU workloads come first, then by descending GPU count (CPU workloads count 0),
+then in declaration order (component by component, resource by resource); the replicas of a
+workload follow each other, pod ``<workload>-<i>`` with ``i`` from 0. Placing the biggest
+GPU requests first is first-fit-decreasing, the usual greedy for bin packing.
+
+**Choice.** Among the nodes whose filters pass, the plan picks the one with the fewest pods
+already placed by this plan, ties broken by node name (spreading, like the default
+scoring's balance). Nodes are handled in name order everywhere, so the input order of
+``kubectl get nodes`` never changes the plan. Pods not declared here (system pods,
+DaemonSets) are not counted; the plan is a feasibility proof of a greedy placement, not a
+prediction of the scheduler's scores.
+
+**Violations** (each a :class:`Problem` on the workload's construct path): a GPU workload the
+filters admit to a node of another profile, a CPU node or an unknown tainted node; a CPU
+workload admitted to a GPU node; a workload that fits no node (with each node's reasons);
+and capacity overflow (replicas some node admits when empty, but no node has room left for).
+"Admitted" means the filters pass on the node with no pods on it.
+
+The pod spec checked is the one committed to the tree: the rendered object's
+``spec.template.spec``, JSON patches included.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._errors import Problem
+from gpumanifests._workloads import Workload, _GpuWorkload
+from gpumanifests.scheduling import check_fit
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from gpumanifests._cluster import Cluster, GitOpsApp
+    from gpumanifests._profiles import NodeProfile
+    from gpumanifests.scheduling import FitResult
+
+__all__ = [
+    "Exclusion",
+    "Finding",
+    "FindingKind",
+    "Placement",
+    "Plan",
+    "PlanNode",
+    "add_plan_arguments",
+    "admission_failures",
+    "cluster_workloads",
+    "load_node_objects",
+    "plan_cluster",
+    "run_plan",
+    "workload_gpus",
+    "workload_pod_spec",
+]
+
+_BLOCKING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
+_RESOURCE_PLUGIN = "NodeResourcesFit"
+_ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class FindingKind:
+    """The kinds of plan violations, used to tell the same fact apart from different ones."""
+
+    WRONG_NODE = "gpu-on-foreign-node"
+    CPU_ON_GPU = "cpu-on-gpu-node"
+    UNSCHEDULABLE = "fits-no-node"
+    OVERFLOW = "capacity-overflow"
+
+
+# --- nodes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    """A node as the plan sees it: its Node object and the profile its labels identify.
+
+    ``gpu_resource`` is the extended resource the profile's device plugin advertises; without
+    one (Apple Metal) the GPU count is descriptive and the scheduler does not count it.
+
+    ``kind`` is ``gpu`` for a node of a GPU profile, ``cpu`` for a node of a CPU profile or an
+    unmatched untainted node, and ``unknown`` for an unmatched node with a ``NoSchedule`` or
+    ``NoExecute`` taint (a pool this app does not describe).
+    """
+
+    name: str
+    role: str
+    profile: str | None
+    kind: str
+    gpus: int | None
+    gpu_resource: str | None
+    labels: dict[str, str]
+    taints: tuple[str, ...]
+    obj: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def is_gpu(self) -> bool:
+        """Whether the node belongs to a GPU profile."""
+        return self.kind == "gpu"
+
+    @property
+    def tainted(self) -> bool:
+        """Whether a ``NoSchedule`` or ``NoExecute`` taint keeps untolerating pods off the node."""
+        return any(taint.get("effect") in _BLOCKING_EFFECTS for taint in node_taints(self.obj))
+
+    def describe(self) -> str:
+        """``a CPU node``, ``a node of profile 'nvidia'`` or ``an unknown tainted node``."""
+        if self.kind == "cpu":
+            return "a CPU node"
+        if self.kind == "unknown":
+            return "a tainted node of no declared profile"
+        return f"a node of profile {self.profile!r}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The node's plan-relevant facts, keys in a fixed order."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "profile": self.profile,
+            "kind": self.kind,
+            "gpus": self.gpus,
+            "gpuResource": self.gpu_resource,
+            "labels": dict(sorted(self.labels.items())),
+            "taints": list(self.taints),
+        }
+
+
+def node_taints(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """``spec.taints`` of a Node object (empty when absent)."""
+    return list((node.get("spec") or {}).get("taints") or ())
+
+
+def taint_text(taint: Mapping[str, Any]) -> str:
+    """A taint as ``kubectl taint`` writes it: ``key=value:Effect``."""
+    value = taint.get("value") or ""
+    return f"{taint.get('key') or ''}{'=' + value if value else ''}:{taint.get('effect') or ''}"
+
+
+def _node_name(node: Mapping[str, Any]) -> str:
+    return str((node.get("metadata") or {}).get("name") or "")
+
+
+def _node_labels(node: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in ((node.get("metadata") or {}).get("labels") or {}).items()}
+
+
+def _match_profile(cluster: Cluster, labels: Mapping[str, str], tainted: bool) -> NodeProfile | None:
+    """The profile whose node labels are all on the node; the most specific one wins.
+
+    A profile without labels (a plain CPU profile) matches only untainted nodes, so an
+    unknown tainted pool is never mistaken for CPU nodes.
+    """
+    best: NodeProfile | None = None
+    for profile in cluster.profiles():
+        wanted = profile.node_labels
+        if not wanted and tainted:
+            continue
+        if all(labels.get(key) == value for key, value in wanted.items()) and (
+            best is None or len(wanted) > len(best.node_labels)
+        ):
+            best = profile
+    return best
+
+
+def _node_role(labels: Mapping[str, str], declared: str | None) -> str:
+    roles = sorted(key.removeprefix(_ROLE_LABEL_PREFIX) for key in labels if key.startswith(_ROLE_LABEL_PREFIX))
+    return roles[0] if roles else (declared or "worker")
+
+
+def _node_gpus(node: Mapping[str, Any], profile: NodeProfile | None, declared: int | None) -> int | None:
+    """The GPU count: the profile's extended resource in allocatable, else the declared count."""
+    if profile is None or not profile.is_gpu:
+        return 0 if profile is not None else declared
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    if profile.gpu_resource is not None and profile.gpu_resource in allocatable:
+        try:
+            return int(str(allocatable[profile.gpu_resource]))
+        except ValueError:
+            return declared
+    return declared
+
+
+def _plan_node(cluster: Cluster, node: Mapping[str, Any], *, declared_profiles: bool) -> PlanNode:
+    name, labels = _node_name(node), _node_labels(node)
+    declared = {n.name: n for n in cluster.nodes}.get(name)
+    tainted = any(taint.get("effect") in _BLOCKING_EFFECTS for taint in node_taints(node))
+    if declared_profiles and declared is not None:
+        profile: NodeProfile | None = declared.profile
+    else:
+        profile = _match_profile(cluster, labels, tainted)
+    kind = "unknown" if profile is None and tainted else "gpu" if profile is not None and profile.is_gpu else "cpu"
+    return PlanNode(
+        name=name,
+        role=_node_role(labels, declared.role.value if declared is not None else None),
+        profile=profile.name if profile is not None else None,
+        kind=kind,
+        gpus=_node_gpus(node, profile, declared.gpus if declared is not None else None),
+        gpu_resource=profile.gpu_resource if profile is not None else None,
+        labels=labels,
+        taints=tuple(taint_text(taint) for taint in node_taints(node)),
+        obj=node,
+    )
+
+
+def load_node_objects(path: Path) -> list[dict[str, Any]]:
+    """Node dicts from a ``kubectl get nodes -o json`` file (a NodeList, a list or one Node).
+
+    Raises ``ValueError`` with a readable message when the file is not such JSON.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read nodes file {path}: {error.strerror or error}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"nodes file {path} is not JSON: {error}") from None
+    items = document.get("items") if isinstance(document, dict) and "items" in document else document
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError(f"nodes file {path} must hold `kubectl get nodes -o json` output (a NodeList)")
+    nodes = [item for item in items if item.get("kind", "Node") == "Node"]
+    if not nodes or not all(_node_name(node) for node in nodes):
+        raise ValueError(f"nodes file {path} holds no named Node objects")
+    return nodes
+
+
+# --- workloads ---------------------------------------------------------------------------------
+
+
+def cluster_workloads(cluster: Cluster) -> list[Workload[Any]]:
+    """The cluster's workloads in declaration order (components in order, resources in order)."""
+    return [
+        resource
+        for component in cluster.components
+        for resource in component.resources
+        if isinstance(resource, Workload)
+    ]
+
+
+def workload_gpus(workload: Workload[Any]) -> int:
+    """How many GPUs one pod of the workload asks for (0 for CPU workloads)."""
+    return workload.props.gpus if isinstance(workload, _GpuWorkload) else 0
+
+
+def workload_profile(workload: Workload[Any]) -> NodeProfile | None:
+    """The GPU profile of a GPU workload, None for a CPU workload."""
+    return workload.profile if isinstance(workload, _GpuWorkload) else None
+
+
+def workload_pod_spec(workload: Workload[Any]) -> dict[str, Any]:
+    """The PodSpec the committed object carries: ``spec.template.spec`` of the rendered object.
+
+    Falls back to :meth:`Workload.pod_template_spec` when the rendered object has no template.
+    """
+    manifest = workload.render()[0].manifest
+    template = (manifest.get("spec") or {}).get("template") or {}
+    spec = template.get("spec")
+    return spec if isinstance(spec, dict) else workload.pod_template_spec()
+
+
+def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
+    """GPU workloads first, then descending GPU count, then declaration order."""
+    indexed = list(enumerate(workloads))
+    indexed.sort(key=lambda item: (workload_profile(item[1]) is None, -workload_gpus(item[1]), item[0]))
+    return [workload for _, workload in indexed]
+
+
+def admission_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
+    """The filter failures that do not depend on capacity: cordon, nodeName, taints, affinity.
+
+    Empty when the pod's selection and tolerations admit it to the node, whatever the node's
+    free resources.
+    """
+    return [str(reason) for reason in check_fit(pod_spec, node).reasons if reason.plugin != _RESOURCE_PLUGIN]
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A node the filters rejected for one pod, with every reason."""
+
+    node: str
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.node}: {'; '.join(self.reasons)}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One pod of the plan: where it went (``node`` None when nowhere) and why not elsewhere."""
+
+    workload: str
+    path: str
+    component: str
+    replica: int
+    pod: str
+    profile: str | None
+    gpus: int
+    node: str | None
+    eligible: tuple[str, ...]
+    excluded: tuple[Exclusion, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The placement, keys in a fixed order."""
+        return {
+            "pod": self.pod,
+            "workload": self.workload,
+            "path": self.path,
+            "component": self.component,
+            "replica": self.replica,
+            "profile": self.profile,
+            "gpus": self.gpus,
+            "node": self.node,
+            "eligible": list(self.eligible),
+            "excluded": [{"node": e.node, "reasons": list(e.reasons)} for e in self.excluded],
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A plan violation with what it is about: its kind, workload path and node ('' for none)."""
+
+    kind: str
+    workload: str
+    node: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The placement proof of one cluster: every pod's node, and every violation found."""
+
+    cluster: str
+    cluster_path: str
+    nodes_source: str
+    nodes: tuple[PlanNode, ...]
+    placements: tuple[Placement, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def violations(self) -> list[Problem]:
+        """Every violation, as problems on the workloads' construct paths."""
+        return [finding.problem for finding in self.findings]
+
+    def __bool__(self) -> bool:
+        return not self.findings
+
+    def node(self, name: str) -> PlanNode:
+        """The plan node called ``name``."""
+        return next(node for node in self.nodes if node.name == name)
+
+    def pods_on(self, node: str) -> list[Placement]:
+        """The placements the plan put on ``node``, in plan order."""
+        return [placement for placement in self.placements if placement.node == node]
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON-ready data; every list in plan or name order, keys in a fixed order."""
+        return {
+            "cluster": self.cluster,
+            "nodesSource": self.nodes_source,
+            "nodes": [node.to_json() for node in self.nodes],
+            "placements": [placement.to_json() for placement in self.placements],
+            "violations": [
+                {
+                    "kind": f.kind,
+                    "path": f.problem.path,
+                    "node": f.node or None,
+                    "severity": str(f.problem.severity),
+                    "message": f.problem.message,
+                    "fix": f.problem.fix,
+                }
+                for f in self.findings
+            ],
+        }
+
+    def format_table(self) -> str:
+        """A fixed-width table: workload, replica, chosen node, eligible nodes, excluded nodes and reasons."""
+        header = ("WORKLOAD", "REPLICA", "NODE", "ELIGIBLE", "EXCLUDED")
+        rows = [header]
+        for placement in self.placements:
+            rows.extend(_table_rows(placement))
+        widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+        lines = [f"placement plan for cluster {self.cluster} (nodes: {self.nodes_source})"]
+        lines.extend(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+            for row in rows
+        )
+        if not self.placements:
+            lines.append("(no pods to place)")
+        lines.append("")
+        lines.append(_verdict(self))
+        return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _table_rows(placement: Placement) -> list[tuple[str, str, str, str, str]]:
+    """One row per pod, continued on more lines for each further eligible or excluded node."""
+    eligible = list(placement.eligible) or ["-"]
+    excluded = [str(exclusion) for exclusion in placement.excluded] or ["-"]
+    first = (placement.workload, str(placement.replica), placement.node or "(none)", eligible[0], excluded[0])
+    rest = [
+        ("", "", "", eligible[i] if i < len(eligible) else "", excluded[i] if i < len(excluded) else "")
+        for i in range(1, max(len(eligible), len(excluded)))
+    ]
+    return [first, *rest]
+
+
+def _verdict(plan: Plan) -> str:
+    if not plan.findings:
+        return f"OK: {len(plan.placements)} pod(s) placed, no violations"
+    lines = [f"FAILED: {len(plan.findings)} violation(s)"]
+    lines.extend(f"  {finding.problem}" for finding in plan.findings)
+    return "\n".join(lines)
+
+
+def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = None) -> Plan:
+    """Place every pod of ``cluster`` on ``nodes`` (the declared nodes by default) and check it.
+
+    ``nodes`` may be the ``items`` of ``kubectl get nodes -o json``; each is then mapped to the
+    cluster profile whose node labels it carries. See the module docstring for the order, the
+    choice rule and the violations.
+    """
+    declared = nodes is None
+    objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
+    plan_nodes = sorted(
+        (_plan_node(cluster, obj, declared_profiles=declared) for obj in objects), key=lambda node: node.name
+    )
+    placer = _Placer(tuple(plan_nodes))
+    for workload in _plan_order(cluster_workloads(cluster)):
+        placer.place(workload)
+    return Plan(
+        cluster=cluster.name,
+        cluster_path=cluster.path,
+        nodes_source="declared" if declared else "kubectl",
+        nodes=tuple(plan_nodes),
+        placements=tuple(placer.placements),
+        findings=tuple(placer.findings),
+    )
+
+
+class _Placer:
+    """The greedy placement: the pods placed so far per node, and what was found on the way."""
+
+    def __init__(self, nodes: tuple[PlanNode, ...]) -> None:
+        self.nodes = nodes
+        self.bound: dict[str, list[Mapping[str, Any]]] = {node.name: [] for node in nodes}
+        self.placements: list[Placement] = []
+        self.findings: list[Finding] = []
+
+    def place(self, workload: Workload[Any]) -> None:
+        """Check the workload's admission, then place each of its replicas."""
+        spec = workload_pod_spec(workload)
+        empty = {node.name: check_fit(spec, node.obj) for node in self.nodes}
+        self.findings.extend(_admission_findings(workload, self.nodes, empty))
+        if not any(empty.values()):
+            self.findings.append(_unschedulable(workload, self.nodes, empty))
+        overflow: list[Placement] = []
+        for replica in range(workload.replicas):
+            placement = self._place_replica(workload, spec, replica)
+            self.placements.append(placement)
+            if placement.node is None and any(empty.values()):
+                overflow.append(placement)
+        if overflow:
+            self.findings.append(_overflow(workload, overflow))
+
+    def _place_replica(self, workload: Workload[Any], spec: Mapping[str, Any], replica: int) -> Placement:
+        results = {node.name: check_fit(spec, node.obj, existing_pods=self.bound[node.name]) for node in self.nodes}
+        eligible = [name for name, result in results.items() if result]
+        chosen = min(eligible, key=lambda name: (len(self.bound[name]), name), default=None)
+        if chosen is not None:
+            self.bound[chosen].append(spec)
+        profile = workload_profile(workload)
+        return Placement(
+            workload=workload.name,
+            path=workload.path,
+            component=workload.component.name,
+            replica=replica,
+            pod=f"{workload.name}-{replica}",
+            profile=profile.name if profile is not None else None,
+            gpus=workload_gpus(workload),
+            node=chosen,
+            eligible=tuple(eligible),
+            excluded=tuple(
+                Exclusion(name, tuple(str(reason) for reason in result.reasons))
+                for name, result in results.items()
+                if not result
+            ),
+        )
+
+
+def _admission_findings(
+    workload: Workload[Any], nodes: Iterable[PlanNode], empty: Mapping[str, FitResult]
+) -> list[Finding]:
+    """A GPU workload admitted off its profile, or a CPU workload admitted to a GPU node."""
+    profile = workload_profile(workload)
+    findings = []
+    for node in nodes:
+        if not empty[node.name]:
+            continue
+        if profile is not None and node.profile != profile.name:
+            findings.append(_foreign_node(workload, profile, node))
+        elif profile is None and node.is_gpu:
+            findings.append(_cpu_on_gpu(workload, node))
+    return findings
+
+
+def _foreign_node(workload: Workload[Any], profile: NodeProfile, node: PlanNode) -> Finding:
+    message = (
+        f"GPU workload {workload.name!r} (profile {profile.name!r}) can be scheduled on node {node.name!r}, "
+        f"{node.describe()}: its required node affinity and tolerations admit it there"
+    )
+    fix = (
+        f"give the nodes of profile {profile.name!r} a label only they carry (add it to the profile's "
+        f"accelerator_labels), or taint node {node.name!r} with a taint profile {profile.name!r} does not tolerate"
+    )
+    return Finding(FindingKind.WRONG_NODE, workload.path, node.name, Problem(workload.path, message, fix))
+
+
+def _cpu_on_gpu(workload: Workload[Any], node: PlanNode) -> Finding:
+    if node.tainted:
+        how = "its tolerations cover the node's taints"
+        fix = f"remove the tolerations of the GPU taints ({', '.join(node.taints)}) from {workload.name!r}"
+    else:
+        how = "the node has no NoSchedule/NoExecute taint"
+        fix = (
+            f"taint the nodes of profile {node.profile!r} (add taints=(Taint(..., effect=NoSchedule),) to the "
+            "profile) so only GPU workloads that tolerate it land there"
+        )
+    message = (
+        f"CPU workload {workload.name!r} can be scheduled on GPU node {node.name!r} (profile {node.profile!r}): {how}"
+    )
+    return Finding(FindingKind.CPU_ON_GPU, workload.path, node.name, Problem(workload.path, message, fix))
+
+
+def _unschedulable(workload: Workload[Any], nodes: Iterable[PlanNode], empty: Mapping[str, FitResult]) -> Finding:
+    reasons = "; ".join(f"node {node.name!r}: {empty[node.name]}" for node in nodes)
+    message = f"workload {workload.name!r} fits no node, even an empty one: {reasons}"
+    profile = workload_profile(workload)
+    target = f"a node of profile {profile.name!r}" if profile is not None else "an untainted CPU node"
+    fix = f"add {target} that its selection, tolerations and requests fit, or lower its requests"
+    return Finding(FindingKind.UNSCHEDULABLE, workload.path, "", Problem(workload.path, message, fix))
+
+
+def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
+    names = ", ".join(placement.pod for placement in pods)
+    reasons = "; ".join(f"node {exclusion}" for exclusion in pods[0].excluded)
+    message = (
+        f"workload {workload.name!r} overflows the cluster: no node has room left for {names} "
+        f"after the pods placed before it ({reasons})"
+    )
+    profile = workload_profile(workload)
+    more = f"another node of profile {profile.name!r} or more GPUs per node" if profile is not None else "a CPU node"
+    fix = f"add capacity ({more}) or lower the replicas, GPUs or requests"
+    return Finding(FindingKind.OVERFLOW, workload.path, "", Problem(workload.path, message, fix))
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``plan`` subcommand's arguments: an optional cluster name, ``--nodes FILE``, ``--json``."""
+    parser.add_argument("cluster", nargs="?", help="the cluster to plan (default: every cluster)")
+    parser.add_argument(
+        "--nodes",
+        type=Path,
+        metavar="FILE",
+        help="plan against the nodes of `kubectl get nodes -o json` instead of the declared ones",
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
+    """Plan the selected clusters; 0 without violations, 1 listing them, 2 for an unknown cluster."""
+    clusters = _selected_clusters(args, app)
+    if clusters is None:
+        return EXIT_USAGE
+    nodes: list[dict[str, Any]] | None = None
+    if args.nodes is not None:
+        try:
+            nodes = load_node_objects(args.nodes)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_FAILED
+    plans = [plan_cluster(cluster, nodes) for cluster in clusters]
+    if args.json:
+        print(json.dumps({"clusters": [plan.to_json() for plan in plans]}, indent=2))
+    else:
+        print("\n".join(plan.format_table() for plan in plans), end="")
+    violations = [problem for plan in plans for problem in plan.violations]
+    for problem in violations:
+        print(problem, file=sys.stderr)
+    if violations:
+        print(f"plan failed with {len(violations)} violation(s)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster] | None:
+    """The named cluster, or every cluster; None (after a message) when that cannot be."""
+    known = ", ".join(cluster.name for cluster in app.clusters) or "none"
+    name = getattr(args, "cluster", None)
+    if name is None:
+        if getattr(args, "nodes", None) is not None and len(app.clusters) != 1:
+            print(f"error: --nodes needs a cluster name; the apps declare: {known}", file=sys.stderr)
+            return None
+        return list(app.clusters)
+    matches = [cluster for cluster in app.clusters if cluster.name == name]
+    if not matches:
+        print(f"error: unknown cluster {name!r}; the apps declare: {known}", file=sys.stderr)
+        return None
+    return matches
