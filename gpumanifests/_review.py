@@ -1,0 +1,167 @@
+"""``gpumanifests diff``: what a synth would change, object by object.
+
+The fresh synthesis and the YAML on disk are both parsed and compared as objects, per cluster
+and per Application (component directory): objects created, objects changed with each changed
+field as a dotted path (``spec.template.spec.containers[0].image: a -> b``), objects deleted.
+Only files a synth manages are compared: ``clusters/<cluster>/<dir>/<file>.yaml``, and on disk
+only those the ownership record lists (a synth leaves any other file alone).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from gpumanifests._errors import OutputError
+from gpumanifests._output import _disk_files, _owned
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator, Mapping
+    from pathlib import Path
+
+    from gpumanifests._synth import Synthesis
+
+__all__ = ["ApplicationDiff", "field_changes", "review_diff", "run_diff"]
+
+_ABSENT = "(absent)"
+_PATH_PARTS = 4
+_MISSING = object()
+
+
+@dataclass
+class ApplicationDiff:
+    """The object changes of one Application (component directory) of one cluster."""
+
+    created: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The changes, one object per line, each changed field indented below its object."""
+        lines = [f"created: {name}" for name in self.created]
+        for name, fields in self.changed.items():
+            lines.append(f"changed: {name}")
+            lines.extend(f"  {change}" for change in fields)
+        lines.extend(f"deleted: {name}" for name in self.deleted)
+        return lines
+
+    def counts(self) -> tuple[int, int, int]:
+        """How many objects are created, changed and deleted."""
+        return len(self.created), len(self.changed), len(self.deleted)
+
+
+def _location(path: str) -> tuple[str, str] | None:
+    """``(cluster, directory)`` of a managed manifest path, or None for any other file."""
+    parts = path.split("/")
+    if len(parts) != _PATH_PARTS or parts[0] != "clusters" or not parts[3].endswith(".yaml"):
+        return None
+    return parts[1], parts[2]
+
+
+def _load(text: bytes | str, where: str) -> Any:
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as error:
+        raise OutputError(
+            f"{where} is not valid YAML ({error}); restore it from git or run `gpumanifests synth`"
+        ) from None
+
+
+def _object_name(manifest: Any, path: str) -> str:
+    """``Kind namespace/name`` of a manifest (the file name when it is not a Kubernetes object)."""
+    try:
+        metadata = manifest["metadata"]
+        namespace = f"{metadata['namespace']}/" if metadata.get("namespace") else ""
+        return f"{manifest['kind']} {namespace}{metadata['name']}"
+    except (KeyError, TypeError):
+        return path.rsplit("/", 1)[-1]
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return _ABSENT
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "))
+
+
+def _walk(before: Any, after: Any, path: str) -> Iterator[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [*before, *(key for key in after if key not in before)]:
+            yield from _walk(before.get(key, _MISSING), after.get(key, _MISSING), f"{path}.{key}" if path else key)
+    elif isinstance(before, list) and isinstance(after, list):
+        for index in range(max(len(before), len(after))):
+            old = before[index] if index < len(before) else _MISSING
+            new = after[index] if index < len(after) else _MISSING
+            yield from _walk(old, new, f"{path}[{index}]")
+    elif before != after or type(before) is not type(after):
+        yield f"{path}: {_show(before)} -> {_show(after)}"
+
+
+def field_changes(before: Any, after: Any) -> list[str]:
+    """Every leaf that differs, as ``dotted.path[index]: before -> after``."""
+    return list(_walk(before, after, ""))
+
+
+def _disk_manifests(out: Path) -> dict[str, bytes]:
+    owned = _owned(out)
+    return {
+        path: file.read_bytes()
+        for path, file in _disk_files(out).items()
+        if _location(path) is not None and (not owned or path in owned)
+    }
+
+
+def _fresh_manifests(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {path: content for path, content in files.items() if _location(path) is not None}
+
+
+def _compare(
+    disk: Mapping[str, bytes], fresh: Mapping[str, bytes], out: Path
+) -> dict[tuple[str, str], ApplicationDiff]:
+    diffs: dict[tuple[str, str], ApplicationDiff] = defaultdict(ApplicationDiff)
+    for path in sorted({*disk, *fresh}):
+        location = _location(path)
+        assert location is not None
+        before = _load(disk[path], str(out / path)) if path in disk else None
+        after = _load(fresh[path], path) if path in fresh else None
+        name = _object_name(after if after is not None else before, path)
+        if before is None:
+            diffs[location].created.append(name)
+        elif after is None:
+            diffs[location].deleted.append(name)
+        elif before != after:
+            diffs[location].changed[name] = field_changes(before, after)
+    return diffs
+
+
+def review_diff(out: Path, files: Mapping[str, bytes]) -> str:
+    """What writing ``files`` into ``out`` would change, per cluster and Application; "no changes" if nothing."""
+    diffs = _compare(_disk_manifests(out), _fresh_manifests(files), out)
+    if not diffs:
+        return "no changes\n"
+    lines: list[str] = []
+    for cluster, entries in groupby(sorted(diffs.items()), key=lambda entry: entry[0][0]):
+        lines.append(f"cluster {cluster}:")
+        for (_, directory), diff in entries:
+            lines.append(f"  application {directory}:")
+            lines.extend(f"    {line}" for line in diff.lines())
+    created, changed, deleted = (
+        sum(counts) for counts in zip(*(diff.counts() for diff in diffs.values()), strict=True)
+    )
+    lines.append(f"{created} created, {changed} changed, {deleted} deleted")
+    return "\n".join(lines) + "\n"
+
+
+def run_diff(args: argparse.Namespace, synthesis: Synthesis) -> int:
+    """Print what a synth into ``args.out`` would change; always 0 (errors raise :class:`OutputError`)."""
+    sys.stdout.write(review_diff(args.out, synthesis.files))
+    return 0
