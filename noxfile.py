@@ -12,6 +12,7 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
+
 @nox.session
 def synth(session: nox.Session) -> None:
     """Regenerate gitops/ from apps/ (atomic; removes files it generated before and no longer does)."""

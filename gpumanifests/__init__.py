@@ -4,9 +4,9 @@ Declare clusters, node profiles and workloads with cdk8s constructs, then ``gpum
 synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys.
 """
 
-from gpumanifests._runtime import configure_jsii_node
+from gpumanifests._runtime import configure_jsii_node as _configure_jsii_node
 
-configure_jsii_node()
+_configure_jsii_node()
 
 # ruff: noqa: E402 - jsii must know its Node.js before cdk8s is imported
 from cdk8s import JsonPatch
@@ -14,7 +14,8 @@ from cdk8s import JsonPatch
 from gpumanifests._cluster import Cluster, GitOpsApp, GitRepo, Node, NodeRole
 from gpumanifests._component import Component, Resource
 from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, SynthError
-from gpumanifests._kubernetes import KUBERNETES_VERSION, l1_module
+from gpumanifests._kubernetes import KUBERNETES_VERSION
+from gpumanifests._kubernetes import l1_module as _l1_module
 from gpumanifests._pod import SecurityOptOut
 from gpumanifests._profiles import (
     Framework,
@@ -28,7 +29,7 @@ from gpumanifests._profiles import (
 from gpumanifests._synth import Synthesis, synthesize
 from gpumanifests._workloads import CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
 
-k8s = l1_module()
+k8s = _l1_module()
 """The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""
 
 __all__ = [

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 from gpumanifests._errors import GpuManifestsError
 from gpumanifests._loader import load_apps
+from gpumanifests._migration import add_migrate_arguments, run_migrate
 from gpumanifests._output import diff_tree, write_tree
+from gpumanifests._plan import add_plan_arguments, run_plan
+from gpumanifests._review import run_diff
 from gpumanifests._synth import Synthesis, synthesize
 
 if TYPE_CHECKING:
@@ -56,6 +59,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    return run_diff(args, _synthesize(args))
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    return run_plan(args, load_apps(args.apps, strict=args.strict))
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    return run_migrate(args, load_apps(args.apps, strict=args.strict))
+
+
+_Command = tuple["Callable[[argparse.Namespace], int]", str, "Callable[[argparse.ArgumentParser], None] | None"]
+_COMMANDS: dict[str, _Command] = {
+    "synth": (_cmd_synth, "regenerate the tree from the apps (atomic; removes stale generated files)", None),
+    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", None),
+    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", None),
+    "plan": (_cmd_plan, "prove where every workload lands, with kube-scheduler's filter rules", add_plan_arguments),
+    "migrate": (_cmd_migrate, "report what changes between two clusters or two GPU profiles", add_migrate_arguments),
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gpumanifests",
@@ -66,16 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--out", type=Path, default=Path("gitops"), help="generated tree (default: gitops)")
     common.add_argument("--strict", action="store_true", help="treat warnings as errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "synth": _cmd_synth,
-        "check": _cmd_check,
-    }
-    helps = {
-        "synth": "regenerate the tree from the apps (atomic; removes stale generated files)",
-        "check": "fail with a diff when the tree differs from a fresh synth",
-    }
-    for name, handler in handlers.items():
-        sub = commands.add_parser(name, parents=[common], help=helps[name], description=helps[name])
+    for name, (handler, text, add_arguments) in _COMMANDS.items():
+        sub = commands.add_parser(name, parents=[common], help=text, description=text)
+        if add_arguments is not None:
+            add_arguments(sub)
         sub.set_defaults(handler=handler)
     return parser
 

@@ -31,9 +31,14 @@ class InvalidInputError(GpuManifestsError, ValueError):
     @classmethod
     def from_validation(cls, owner: str, error: ValidationError) -> InvalidInputError:
         """Turn pydantic's report into one line per bad argument, naming ``owner`` (the object)."""
-        lines = []
+        lines: list[str] = []
         for item in error.errors(include_url=False):
             field = ".".join(str(part) for part in item["loc"]) or "value"
+            nested = item.get("ctx", {}).get("error")
+            if isinstance(nested, InvalidInputError):
+                # a nested model built from a dict already explained itself: re-anchor its lines here
+                lines.extend(f"{owner}: {field}.{line.partition(': ')[2]}" for line in str(nested).splitlines())
+                continue
             message = str(item["msg"]).removeprefix("Value error, ")
             shown = "" if item["type"] == "missing" else f"={item.get('input')!r}"
             lines.append(f"{owner}: {field}{shown}: {message}")

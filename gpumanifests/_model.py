@@ -36,11 +36,17 @@ class Props(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise InvalidInputError.from_validation(type(self).__name__, error) from None
+
 
 def parse_props(model: type[PropsT], owner: str, **values: Any) -> PropsT:
     """Validate keyword arguments into ``model``; errors name ``owner``, each argument and its value."""
     try:
-        return model(**values)
+        return model.model_validate(values)
     except ValidationError as error:
         raise InvalidInputError.from_validation(owner, error) from None
 

@@ -13,6 +13,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from gpumanifests._errors import InvalidInputError
 from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
 
 __all__ = [
@@ -260,7 +261,10 @@ class NodeProfile(Props):
         ``nvidia.com/gpu.shared`` (``renameByDefault``). The two are exclusive.
         """
         if mig_slice is not None and shared is not None:
-            raise ValueError("mig_slice and shared are exclusive: MIG slices cannot be time-shared here")
+            raise InvalidInputError(
+                f"NodeProfile.nvidia_cuda: mig_slice={mig_slice!r} and shared={shared!r} are exclusive; "
+                "MIG slices cannot also be time-shared or MPS-shared here, pass one of them"
+            )
         resource = "nvidia.com/gpu"
         not_portable: list[str] = []
         if mig_slice is not None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._consistency import consistency_problems
 from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._gitops import wire_argocd
 from gpumanifests._kinds import BUILTIN_GROUP_SUFFIX, group_of
 from gpumanifests._nodeside import node_side_files
+from gpumanifests._picture import cluster_readme
+from gpumanifests._plan import Plan, plan_cluster
 from gpumanifests._render import ClusterRender, render_cluster
 from gpumanifests._yaml import dump_yaml
 
@@ -64,7 +67,7 @@ def _manifest_files(directory: str, objects: list[RenderedObject], header: str) 
     }
 
 
-def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]]) -> dict[str, bytes]:
+def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]], plan: Plan) -> dict[str, bytes]:
     cluster = render.cluster
     base = cluster_dir(cluster)
     header = _header(cluster)
@@ -74,6 +77,7 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
     for directory, objects in argocd.items():
         files |= _manifest_files(f"{base}/{directory}", objects, header)
     files |= {f"{base}/{path}": content for path, content in node_side_files(cluster).items()}
+    files[f"{base}/README.md"] = cluster_readme(cluster, plan).encode()
     return files
 
 
@@ -87,9 +91,11 @@ def synthesize(app: GitOpsApp) -> Synthesis:
             problems.append(Problem(cluster.path, f"cluster {cluster.name!r} is declared twice", "rename one"))
         render = render_cluster(cluster)
         argocd = wire_argocd(render)
+        plan = plan_cluster(cluster)
         problems.extend(render.problems)
+        problems.extend(consistency_problems(cluster, plan))
         synthesis.renders.append(render)
-        synthesis.files |= _cluster_files(render, argocd)
+        synthesis.files |= _cluster_files(render, argocd, plan)
     if not app.clusters:
         problems.append(Problem("app", "the apps declare no cluster", "declare a Cluster in build(app)"))
     SynthError.raise_if_any(problems)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from gpumanifests._argocd import (
     DEFAULT_SYNC_OPTIONS,
@@ -25,6 +24,7 @@ from gpumanifests._argocd import (
     SyncPolicy,
 )
 from gpumanifests._argocd_schema import validate_argocd_object
+from gpumanifests._errors import InvalidInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,8 +60,8 @@ def _project(**overrides: Any) -> AppProject:
 
 
 def _message(build: Callable[[], object]) -> str:
-    """The text of the ValidationError that ``build`` raises."""
-    with pytest.raises(ValidationError) as caught:
+    """The text of the InvalidInputError that ``build`` raises."""
+    with pytest.raises(InvalidInputError) as caught:
         build()
     return str(caught.value)
 
