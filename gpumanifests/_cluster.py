@@ -6,7 +6,6 @@ A :class:`Cluster` is a construct under a :class:`GitOpsApp`; it owns the nodes 
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Self
 
@@ -14,6 +13,7 @@ import cdk8s
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
+from gpumanifests._argocd import GitRevision, RepoPath, RepoUrl
 from gpumanifests._kubernetes import KUBERNETES_VERSION
 from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 from gpumanifests._nodeconfig import NodeConfiguration
@@ -86,36 +86,15 @@ class Node(Props):
         }
 
 
-_GIT_URL = re.compile(r"^(https://[^\s/]+/\S+|ssh://[^\s/]+/\S+|git@[^\s:]+:\S+|file:///\S+)$")
-
-
 class GitRepo(Props):
     """Where Argo CD pulls the generated tree from.
 
     ``path`` is the directory of the generated tree inside the repository (``gitops``).
     """
 
-    url: str
-    revision: str = "main"
-    path: str = "gitops"
-
-    @field_validator("url")
-    @classmethod
-    def _git_url(cls, value: str) -> str:
-        if not _GIT_URL.match(value):
-            raise ValueError(
-                f"{value!r} is not a git repository URL; use https://host/org/repo.git, "
-                "ssh://host/org/repo.git, git@host:org/repo.git or file:///path"
-            )
-        return value
-
-    @field_validator("path")
-    @classmethod
-    def _relative_path(cls, value: str) -> str:
-        parts = value.split("/")
-        if value.startswith("/") or any(part in {"", ".", ".."} for part in parts):
-            raise ValueError(f"{value!r} must be a relative path inside the repository, like 'gitops'")
-        return value
+    url: RepoUrl
+    revision: GitRevision = "main"
+    path: RepoPath = "gitops"
 
 
 class _ClusterProps(Props):
