@@ -7,10 +7,13 @@ definitions used by two clusters); the apps directory is put on ``sys.path`` for
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 import traceback
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from gpumanifests._cluster import GitOpsApp
 from gpumanifests._errors import GpuManifestsError, InvalidInputError
@@ -24,6 +27,8 @@ class AppLoadError(GpuManifestsError):
 
 def app_files(apps_dir: Path) -> list[Path]:
     """The app modules of ``apps_dir``, sorted by name."""
+    if apps_dir.exists() and not apps_dir.is_dir():
+        raise AppLoadError(f"apps directory {apps_dir} is a file, not a directory; pass --apps DIR")
     if not apps_dir.is_dir():
         raise AppLoadError(
             f"apps directory {apps_dir} does not exist; create it with one <cluster>.py per cluster, or pass --apps DIR"
@@ -49,7 +54,9 @@ def _run_app(file: Path, app: GitOpsApp, label: str) -> None:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:
-        raise AppLoadError(f"{label}:{error.lineno}: syntax error: {error.msg}") from None
+        # the error may be in a shared module the app imports, so name the file it is in
+        where = Path(error.filename).name if error.filename else file.name
+        raise AppLoadError(f"{file.parent.name}/{where}:{error.lineno}: syntax error: {error.msg}") from None
     build = getattr(module, "build", None)
     if not callable(build):
         raise AppLoadError(f"{label} defines no build(app) function; add `def build(app: gm.GitOpsApp) -> None`")
@@ -57,13 +64,37 @@ def _run_app(file: Path, app: GitOpsApp, label: str) -> None:
     build(app)
 
 
+def _shared_modules(search_path: str) -> list[str]:
+    """Names of the loaded modules that live in the apps directory (the ``_``-prefixed shared code)."""
+    names = []
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        if filename and str(Path(filename).resolve().parent) == search_path:
+            names.append(name)
+    return names
+
+
+def _stale_shared_modules(apps_dir: Path) -> list[str]:
+    """Loaded modules named like this directory's shared modules but from elsewhere (they would shadow ours)."""
+    names = {path.stem for path in apps_dir.glob("_*.py")} | {path.name for path in apps_dir.glob("_*/")}
+    return sorted(name for name in names if name in sys.modules)
+
+
+def _forget_shared_modules(search_path: str) -> None:
+    """Drop cached shared modules, so a second load (or another apps dir) imports its own ``_seed``."""
+    for name in _shared_modules(search_path):
+        del sys.modules[name]
+
+
 def load_apps(apps_dir: Path, *, strict: bool = False) -> GitOpsApp:
     """Run every app of ``apps_dir`` into one :class:`GitOpsApp`."""
     app = GitOpsApp(strict=strict)
+    files = app_files(apps_dir)
     search_path = str(apps_dir.resolve())
+    shadowed = {name: sys.modules.pop(name) for name in _stale_shared_modules(apps_dir)}
     sys.path.insert(0, search_path)
     try:
-        for file in app_files(apps_dir):
+        for file in files:
             label = f"{apps_dir.name}/{file.name}"
             try:
                 _run_app(file, app, label)
@@ -71,10 +102,18 @@ def load_apps(apps_dir: Path, *, strict: bool = False) -> GitOpsApp:
                 raise
             except InvalidInputError as error:
                 raise AppLoadError(f"{label}: {error}") from None
+            except ValidationError as error:  # a props model (Node, GitRepo, NodeProfile...) built directly
+                details = InvalidInputError.from_validation(error.title, error)
+                raise AppLoadError(f"{label} at {_location(error, file)}: {details}") from None
+            except SystemExit as error:
+                raise AppLoadError(f"{label} called sys.exit({error.code!r}) at {_location(error, file)}") from None
             except Exception as error:  # an app's own bug: report it where it happened
                 raise AppLoadError(
                     f"{label} raised {type(error).__name__} at {_location(error, file)}: {error}"
                 ) from error
     finally:
-        sys.path.remove(search_path)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(search_path)
+        _forget_shared_modules(search_path)
+        sys.modules.update(shadowed)
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import difflib
+import errno
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ __all__ = ["OWNERSHIP_FILE", "TreeDiff", "diff_tree", "write_tree"]
 
 OWNERSHIP_FILE = ".gpumanifests.json"
 _STAGING = ".staging-"
+_BACKUP = ".old"
 
 
 def _digest(content: bytes) -> str:
@@ -55,8 +57,12 @@ def _owned(out: Path) -> dict[str, str]:
         return {}
     try:
         files = json.loads(record.read_text(encoding="utf-8"))["files"]
+        if not isinstance(files, dict):
+            raise TypeError(f"'files' is a {type(files).__name__}, not a mapping")
     except (ValueError, KeyError, TypeError) as error:
         raise OutputError(f"{record} is not a gpumanifests ownership file ({error}); restore it from git") from None
+    except OSError as error:
+        raise OutputError(f"cannot read {record}: {error.strerror or error}") from None
     return {str(path): str(digest) for path, digest in files.items()}
 
 
@@ -73,6 +79,14 @@ def _check_output_dir(out: Path) -> None:
         raise OutputError(f"{out} is a file, not a directory; move it away or pass another --out")
     if not out.parent.is_dir():
         raise OutputError(f"{out.parent} does not exist; create it or pass another --out")
+    # The lock and the staging tree live beside the output; without this check a parent we may
+    # not write would surface as a misleading lock timeout ("another synth is writing").
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"{out.parent} is not writable, so {out} cannot be replaced; fix its permissions or pass another --out"
+        )
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"{out} is read-only; make it writable (chmod u+w) or pass another --out")
 
 
 @contextlib.contextmanager
@@ -94,21 +108,36 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def _exchange(staging: Path, out: Path) -> None:
-    """Atomically swap two directories (Linux ``renameat2``); elsewhere, two renames."""
+    """Atomically swap two directories (Linux ``renameat2``); elsewhere, two renames.
+
+    The fallback leaves a short window in which ``out`` is missing; the old tree is then in
+    ``<staging>.old``, which :func:`_remove_leftovers` puts back instead of deleting.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if sys.platform == "linux" and renameat2 is not None:
         at_fdcwd, rename_exchange = -100, 2
         if renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(out), rename_exchange) == 0:
             return
-    backup = staging.with_name(staging.name + ".old")
+        error = ctypes.get_errno()
+        if error not in {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP}:
+            raise OSError(error, os.strerror(error), str(out))
+    backup = staging.with_name(staging.name + _BACKUP)
     out.rename(backup)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except BaseException:
+        backup.rename(out)
+        raise
     backup.rename(staging)
 
 
 def _place(content: bytes, target: Path, reuse: Path | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if reuse is not None and reuse.is_symlink():
+        # a symlink the user keeps in the tree stays a symlink (os.link would follow it)
+        os.symlink(os.readlink(reuse), target)
+        return
     if reuse is not None:
         with contextlib.suppress(OSError):
             os.link(reuse, target)
@@ -138,16 +167,32 @@ def _stage(
 
 
 def _remove_leftovers(out: Path) -> None:
-    for leftover in out.parent.glob(f".{out.name}{_STAGING}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    """Delete the staging trees of killed synths; put back an old tree a killed fallback swap moved away."""
+    leftovers = sorted(out.parent.glob(f".{out.name}{_STAGING}*"))
+    if not out.exists():
+        backups = [path for path in leftovers if path.name.endswith(_BACKUP) and path.is_dir()]
+        if backups:
+            backups[-1].rename(out)
+            leftovers.remove(backups[-1])
+    for leftover in leftovers:
+        if leftover.is_symlink() or not leftover.is_dir():
+            leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
     """Make ``out`` hold exactly ``files`` plus the files we did not generate; all or nothing."""
+    if out.is_symlink():
+        # swap the directory the link points to, not the link itself
+        out = out.resolve()
     _check_output_dir(out)
     with _locked(out):
-        _remove_leftovers(out)
-        disk = _disk_files(out)
+        try:
+            _remove_leftovers(out)
+            disk = _disk_files(out)
+        except OSError as error:
+            raise OutputError(f"cannot read {out}: {error.strerror or error} ({error.filename})") from None
         owned = _owned(out)
         conflicts = _conflicts(files, disk, owned)
         if conflicts:
@@ -160,6 +205,7 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
         try:
             _stage(out, staging, files, disk, owned)
             if out.exists():
+                shutil.copymode(out, staging)
                 _exchange(staging, out)
             else:
                 staging.rename(out)
@@ -190,7 +236,9 @@ def diff_tree(out: Path, files: Mapping[str, bytes]) -> TreeDiff:
     """Compare ``out`` with ``files`` (plus the ownership record): changed, missing and extra files."""
     expected = {**files, OWNERSHIP_FILE: ownership_record(files)}
     disk = _disk_files(out)
-    changed, missing, patches = [], [], []
+    changed: list[str] = []
+    missing: list[str] = []
+    patches: list[str] = []
     for path, content in sorted(expected.items()):
         if path not in disk:
             missing.append(path)
