@@ -14,6 +14,7 @@ from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._argocd import GitRevision, RepoPath, RepoUrl
+from gpumanifests._component import claim_construct_id
 from gpumanifests._kubernetes import KUBERNETES_VERSION
 from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 from gpumanifests._nodeconfig import NodeConfiguration
@@ -181,6 +182,7 @@ class Cluster(Construct):
             argocd_namespace=argocd_namespace,
             server=server,
         )
+        claim_construct_id(scope, id, "Cluster")
         super().__init__(scope, id)
         self.app = scope
         self.path = id

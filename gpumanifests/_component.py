@@ -20,7 +20,7 @@ from gpumanifests._model import DnsLabel, Props, parse_props
 if TYPE_CHECKING:
     from gpumanifests._cluster import Cluster
 
-__all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "object_key"]
+__all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "claim_construct_id", "object_key"]
 
 ObjectKey = tuple[str, str, str, str]
 """(apiVersion group, kind, namespace, name): what identifies an object in a cluster."""
@@ -31,6 +31,18 @@ def object_key(manifest: dict[str, Any]) -> ObjectKey:
     group = manifest["apiVersion"].rpartition("/")[0]
     metadata = manifest["metadata"]
     return (group, manifest["kind"], metadata.get("namespace", ""), metadata["name"])
+
+
+def claim_construct_id(scope: object, id: str, what: str) -> None:
+    """Refuse a second child with the same id under ``scope``, before jsii would fail obscurely."""
+    taken: set[str] = scope.__dict__.setdefault("_gm_child_ids", set())
+    if id in taken:
+        where = getattr(scope, "path", "") or "the app"
+        raise InvalidInputError(
+            f"{what} {id!r}: id {id!r} is already used under {where!r}; "
+            "construct ids must be unique among siblings, rename one"
+        )
+    taken.add(id)
 
 
 @dataclass
@@ -76,6 +88,7 @@ class Component(cdk8s.Chart):
             namespace=namespace if namespace is not None else id,
             server_side_apply=server_side_apply,
         )
+        claim_construct_id(scope, id, "Component")
         super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
         self.cluster = scope
         self.path = f"{scope.path}/{id}"
@@ -127,6 +140,7 @@ class Resource(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         self.component = Component.containing(scope)
+        claim_construct_id(scope, id, type(self).__name__)
         super().__init__(scope, id)
         self._gm_parent = scope
         self.path = f"{getattr(scope, 'path', self.component.path)}/{id}"

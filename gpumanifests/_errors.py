@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -33,16 +33,28 @@ class InvalidInputError(GpuManifestsError, ValueError):
         """Turn pydantic's report into one line per bad argument, naming ``owner`` (the object)."""
         lines: list[str] = []
         for item in error.errors(include_url=False):
-            field = ".".join(str(part) for part in item["loc"]) or "value"
+            field = ".".join(str(part) for part in item["loc"])
             nested = item.get("ctx", {}).get("error")
             if isinstance(nested, InvalidInputError):
-                # a nested model built from a dict already explained itself: re-anchor its lines here
-                lines.extend(f"{owner}: {field}.{line.partition(': ')[2]}" for line in str(nested).splitlines())
+                # a nested model already explained itself: re-anchor its lines at this field
+                prefix = f"{field}." if field else ""
+                lines.extend(f"{owner}: {prefix}{line.partition(': ')[2]}" for line in str(nested).splitlines())
                 continue
             message = str(item["msg"]).removeprefix("Value error, ")
-            shown = "" if item["type"] == "missing" else f"={item.get('input')!r}"
-            lines.append(f"{owner}: {field}{shown}: {message}")
+            lines.append(_anchored(owner, field + _shown(item), message))
         return cls("\n".join(lines))
+
+
+def _anchored(owner: str, field: str, message: str) -> str:
+    """``owner: field: message``; a rule over several fields (empty ``field``) names them in its message."""
+    return f"{owner}: {field}: {message}" if field else f"{owner}: {message}"
+
+
+def _shown(item: Any) -> str:
+    """``=value`` for a scalar input; a collection's validator names its bad entries itself."""
+    value = item.get("input")
+    scalar = isinstance(value, str | int | float | bool) or value is None
+    return f"={value!r}" if scalar and item["type"] != "missing" else ""
 
 
 class Severity(StrEnum):

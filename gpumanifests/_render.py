@@ -221,12 +221,12 @@ def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: li
             continue
         last = image.rsplit("/", 1)[-1]
         tag = last.partition(":")[2]
-        if tag in {"", "latest"}:
+        if tag in {"", "latest"} or tag.startswith("latest-"):
             problems.append(
                 Problem(
                     workload.path,
-                    f"image {image!r} is {'untagged' if not tag else 'tagged :latest'}, so what runs can change "
-                    "without a commit",
+                    f"image {image!r} has {f'the moving tag :{tag}' if tag else 'no tag (it means :latest)'}, "
+                    "so what runs can change without a commit",
                     "pin a version tag or an @sha256 digest",
                     severity,
                 )

@@ -85,10 +85,7 @@ def synthesize(app: GitOpsApp) -> Synthesis:
     """Render, check and serialize every cluster of ``app``; raise :class:`SynthError` on any error."""
     synthesis = Synthesis()
     problems: list[Problem] = []
-    names = [cluster.name for cluster in app.clusters]
     for cluster in app.clusters:
-        if names.count(cluster.name) > 1:
-            problems.append(Problem(cluster.path, f"cluster {cluster.name!r} is declared twice", "rename one"))
         render = render_cluster(cluster)
         argocd = wire_argocd(render)
         plan = plan_cluster(cluster)

@@ -10,6 +10,7 @@ GPU label of its cluster, tolerates no GPU taint, and hides NVIDIA GPUs from its
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
@@ -210,6 +211,50 @@ _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
 
 
+@dataclass(frozen=True)
+class _Volume:
+    """A pod volume and where the workload's container mounts it."""
+
+    name: str
+    mount_path: str
+    source: dict[str, Any]
+    read_only: bool = False
+
+    def mount(self) -> dict[str, Any]:
+        mount: dict[str, Any] = {"name": self.name, "mountPath": self.mount_path}
+        if self.read_only:
+            mount["readOnly"] = True
+        return mount
+
+
+_API_ACCESS = _Volume(
+    "kube-api-access",
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+    {
+        "projected": {
+            "defaultMode": 0o444,
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3600, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {
+                    "downwardAPI": {
+                        "items": [
+                            {"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}
+                        ]
+                    }
+                },
+            ],
+        }
+    },
+    read_only=True,
+)
+"""A bound, expiring service-account token mounted explicitly where the automatic mount would go.
+
+``automountServiceAccountToken`` stays false on every pod; a workload with ``api_access=True``
+gets this projected volume instead, so token access is visible in its spec.
+"""
+
+
 class Workload(Resource, Generic[_P]):
     """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
 
@@ -244,8 +289,11 @@ class Workload(Resource, Generic[_P]):
     def _extra_pod_fields(self) -> dict[str, Any]:
         return {}
 
-    def _scratch_volumes(self) -> list[tuple[str, str, dict[str, Any]]]:
-        return [("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})]
+    def _volumes(self) -> list[_Volume]:
+        volumes = [_Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})]
+        if self.props.api_access:
+            volumes.append(_API_ACCESS)
+        return volumes
 
     def _image(self) -> str:
         assert self.props.image is not None
@@ -296,7 +344,7 @@ class Workload(Resource, Generic[_P]):
             "requests": {**requests, **extra_requests},
         }
         container["securityContext"] = container_security(props.security)
-        container["volumeMounts"] = [{"name": name, "mountPath": mount} for name, mount, _ in self._scratch_volumes()]
+        container["volumeMounts"] = [volume.mount() for volume in self._volumes()]
         return container
 
     def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
@@ -304,13 +352,13 @@ class Workload(Resource, Generic[_P]):
         props = self.props
         spec: dict[str, Any] = {
             "affinity": self._affinity(),
-            "automountServiceAccountToken": props.api_access,
+            "automountServiceAccountToken": False,
             "containers": [self._container()],
             "enableServiceLinks": False,
             "restartPolicy": restart_policy,
             "securityContext": pod_security(props.security),
             **self._extra_pod_fields(),
-            "volumes": [{"name": name, **source} for name, _, source in self._scratch_volumes()],
+            "volumes": [{"name": volume.name, **volume.source} for volume in self._volumes()],
         }
         if props.service_account_name is not None:
             spec["serviceAccountName"] = props.service_account_name
@@ -436,11 +484,11 @@ class _GpuWorkload(Workload[_GP]):
             return {}
         return {"runtimeClassName": self.profile.runtime_class_name}
 
-    def _scratch_volumes(self) -> list[tuple[str, str, dict[str, Any]]]:
-        volumes = super()._scratch_volumes()
+    def _volumes(self) -> list[_Volume]:
+        volumes = super()._volumes()
         if self.props.shared_memory is not None:
             shm = {"emptyDir": {"medium": "Memory", "sizeLimit": self.props.shared_memory}}
-            volumes.append(("dshm", "/dev/shm", shm))
+            volumes.append(_Volume("dshm", "/dev/shm", shm))
         return volumes
 
 

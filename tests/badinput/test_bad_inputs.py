@@ -161,15 +161,15 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     # GitRepo
     "repo-url-without-scheme": (
         lambda app: gm.GitRepo(url="github.com/org/repo"),
-        ("GitRepo", "url", "'github.com/org/repo'", "https://host/org/repo.git"),
+        ("GitRepo", "url", "'github.com/org/repo'", "https://github.com/acme/gitops.git"),
     ),
     "repo-url-http": (
         lambda app: gm.GitRepo(url="http://git.example.com/x.git"),
-        ("GitRepo", "url", "'http://git.example.com/x.git'", "https://host/org/repo.git"),
+        ("GitRepo", "url", "'http://git.example.com/x.git'", "https://github.com/acme/gitops.git"),
     ),
     "repo-absolute-path": (
         lambda app: gm.GitRepo(url=URL, path="/gitops"),
-        ("GitRepo", "path", "'/gitops'", "relative path inside the repository"),
+        ("GitRepo", "path", "'/gitops'", "relative to the repository root"),
     ),
     # Cluster
     "cluster-without-nodes": (
@@ -322,12 +322,18 @@ def test_duplicate_object_names_in_a_namespace_fail_the_synth() -> None:
         assert part in message
 
 
-def test_duplicate_cluster_names_fail_the_synth() -> None:
+def test_duplicate_cluster_names_fail_at_once() -> None:
     app = gm.GitOpsApp()
     _cluster(app, name="twin")
-    # constructs refuses the second id at once (a jsii RuntimeError, not yet an InvalidInputError)
-    with pytest.raises(RuntimeError, match="There is already a Construct with name 'twin'"):
+    with pytest.raises(gm.InvalidInputError, match="Cluster 'twin': id 'twin' is already used"):
         _cluster(app, name="twin")
+
+
+def test_duplicate_workload_ids_in_a_component_fail_at_once() -> None:
+    component = gm.Component(_cluster(gm.GitOpsApp()), "ml")
+    gm.CpuJob(component, "job", image="busybox:1.36.1")
+    with pytest.raises(gm.InvalidInputError, match="CpuJob 'job': id 'job' is already used under 'c/ml'"):
+        gm.CpuJob(component, "job", image="busybox:1.36.1")
 
 
 def test_an_app_without_clusters_fails_the_synth() -> None:
@@ -507,7 +513,7 @@ CLI_CASES: dict[str, tuple[Callable[[Workspace], object], list[str] | None, int,
         lambda ws: None,
         ["--strict"],
         1,
-        ("metal-ml-training", "'tensorflow/tensorflow:latest'", "tagged :latest", "pin a version tag"),
+        ("metal-ml-training", "'tensorflow/tensorflow:latest'", "the moving tag :latest", "pin a version tag"),
     ),
     "gitops-is-a-file": (
         lambda ws: _replace_with_file(ws.out),
