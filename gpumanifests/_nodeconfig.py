@@ -152,7 +152,7 @@ class _NodeLabeller(CpuJob):
             {
                 "name": f"step-{index}",
                 "image": KUBECTL_IMAGE,
-                "imagePullPolicy": "IfNotPresent",
+                "imagePullPolicy": main["imagePullPolicy"],
                 "command": ["kubectl", *command],
                 "resources": main["resources"],
                 "securityContext": container_security(None),

@@ -52,6 +52,11 @@ class SecurityOptOut(Props):
         return f"{','.join(given_up)}: {self.reason}"
 
 
+def pull_policy(image: str) -> str:
+    """``IfNotPresent`` for a digest (immutable); ``Always`` for a tag, which can move under the same name."""
+    return "IfNotPresent" if "@sha256:" in image else "Always"
+
+
 def pod_security(opt_out: SecurityOptOut | None) -> dict[str, Any]:
     """``PodSpec.securityContext``: non-root user and group, RuntimeDefault seccomp."""
     if opt_out is not None and opt_out.run_as_root:

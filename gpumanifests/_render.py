@@ -103,6 +103,17 @@ def _namespace_object(component: Component, objects: list[RenderedObject]) -> Re
     return RenderedObject(manifest, f"{component.path}/Namespace")
 
 
+def _default_deny_ingress(component: Component) -> RenderedObject:
+    """A NetworkPolicy admitting no ingress to the namespace's pods; workloads open their own ports."""
+    manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny-ingress", "namespace": component.namespace},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    }
+    return RenderedObject(manifest, f"{component.path}/NetworkPolicy")
+
+
 def _implicit_dependencies(obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject]) -> list[ObjectKey]:
     """What Kubernetes needs to exist first: the namespace, and referenced accounts, bindings, config."""
     group, kind, namespace, _ = obj.key
@@ -243,7 +254,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         _check_namespaces(component, objects, problems)
         if component.namespace not in owned_namespaces:
             owned_namespaces.add(component.namespace)
-            objects.insert(0, _namespace_object(component, objects))
+            objects[:0] = [_namespace_object(component, objects), _default_deny_ingress(component)]
         renders.append(ComponentRender(component, objects))
     _check_duplicates(renders, problems)
     for render in renders:

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from gpumanifests._component import RenderedObject, Resource
 from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
-from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security
+from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security, pull_policy
 from gpumanifests._profiles import Framework, NodeProfile
 from gpumanifests._quantity import parse_quantity
 
@@ -331,7 +331,7 @@ class Workload(Resource, Generic[_P]):
         container: dict[str, Any] = {
             "name": self.name,
             "image": self._image(),
-            "imagePullPolicy": "IfNotPresent",
+            "imagePullPolicy": pull_policy(self._image()),
         }
         if props.command:
             container["command"] = list(props.command)
@@ -417,6 +417,8 @@ class _DeploymentMixin(Workload[_DP]):
         container = super()._container()
         if self.props.port is not None:
             container["ports"] = [{"containerPort": self.props.port, "name": "http", "protocol": "TCP"}]
+            container["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 10}
+            container["livenessProbe"] = {"tcpSocket": {"port": "http"}, "initialDelaySeconds": 30, "periodSeconds": 20}
         return container
 
     def _render(self) -> list[RenderedObject]:
@@ -433,7 +435,21 @@ class _DeploymentMixin(Workload[_DP]):
         objects = [RenderedObject(deployment, self.path)]
         if self.props.port is not None:
             objects.append(RenderedObject(self._service(), f"{self.path}/Service"))
+            objects.append(RenderedObject(self._allow_ingress(), f"{self.path}/NetworkPolicy"))
         return objects
+
+    def _allow_ingress(self) -> dict[str, Any]:
+        """Opens the workload's port (and only it) through the namespace's default-deny policy."""
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": self._metadata(),
+            "spec": {
+                "ingress": [{"ports": [{"port": self.props.port, "protocol": "TCP"}]}],
+                "podSelector": {"matchLabels": self.selector_labels()},
+                "policyTypes": ["Ingress"],
+            },
+        }
 
     def _service(self) -> dict[str, Any]:
         return {
@@ -544,7 +560,7 @@ class GpuDeployment(_GpuWorkload[GpuDeploymentProps], _DeploymentMixin[GpuDeploy
     """A long-running Deployment on a GPU node profile (for example model serving).
 
     Same placement and defaults as :class:`GpuJob`; ``replicas=1``; ``port`` adds a container
-    port named ``http`` and a ClusterIP Service.
+    port named ``http``, a ClusterIP Service, TCP probes and a NetworkPolicy opening that port.
     """
 
     def __init__(
@@ -574,7 +590,8 @@ class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
 class CpuDeployment(_CpuWorkload[CpuDeploymentProps], _DeploymentMixin[CpuDeploymentProps]):
     """A long-running Deployment kept off GPU nodes (APIs, monitoring, databases).
 
-    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service.
+    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service, TCP
+    readiness and liveness probes, and a NetworkPolicy opening that port.
     """
 
     def __init__(

@@ -234,13 +234,40 @@ def test_deployment_restarts_always_and_selects_its_pods(component: gm.Component
     assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
 
 
-def test_deployment_port_adds_a_cluster_ip_service(component: gm.Component) -> None:
+def test_deployment_port_adds_a_cluster_ip_service_probes_and_a_network_policy(component: gm.Component) -> None:
     objects = gm.CpuDeployment(component, "api", image=IMAGE, port=8080).render()
-    assert [obj.manifest["kind"] for obj in objects] == ["Deployment", "Service"]
+    assert [obj.manifest["kind"] for obj in objects] == ["Deployment", "Service", "NetworkPolicy"]
+    selector = {"app.kubernetes.io/instance": "api", "app.kubernetes.io/name": "api"}
     service = objects[1].manifest
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP", "targetPort": "http"}]
-    assert service["spec"]["selector"] == {"app.kubernetes.io/instance": "api", "app.kubernetes.io/name": "api"}
+    assert service["spec"]["selector"] == selector
+    container = objects[0].manifest["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["tcpSocket"] == {"port": "http"}
+    assert container["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    policy = objects[2].manifest["spec"]
+    assert policy["podSelector"] == {"matchLabels": selector}
+    assert policy["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
+def test_every_namespace_denies_ingress_by_default(component: gm.Component) -> None:
+    gm.CpuDeployment(component, "api", image=IMAGE)
+    render = render_cluster(component.cluster)
+    policies = [
+        obj.manifest for part in render.components for obj in part.objects if obj.manifest["kind"] == "NetworkPolicy"
+    ]
+    assert {(policy["metadata"]["namespace"], policy["metadata"]["name"]) for policy in policies} >= {
+        (component.namespace, "default-deny-ingress")
+    }
+    deny = next(policy for policy in policies if policy["metadata"]["name"] == "default-deny-ingress")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def test_image_pull_policy_is_always_for_tags_and_if_not_present_for_digests(component: gm.Component) -> None:
+    digest = "busybox@sha256:" + "a" * 64
+    tagged = pod_of(gm.CpuJob(component, "tagged", image=IMAGE))["containers"][0]
+    pinned = pod_of(gm.CpuJob(component, "pinned", image=digest))["containers"][0]
+    assert (tagged["imagePullPolicy"], pinned["imagePullPolicy"]) == ("Always", "IfNotPresent")
 
 
 # -- CPU workloads ---------------------------------------------------------------------------
