@@ -17,7 +17,7 @@ def _python_blocks() -> list[str]:
 def test_the_readme_example_synthesizes_a_gpu_job_with_its_patch() -> None:
     (example,) = _python_blocks()
     namespace: dict[str, object] = {}
-    exec(compile(example, str(README), "exec"), namespace)  # noqa: S102 - the README's own example
+    exec(compile(example, str(README), "exec"), namespace)  # the README's own example
     app = gm.GitOpsApp()
     namespace["build"](app)  # type: ignore[operator]
     synthesis = gm.synthesize(app)
