@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 APPS = Path(__file__).resolve().parents[2] / "apps"
 SETUP = "node-setup/setup-nodes.sh"
 VERIFY = "node-setup/verify.sh"
-KIND = "node-setup/kind-config.yaml"
+KIND = "node-setup/kind-config.json"
+NOTES = "node-setup/README.md"
 TERRAFORM = "node-setup/kind.tf.json"
 
 
@@ -176,8 +177,8 @@ def test_seed_control_plane_stays_untainted(shipped: gm.GitOpsApp) -> None:
     assert control_plane["role"] == "control-plane"
     assert "labels" not in control_plane
     assert _patch_taints(control_plane["kubeadmConfigPatches"], "InitConfiguration") == ([], [])
-    assert "scheduling stand-in" in files[KIND].decode()
-    assert "Metal" in files[KIND].decode()
+    assert "scheduling stand-in" in files[NOTES].decode()
+    assert "Metal" in files[NOTES].decode()
 
 
 def test_kind_image_matches_kubernetes_version() -> None:
@@ -190,10 +191,11 @@ def test_files_are_deterministic(shipped: gm.GitOpsApp, cluster_name: str) -> No
     cluster = _cluster(shipped, cluster_name)
     files = node_side_files(cluster)
     assert files == node_side_files(cluster)
-    assert sorted(files) == sorted([SETUP, VERIFY, KIND, TERRAFORM])
+    assert sorted(files) == sorted([SETUP, VERIFY, KIND, TERRAFORM, NOTES])
     for content in files.values():
         assert content.endswith(b"\n")
-    assert files[TERRAFORM].decode() == json.dumps(json.loads(files[TERRAFORM]), indent=2, sort_keys=True) + "\n"
+    for path in (KIND, TERRAFORM):
+        assert files[path].decode() == json.dumps(json.loads(files[path]), indent=2, sort_keys=True) + "\n"
 
 
 # -- the scripts -------------------------------------------------------------------------------
