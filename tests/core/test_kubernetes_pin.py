@@ -15,7 +15,8 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 def test_the_l1_dependency_is_the_pinned_minor() -> None:
     dependencies = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
     plus = [dependency for dependency in dependencies if dependency.startswith("cdk8s-plus-")]
-    assert plus and all(dependency.startswith(f"cdk8s-plus-{KUBERNETES_MINOR}") for dependency in plus)
+    assert plus
+    assert all(dependency.startswith(f"cdk8s-plus-{KUBERNETES_MINOR}") for dependency in plus)
     assert l1_module().__name__ == f"cdk8s_plus_{KUBERNETES_MINOR}.k8s"
     assert gm.k8s is l1_module()
 

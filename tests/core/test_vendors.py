@@ -5,13 +5,15 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import gpumanifests as gm
 from gpumanifests._plan import plan_cluster
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 
