@@ -27,7 +27,7 @@ from gpumanifests._profiles import (
     Vendor,
 )
 from gpumanifests._synth import Synthesis, synthesize
-from gpumanifests._workloads import CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
+from gpumanifests._workloads import Container, CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
 
 k8s = _l1_module()
 """The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""
@@ -36,6 +36,7 @@ __all__ = [
     "KUBERNETES_VERSION",
     "Cluster",
     "Component",
+    "Container",
     "CpuDeployment",
     "CpuJob",
     "Framework",

@@ -145,8 +145,8 @@ class _NodeLabeller(CpuJob):
                 commands.append(taint)
         return commands
 
-    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
-        spec = super().pod_spec(restart_policy=restart_policy)
+    def _pod_spec(self) -> dict[str, Any]:
+        spec = super()._pod_spec()
         main = spec["containers"][0]
         spec["initContainers"] = [
             {

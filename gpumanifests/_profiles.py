@@ -9,7 +9,7 @@ so the two cannot drift apart.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -87,12 +87,26 @@ class Taint(Props):
 
 
 class Toleration(Props):
-    """A pod toleration; see :meth:`tolerates` for the matching rule."""
+    """A pod toleration; see :meth:`tolerates` for the matching rule.
+
+    ``toleration_seconds`` bounds how long a pod stays on a node after a ``NoExecute`` taint
+    appears (Kubernetes allows it only with that effect).
+    """
 
     key: LabelKey
     operator: TolerationOperator = TolerationOperator.EQUAL
     value: LabelValue = ""
     effect: TaintEffect
+    toleration_seconds: int | None = Field(default=None, ge=0, strict=True)
+
+    @model_validator(mode="after")
+    def _seconds_only_for_no_execute(self) -> Self:
+        if self.toleration_seconds is not None and self.effect is not TaintEffect.NO_EXECUTE:
+            raise ValueError(
+                f"toleration for {self.key!r} sets toleration_seconds={self.toleration_seconds} with effect "
+                f"{self.effect.value}; it only applies to NoExecute, so use effect NoExecute or drop it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _exists_has_no_value(self) -> Self:
@@ -115,12 +129,14 @@ class Toleration(Props):
             return False
         return self.operator is TolerationOperator.EXISTS or self.value == taint.value
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """The toleration as ``PodSpec.tolerations[]`` holds it."""
-        entry = {"key": self.key, "operator": str(self.operator)}
+        entry: dict[str, Any] = {"key": self.key, "operator": str(self.operator)}
         if self.operator is TolerationOperator.EQUAL:
             entry["value"] = self.value
         entry["effect"] = str(self.effect)
+        if self.toleration_seconds is not None:
+            entry["tolerationSeconds"] = self.toleration_seconds
         return entry
 
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, Typed
 from pydantic import AfterValidator, Field, model_validator
 
 from gpumanifests._component import RenderedObject, Resource
+from gpumanifests._errors import InvalidInputError
 from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
 from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security, pull_policy
-from gpumanifests._profiles import Framework, NodeProfile
+from gpumanifests._profiles import Framework, NodeProfile, Toleration
 from gpumanifests._quantity import parse_quantity
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "Container",
     "CpuDeployment",
     "CpuJob",
     "GpuDeployment",
@@ -64,6 +66,24 @@ def _check_env_name(value: str) -> str:
 Image = Annotated[str, AfterValidator(_check_image)]
 EnvName = Annotated[str, AfterValidator(_check_env_name)]
 
+_ModelT = TypeVar("_ModelT", bound=Props)
+
+
+def _requests_within_limits(model: _ModelT) -> _ModelT:
+    """A container cannot request more CPU or memory than its limit."""
+    for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
+        if parse_quantity(getattr(model, request)) > parse_quantity(getattr(model, limit)):
+            raise ValueError(
+                f"{request}={getattr(model, request)!r} is more than {limit}={getattr(model, limit)!r}; "
+                "a request cannot exceed its limit"
+            )
+    return model
+
+
+class _EnvEntry(Props):
+    name: EnvName
+    value: str
+
 
 class _WorkloadProps(Props):
     name: DnsLabel
@@ -81,15 +101,7 @@ class _WorkloadProps(Props):
     security: SecurityOptOut | None = None
     verify_log: str | None = None
 
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> Self:
-        for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
-            if parse_quantity(getattr(self, request)) > parse_quantity(getattr(self, limit)):
-                raise ValueError(
-                    f"{request}={getattr(self, request)!r} is more than {limit}={getattr(self, limit)!r}; "
-                    "a request cannot exceed its limit"
-                )
-        return self
+    _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
 
 
 class _GpuProps(_WorkloadProps):
@@ -227,6 +239,9 @@ class _Volume:
         return mount
 
 
+_TMP = _Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})
+"""Writable scratch space: the root filesystem is read-only."""
+
 _API_ACCESS = _Volume(
     "kube-api-access",
     "/var/run/secrets/kubernetes.io/serviceaccount",
@@ -255,12 +270,40 @@ gets this projected volume instead, so token access is visible in its spec.
 """
 
 
+class Container(Props):
+    """An extra container next to the workload's main one (a sidecar), with the same safe defaults.
+
+    **Usage**: ``job.add_container(Container(name="log-shipper", image="fluent/fluent-bit:3.1.9"))``.
+    It runs non-root with a read-only root filesystem and mounts the pod's ``/tmp``; requests and
+    limits default to 100m-500m CPU and 128-256 MiB memory.
+    """
+
+    name: DnsLabel
+    image: Image
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: dict[EnvName, str] = Field(default_factory=dict)
+    cpu: Quantity = "100m"
+    cpu_limit: Quantity = "500m"
+    memory: Quantity = "128Mi"
+    memory_limit: Quantity = "256Mi"
+
+    _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
+
+
 class Workload(Resource, Generic[_P]):
     """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
 
     kind: ClassVar[str]
     role: ClassVar[str]
+    restart_policy: ClassVar[str]
     props: _P
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._tolerations_added: list[Toleration] = []
+        self._env_added: dict[str, str] = {}
+        self._containers_added: list[Container] = []
 
     @property
     def name(self) -> str:
@@ -272,12 +315,38 @@ class Workload(Resource, Generic[_P]):
         """How many pods of this template run at once."""
         return 1
 
+    # -- intent methods --------------------------------------------------------------------
+
+    def tolerate(self, *tolerations: Toleration) -> None:
+        """Also tolerate these taints (for example ``node.kubernetes.io/unreachable`` for long jobs).
+
+        Placement still follows Kubernetes' rules: the synth-time checks report a CPU workload
+        whose tolerations let it onto a GPU node.
+        """
+        self._tolerations_added.extend(tolerations)
+
+    def add_env(self, name: str, value: str) -> None:
+        """Set an environment variable of the main container (wins over profile and props env)."""
+        check = parse_props(_EnvEntry, f"{type(self).__name__} {self.name!r}.add_env", name=name, value=value)
+        self._env_added[check.name] = check.value
+
+    def add_container(self, container: Container) -> Container:
+        """Run ``container`` next to the main container, in the same pod; returns it."""
+        taken = {self.name, *(added.name for added in self._containers_added)}
+        if container.name in taken:
+            raise InvalidInputError(
+                f"{type(self).__name__} {self.name!r}.add_container: name={container.name!r} is already used "
+                f"in this pod ({', '.join(sorted(taken))}); give each container its own name"
+            )
+        self._containers_added.append(container)
+        return container
+
     # -- placement: overridden by GPU and CPU workloads ------------------------------------
 
     def _affinity(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _tolerations(self) -> list[dict[str, str]]:
+    def _placement_tolerations(self) -> list[Toleration]:
         return []
 
     def _placement_env(self) -> dict[str, str]:
@@ -290,13 +359,13 @@ class Workload(Resource, Generic[_P]):
         return {}
 
     def _volumes(self) -> list[_Volume]:
-        volumes = [_Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})]
+        volumes = [_TMP]
         if self.props.api_access:
             volumes.append(_API_ACCESS)
         return volumes
 
     def _image(self) -> str:
-        assert self.props.image is not None
+        assert self.props.image is not None  # CPU props require it; GPU workloads override
         return self.props.image
 
     # -- rendering -------------------------------------------------------------------------
@@ -322,79 +391,108 @@ class Workload(Resource, Generic[_P]):
     def _metadata(self) -> dict[str, Any]:
         return {"name": self.name, "namespace": self.component.namespace, "labels": self.object_labels()}
 
-    def _container(self) -> dict[str, Any]:
+    def _main_container(self) -> dict[str, Any]:
         props = self.props
-        requests = {"cpu": props.cpu, "memory": props.memory}
-        limits = {"cpu": props.cpu_limit, "memory": props.memory_limit}
         extra_requests, extra_limits = self._extended_resources()
-        env = {**self._placement_env(), **props.env}
-        container: dict[str, Any] = {
-            "name": self.name,
-            "image": self._image(),
-            "imagePullPolicy": pull_policy(self._image()),
-        }
-        if props.command:
-            container["command"] = list(props.command)
-        if props.args:
-            container["args"] = list(props.args)
-        if env:
-            container["env"] = [{"name": name, "value": value} for name, value in sorted(env.items())]
-        container["resources"] = {
-            "limits": {**limits, **extra_limits},
-            "requests": {**requests, **extra_requests},
-        }
-        container["securityContext"] = container_security(props.security)
-        container["volumeMounts"] = [volume.mount() for volume in self._volumes()]
-        return container
+        return _container(
+            name=self.name,
+            image=self._image(),
+            command=props.command,
+            args=props.args,
+            env={**self._placement_env(), **props.env, **self._env_added},
+            requests={"cpu": props.cpu, "memory": props.memory, **extra_requests},
+            limits={"cpu": props.cpu_limit, "memory": props.memory_limit, **extra_limits},
+            security=container_security(props.security),
+            mounts=[volume.mount() for volume in self._volumes()],
+        )
 
-    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
-        """The rendered PodSpec of this workload."""
+    def _added_container(self, added: Container) -> dict[str, Any]:
+        return _container(
+            name=added.name,
+            image=added.image,
+            command=added.command,
+            args=added.args,
+            env=added.env,
+            requests={"cpu": added.cpu, "memory": added.memory},
+            limits={"cpu": added.cpu_limit, "memory": added.memory_limit},
+            security=container_security(self.props.security),
+            mounts=[_TMP.mount()],
+        )
+
+    def _pod_spec(self) -> dict[str, Any]:
         props = self.props
+        containers = [self._main_container(), *(self._added_container(added) for added in self._containers_added)]
         spec: dict[str, Any] = {
             "affinity": self._affinity(),
             "automountServiceAccountToken": False,
-            "containers": [self._container()],
+            "containers": containers,
             "enableServiceLinks": False,
-            "restartPolicy": restart_policy,
+            "restartPolicy": self.restart_policy,
             "securityContext": pod_security(props.security),
             **self._extra_pod_fields(),
             "volumes": [{"name": volume.name, **volume.source} for volume in self._volumes()],
         }
+        if not spec["affinity"]:
+            del spec["affinity"]
         if props.service_account_name is not None:
             spec["serviceAccountName"] = props.service_account_name
-        tolerations = self._tolerations()
+        tolerations = [*self._placement_tolerations(), *self._tolerations_added]
         if tolerations:
-            spec["tolerations"] = tolerations
+            spec["tolerations"] = [toleration.to_dict() for toleration in tolerations]
         return spec
 
-    def _pod_template(self, *, restart_policy: str) -> dict[str, Any]:
+    def _pod_template(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {"labels": {**self.selector_labels(), **self._profile_label(), **self.props.labels}}
         if self.props.security is not None:
             metadata["annotations"] = {OPT_OUT_ANNOTATION: self.props.security.describe()}
-        return {"metadata": metadata, "spec": self.pod_spec(restart_policy=restart_policy)}
+        return {"metadata": metadata, "spec": self._pod_spec()}
 
     def pod_template_spec(self) -> dict[str, Any]:
-        """The pod spec as it appears in the rendered object (for placement checks)."""
-        raise NotImplementedError
+        """The PodSpec of this workload's pods, as rendered."""
+        return self._pod_spec()
+
+
+def _container(
+    *,
+    name: str,
+    image: str,
+    command: tuple[str, ...],
+    args: tuple[str, ...],
+    env: dict[str, str],
+    requests: dict[str, str],
+    limits: dict[str, str],
+    security: dict[str, Any],
+    mounts: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One container entry of a PodSpec, with only the fields that are set."""
+    container: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": pull_policy(image)}
+    if command:
+        container["command"] = list(command)
+    if args:
+        container["args"] = list(args)
+    if env:
+        container["env"] = [{"name": key, "value": value} for key, value in sorted(env.items())]
+    container["resources"] = {"limits": limits, "requests": requests}
+    container["securityContext"] = security
+    container["volumeMounts"] = mounts
+    return container
 
 
 class _JobMixin(Workload[_JP]):
     kind = "Job"
+    restart_policy = "Never"
 
     ARGO_HOOK_ANNOTATIONS: ClassVar[dict[str, str]] = {
         "argocd.argoproj.io/hook": "Sync",
         "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
     }
 
-    def pod_template_spec(self) -> dict[str, Any]:
-        return self.pod_spec(restart_policy="Never")
-
     def _render(self) -> list[RenderedObject]:
         props = self.props
         spec: dict[str, Any] = {"backoffLimit": props.backoff_limit}
         if props.active_deadline_seconds is not None:
             spec["activeDeadlineSeconds"] = props.active_deadline_seconds
-        spec["template"] = self._pod_template(restart_policy="Never")
+        spec["template"] = self._pod_template()
         if props.ttl_seconds_after_finished is not None:
             spec["ttlSecondsAfterFinished"] = props.ttl_seconds_after_finished
         metadata = self._metadata()
@@ -405,16 +503,14 @@ class _JobMixin(Workload[_JP]):
 
 class _DeploymentMixin(Workload[_DP]):
     kind = "Deployment"
+    restart_policy = "Always"
 
     @property
     def replicas(self) -> int:
         return self.props.replicas
 
-    def pod_template_spec(self) -> dict[str, Any]:
-        return self.pod_spec(restart_policy="Always")
-
-    def _container(self) -> dict[str, Any]:
-        container = super()._container()
+    def _main_container(self) -> dict[str, Any]:
+        container = super()._main_container()
         if self.props.port is not None:
             container["ports"] = [{"containerPort": self.props.port, "name": "http", "protocol": "TCP"}]
             container["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 10}
@@ -429,7 +525,7 @@ class _DeploymentMixin(Workload[_DP]):
             "spec": {
                 "replicas": self.props.replicas,
                 "selector": {"matchLabels": self.selector_labels()},
-                "template": self._pod_template(restart_policy="Always"),
+                "template": self._pod_template(),
             },
         }
         objects = [RenderedObject(deployment, self.path)]
@@ -482,8 +578,8 @@ class _GpuWorkload(Workload[_GP]):
         terms = [{"matchExpressions": self.profile.node_selector_requirements()}]
         return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}
 
-    def _tolerations(self) -> list[dict[str, str]]:
-        return [toleration.to_dict() for toleration in self.profile.tolerations]
+    def _placement_tolerations(self) -> list[Toleration]:
+        return list(self.profile.tolerations)
 
     def _placement_env(self) -> dict[str, str]:
         return dict(self.profile.env)
@@ -527,12 +623,6 @@ class _CpuWorkload(Workload[_CP]):
         for profile in self.component.cluster.gpu_profiles():
             env.update(profile.cpu_env)
         return env
-
-    def pod_spec(self, *, restart_policy: str) -> dict[str, Any]:
-        spec = super().pod_spec(restart_policy=restart_policy)
-        if not spec["affinity"]:
-            del spec["affinity"]
-        return spec
 
 
 class GpuJob(_GpuWorkload[GpuJobProps], _JobMixin[GpuJobProps]):
