@@ -144,7 +144,6 @@ class Resource(Construct):
         super().__init__(scope, id)
         self._gm_parent = scope
         self.path = f"{getattr(scope, 'path', self.component.path)}/{id}"
-        self.construct_id = id
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None

@@ -263,8 +263,3 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     result = ClusterRender(cluster, renders, problems)
     _check_images(result.workloads(), cluster.app.strict, problems)
     return result
-
-
-def manifests_of(render: ClusterRender) -> list[dict[str, Any]]:
-    """Every workload-side manifest of a cluster render."""
-    return [obj.manifest for component in render.components for obj in component.objects]
