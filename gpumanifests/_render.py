@@ -247,15 +247,16 @@ def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: li
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
-    renders: list[ComponentRender] = []
-    owned_namespaces: set[str] = set()
-    for component in cluster.components:
-        objects = _component_objects(component)
-        _check_namespaces(component, objects, problems)
-        if component.namespace not in owned_namespaces:
-            owned_namespaces.add(component.namespace)
-            objects[:0] = [_namespace_object(component, objects), _default_deny_ingress(component)]
-        renders.append(ComponentRender(component, objects))
+    renders = [ComponentRender(component, _component_objects(component)) for component in cluster.components]
+    in_namespace: dict[str, list[RenderedObject]] = {}
+    for render in renders:
+        _check_namespaces(render.component, render.objects, problems)
+        in_namespace.setdefault(render.component.namespace, []).extend(render.objects)
+    for render in renders:
+        # the first component of a namespace owns its Namespace and default policy
+        shared = in_namespace.pop(render.component.namespace, None)
+        if shared is not None:
+            render.objects[:0] = [_namespace_object(render.component, shared), _default_deny_ingress(render.component)]
     _check_duplicates(renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, problems)

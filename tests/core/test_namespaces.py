@@ -1,0 +1,36 @@
+"""Namespaces: rendered once per cluster, by the first component that uses them, with the right Pod Security level."""
+
+from __future__ import annotations
+
+import gpumanifests as gm
+from gpumanifests._render import render_cluster
+
+IMAGE = "busybox:1.36.1"
+ROOT = gm.SecurityOptOut(run_as_root=True, reason="legacy image runs its entrypoint as root")
+
+
+def _namespaces(cluster: gm.Cluster) -> dict[str, tuple[str, dict[str, str]]]:
+    render = render_cluster(cluster)
+    return {
+        obj.manifest["metadata"]["name"]: (part.component.name, obj.manifest["metadata"]["labels"])
+        for part in render.components
+        for obj in part.objects
+        if obj.manifest["kind"] == "Namespace"
+    }
+
+
+def test_a_shared_namespace_is_owned_by_its_first_component(cluster: object) -> None:
+    lab = cluster()  # type: ignore[operator]
+    gm.CpuJob(gm.Component(lab, "first", namespace="shared"), "a", image=IMAGE)
+    gm.CpuJob(gm.Component(lab, "second", namespace="shared"), "b", image=IMAGE)
+    assert _namespaces(lab)["shared"][0] == "first"
+
+
+def test_a_root_pod_in_any_component_lowers_the_shared_namespace_to_baseline(cluster: object) -> None:
+    lab = cluster()  # type: ignore[operator]
+    gm.CpuJob(gm.Component(lab, "first", namespace="shared"), "a", image=IMAGE)
+    gm.CpuJob(gm.Component(lab, "second", namespace="shared"), "b", image=IMAGE, security=ROOT)
+    gm.CpuJob(gm.Component(lab, "other", namespace="other"), "c", image=IMAGE)
+    namespaces = _namespaces(lab)
+    assert namespaces["shared"][1]["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert namespaces["other"][1]["pod-security.kubernetes.io/enforce"] == "restricted"
