@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import gpumanifests as gm
 from gpumanifests._render import render_cluster
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 IMAGE = "busybox:1.36.1"
 ROOT = gm.SecurityOptOut(run_as_root=True, reason="legacy image runs its entrypoint as root")
@@ -19,15 +24,17 @@ def _namespaces(cluster: gm.Cluster) -> dict[str, tuple[str, dict[str, str]]]:
     }
 
 
-def test_a_shared_namespace_is_owned_by_its_first_component(cluster: object) -> None:
-    lab = cluster()  # type: ignore[operator]
+def test_a_shared_namespace_is_owned_by_its_first_component(cluster: Callable[..., gm.Cluster]) -> None:
+    lab = cluster()
     gm.CpuJob(gm.Component(lab, "first", namespace="shared"), "a", image=IMAGE)
     gm.CpuJob(gm.Component(lab, "second", namespace="shared"), "b", image=IMAGE)
     assert _namespaces(lab)["shared"][0] == "first"
 
 
-def test_a_root_pod_in_any_component_lowers_the_shared_namespace_to_baseline(cluster: object) -> None:
-    lab = cluster()  # type: ignore[operator]
+def test_a_root_pod_in_any_component_lowers_the_shared_namespace_to_baseline(
+    cluster: Callable[..., gm.Cluster],
+) -> None:
+    lab = cluster()
     gm.CpuJob(gm.Component(lab, "first", namespace="shared"), "a", image=IMAGE)
     gm.CpuJob(gm.Component(lab, "second", namespace="shared"), "b", image=IMAGE, security=ROOT)
     gm.CpuJob(gm.Component(lab, "other", namespace="other"), "c", image=IMAGE)
