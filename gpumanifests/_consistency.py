@@ -25,21 +25,21 @@ from gpumanifests._errors import Problem, Severity
 from gpumanifests._nodeconfig import node_component_name
 from gpumanifests._plan import (
     FindingKind,
-    admission_failures,
     cluster_workloads,
     node_taints,
+    plan_admissions,
     taint_text,
     workload_gpus,
     workload_pod_spec,
     workload_profile,
 )
-from gpumanifests.scheduling import node_matches_pod_selection, tolerates, untolerated_taints
+from gpumanifests.scheduling import tolerates
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from gpumanifests._cluster import Cluster
-    from gpumanifests._plan import Plan, PlanNode
+    from gpumanifests._plan import AdmissionVerdicts, Plan, PlanNode
     from gpumanifests._workloads import Workload
 
 __all__ = ["consistency_problems"]
@@ -55,10 +55,12 @@ def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
     """
     problems: list[Problem] = []
     covered: set[_Key] = set()
-    specs = [(workload, workload_pod_spec(workload)) for workload in cluster_workloads(cluster)]
-    for workload, spec in specs:
-        problems.extend(_workload_problems(workload, spec, plan.nodes, covered))
-    problems.extend(_unused_taint_warnings(cluster, plan.nodes, [spec for _, spec in specs]))
+    admissions = plan_admissions(plan)
+    verdicts = [(workload, admissions.of(workload_pod_spec(workload))) for workload in cluster_workloads(cluster)]
+    for workload, verdict in verdicts:
+        problems.extend(_workload_problems(workload, verdict, plan.nodes, covered))
+    distinct = list({id(verdict): verdict for _, verdict in verdicts}.values())
+    problems.extend(_unused_taint_warnings(cluster, plan.nodes, distinct))
     problems.extend(
         finding.problem for finding in plan.findings if (finding.kind, finding.workload, finding.node) not in covered
     )
@@ -66,20 +68,24 @@ def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
 
 
 def _workload_problems(
-    workload: Workload[Any], spec: Mapping[str, Any], nodes: Sequence[PlanNode], covered: set[_Key]
+    workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode], covered: set[_Key]
 ) -> list[Problem]:
-    """Rules (a), (b), (d) and (e) for one workload; records the plan facts they restate."""
+    """Rules (a), (b), (d) and (e) for one workload; records the plan facts they restate.
+
+    ``verdict`` holds the filters' capacity-independent verdicts of the workload's pod spec on
+    ``nodes``, shared by every workload with the same placement key.
+    """
     unschedulable = (FindingKind.UNSCHEDULABLE, workload.path, "")
-    selected = [node for node in nodes if node_matches_pod_selection(spec, node.obj)]
+    selected = verdict.selected
     if not selected:
         covered.add(unschedulable)
         return [_no_node_selected(workload, nodes)]
     if workload_profile(workload) is None:
-        return _cpu_on_gpu(workload, spec, nodes, covered)
+        return _cpu_on_gpu(workload, verdict, nodes, covered)
     problems = []
     tolerated = []
-    for node in selected:
-        taints = untolerated_taints(spec.get("tolerations") or (), node_taints(node.obj))
+    for index, node in verdict.selected_indexed:
+        taints = verdict.untolerated(index)
         if taints:
             problems.append(_untolerated(workload, node, taints))
         else:
@@ -142,12 +148,12 @@ def _gpus_too_big(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem
 
 
 def _cpu_on_gpu(
-    workload: Workload[Any], spec: Mapping[str, Any], nodes: Sequence[PlanNode], covered: set[_Key]
+    workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode], covered: set[_Key]
 ) -> list[Problem]:
     """(e): a CPU workload whose selection and tolerations admit it to a GPU node."""
     problems = []
-    for node in nodes:
-        if not node.is_gpu or admission_failures(spec, node.obj):
+    for index, node in enumerate(nodes):
+        if not node.is_gpu or not verdict.admitted(index):
             continue
         covered.add((FindingKind.CPU_ON_GPU, workload.path, node.name))
         if node.tainted:
@@ -169,17 +175,21 @@ def _cpu_on_gpu(
 
 
 def _unused_taint_warnings(
-    cluster: Cluster, nodes: Sequence[PlanNode], specs: Sequence[Mapping[str, Any]]
+    cluster: Cluster, nodes: Sequence[PlanNode], verdicts: Sequence[AdmissionVerdicts]
 ) -> list[Problem]:
-    """(c): a taint no workload tolerates on a node no workload can use (a warning)."""
+    """(c): a taint no workload tolerates on a node no workload can use (a warning).
+
+    ``verdicts`` are those of the workloads' distinct placement keys, which cover every
+    toleration of every workload.
+    """
     problems = []
-    for node in nodes:
-        if any(not admission_failures(spec, node.obj) for spec in specs):
+    for index, node in enumerate(nodes):
+        if any(verdict.admitted(index) for verdict in verdicts):
             continue
         for taint in node_taints(node.obj):
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
-            if any(tolerates(t, taint) for spec in specs for t in spec.get("tolerations") or ()):
+            if any(tolerates(t, taint) for verdict in verdicts for t in verdict.tolerations):
                 continue
             message = (
                 f"node {node.name!r} ({node.describe()}) has taint {taint_text(taint)} that no workload of cluster "

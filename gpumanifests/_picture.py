@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gpumanifests._cluster import Cluster
     from gpumanifests._plan import Placement, Plan, PlanNode
 
@@ -75,8 +77,12 @@ def cluster_readme(cluster: Cluster, plan: Plan) -> str:
 
 def _flowchart(plan: Plan) -> list[str]:
     lines = ["```mermaid", "flowchart LR"]
+    pods: dict[str, list[Placement]] = {}
+    for placement in plan.placements:
+        if placement.node is not None:
+            pods.setdefault(placement.node, []).append(placement)
     for index, node in enumerate(plan.nodes):
-        lines.extend(_subgraph(plan, node, f"n{index}"))
+        lines.extend(_subgraph(node, pods.get(node.name, []), f"n{index}"))
     unplaced = [placement for placement in plan.placements if placement.node is None]
     if unplaced:
         lines.append('  subgraph unplaced["no node"]')
@@ -94,8 +100,8 @@ def _flowchart(plan: Plan) -> list[str]:
     return lines
 
 
-def _subgraph(plan: Plan, node: PlanNode, ident: str) -> list[str]:
-    """One node's box: a facts block, then one box per pod placed on it."""
+def _subgraph(node: PlanNode, pods: Sequence[Placement], ident: str) -> list[str]:
+    """One node's box: a facts block, then one box per pod placed on it (``plan.pods_on(node.name)``)."""
     title = f"{node.name} ({node.role})"
     facts = [
         f"role: {node.role}",
@@ -109,7 +115,6 @@ def _subgraph(plan: Plan, node: PlanNode, ident: str) -> list[str]:
         "    direction TB",
         f'    {ident}_info["{"<br/>".join(mermaid_text(fact) for fact in facts)}"]',
     ]
-    pods = plan.pods_on(node.name)
     for index, placement in enumerate(pods):
         lines.append(f'    {ident}_p{index}(["{mermaid_text(_pod_label(placement))}"])')
     lines.append("  end")

@@ -37,17 +37,20 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._workloads import Workload, _GpuWorkload
-from gpumanifests.scheduling import check_fit
+from gpumanifests.scheduling import FitResult, NodeState, check_fit, pod_requests, untolerated_taints
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable, Mapping, Sequence
+    from fractions import Fraction
 
     from gpumanifests._cluster import Cluster, GitOpsApp
     from gpumanifests._profiles import NodeProfile
-    from gpumanifests.scheduling import FitResult
+    from gpumanifests.scheduling import FitFailure
 
 __all__ = [
+    "AdmissionVerdicts",
+    "Admissions",
     "Exclusion",
     "Finding",
     "FindingKind",
@@ -58,6 +61,8 @@ __all__ = [
     "admission_failures",
     "cluster_workloads",
     "load_node_objects",
+    "placement_key",
+    "plan_admissions",
     "plan_cluster",
     "run_plan",
     "workload_gpus",
@@ -285,6 +290,85 @@ def admission_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> 
     return [str(reason) for reason in check_fit(pod_spec, node).reasons if reason.plugin != _RESOURCE_PLUGIN]
 
 
+def placement_key(pod_spec: Mapping[str, Any]) -> str:
+    """What the filters that ignore resources read of a pod: two pods with the same key get the
+    same NodeUnschedulable, NodeName, TaintToleration and NodeAffinity verdict on every node.
+
+    The node selector, the required node affinity, the tolerations and ``nodeName``, in their
+    given order (which orders the failure messages).
+    """
+    required = ((pod_spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    )
+    return repr(
+        (
+            pod_spec.get("nodeSelector") or {},
+            required,
+            list(pod_spec.get("tolerations") or ()),
+            pod_spec.get("nodeName") or "",
+        )
+    )
+
+
+class AdmissionVerdicts:
+    """The capacity-independent filter verdicts of one placement key on every node of a plan."""
+
+    def __init__(self, pod_spec: Mapping[str, Any], nodes: tuple[PlanNode, ...]) -> None:
+        self.nodes = nodes
+        self.tolerations: list[Mapping[str, Any]] = list(pod_spec.get("tolerations") or ())
+        self.failures: tuple[tuple[FitFailure, ...], ...] = tuple(
+            NodeState(node.obj).admission(pod_spec) for node in nodes
+        )
+        self.reasons: tuple[tuple[str, ...], ...] = tuple(
+            tuple(str(failure) for failure in failures) for failures in self.failures
+        )
+        self.selected_indexed: tuple[tuple[int, PlanNode], ...] = tuple(
+            (index, node)
+            for index, (node, failures) in enumerate(zip(nodes, self.failures, strict=True))
+            if not any(failure.plugin == "NodeAffinity" for failure in failures)
+        )
+        """The nodes whose labels satisfy the pod's node selection (no NodeAffinity failure), with their index."""
+        self.selected: tuple[PlanNode, ...] = tuple(node for _, node in self.selected_indexed)
+        """The nodes of :attr:`selected_indexed`, in node order."""
+        self._untolerated: dict[int, tuple[Mapping[str, Any], ...]] = {}
+
+    def admitted(self, index: int) -> bool:
+        """Whether the filters that ignore resources admit the pod to ``nodes[index]``."""
+        return not self.failures[index]
+
+    def untolerated(self, index: int) -> tuple[Mapping[str, Any], ...]:
+        """The ``NoSchedule``/``NoExecute`` taints of ``nodes[index]`` the pod does not tolerate."""
+        found = self._untolerated.get(index)
+        if found is None:
+            found = tuple(untolerated_taints(self.tolerations, node_taints(self.nodes[index].obj)))
+            self._untolerated[index] = found
+        return found
+
+
+class Admissions:
+    """:class:`AdmissionVerdicts` per placement key, computed once for the nodes of a plan."""
+
+    def __init__(self, nodes: tuple[PlanNode, ...]) -> None:
+        self.nodes = nodes
+        self._by_key: dict[str, AdmissionVerdicts] = {}
+
+    def of(self, pod_spec: Mapping[str, Any]) -> AdmissionVerdicts:
+        """The verdicts for ``pod_spec`` (shared by every pod with its :func:`placement_key`)."""
+        key = placement_key(pod_spec)
+        verdicts = self._by_key.get(key)
+        if verdicts is None:
+            verdicts = self._by_key[key] = AdmissionVerdicts(pod_spec, self.nodes)
+        return verdicts
+
+
+def plan_admissions(plan: Plan) -> Admissions:
+    """The admission verdicts the plan computed while placing, or fresh ones for its nodes."""
+    admissions = plan._admissions
+    if admissions is None or admissions.nodes is not plan.nodes:
+        admissions = Admissions(plan.nodes)
+    return admissions
+
+
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -350,6 +434,7 @@ class Plan:
     nodes: tuple[PlanNode, ...]
     placements: tuple[Placement, ...]
     findings: tuple[Finding, ...]
+    _admissions: Admissions | None = field(default=None, compare=False, repr=False)
 
     @property
     def violations(self) -> list[Problem]:
@@ -445,44 +530,122 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         cluster=cluster.name,
         cluster_path=cluster.path,
         nodes_source="declared" if declared else "kubectl",
-        nodes=tuple(plan_nodes),
+        nodes=placer.nodes,
         placements=tuple(placer.placements),
         findings=tuple(placer.findings),
+        _admissions=placer.admissions,
     )
 
 
+class _Shape:
+    """Pods with the same placement key and requests: the same verdict on every node state.
+
+    ``verdicts[slot]`` is the :class:`Exclusion` when the filters reject the slot's node and
+    None when the pod fits, as of the first ``seen`` entries of the placer's bind log (-1:
+    not computed yet); ``eligible`` and ``excluded`` are the same verdicts as a placement
+    lists them, rebuilt only when a verdict changes.
+    """
+
+    def __init__(self, spec: Mapping[str, Any], requests: dict[str, Fraction], admission: AdmissionVerdicts) -> None:
+        self.spec = spec
+        self.requests = requests
+        self.admission = admission
+        self.empty: dict[str, FitResult] = {}
+        self.admitted: tuple[PlanNode, ...] = ()
+        self.verdicts: list[Exclusion | None] = []
+        self.seen = -1
+        self.eligible: tuple[int, ...] = ()
+        self.eligible_names: tuple[str, ...] = ()
+        self.excluded: tuple[Exclusion, ...] = ()
+
+
 class _Placer:
-    """The greedy placement: the pods placed so far per node, and what was found on the way."""
+    """The greedy placement: the pods placed so far per node, and what was found on the way.
+
+    Nodes are handled as slots, one per node name (the last node of a name, at its first
+    position), as the verdicts are keyed by node name. Each slot's :class:`NodeState` keeps
+    the running totals of its pods; ``log`` lists the slot of every pod bound, so a shape
+    recomputes its verdicts only on the slots bound to since it last looked.
+    """
 
     def __init__(self, nodes: tuple[PlanNode, ...]) -> None:
         self.nodes = nodes
-        self.bound: dict[str, list[Mapping[str, Any]]] = {node.name: [] for node in nodes}
+        self.admissions = Admissions(nodes)
+        slots = {node.name: index for index, node in enumerate(nodes)}
+        self.names: tuple[str, ...] = tuple(slots)
+        self.indexes: tuple[int, ...] = tuple(slots.values())
+        self.states = [NodeState(nodes[index].obj) for index in self.indexes]
+        self.empty_states = [NodeState(nodes[index].obj) for index in self.indexes]
+        self.counts = [0] * len(self.names)
+        self.log: list[int] = []
+        self.shapes: dict[tuple[str, str], _Shape] = {}
         self.placements: list[Placement] = []
         self.findings: list[Finding] = []
 
     def place(self, workload: Workload[Any]) -> None:
         """Check the workload's admission, then place each of its replicas."""
         spec = workload_pod_spec(workload)
-        empty = {node.name: check_fit(spec, node.obj) for node in self.nodes}
-        self.findings.extend(_admission_findings(workload, self.nodes, empty))
-        if not any(empty.values()):
-            self.findings.append(_unschedulable(workload, self.nodes, empty))
+        shape = self._shape(spec)
+        self.findings.extend(_admission_findings(workload, shape.admitted))
+        if not shape.admitted:
+            self.findings.append(_unschedulable(workload, self.nodes, shape.empty))
         overflow: list[Placement] = []
+        profile = workload_profile(workload)
         for replica in range(workload.replicas):
-            placement = self._place_replica(workload, spec, replica)
+            placement = self._place_replica(workload, spec, shape, replica, profile)
             self.placements.append(placement)
-            if placement.node is None and any(empty.values()):
+            if placement.node is None and shape.admitted:
                 overflow.append(placement)
         if overflow:
             self.findings.append(_overflow(workload, overflow))
 
-    def _place_replica(self, workload: Workload[Any], spec: Mapping[str, Any], replica: int) -> Placement:
-        results = {node.name: check_fit(spec, node.obj, existing_pods=self.bound[node.name]) for node in self.nodes}
-        eligible = [name for name, result in results.items() if result]
-        chosen = min(eligible, key=lambda name: (len(self.bound[name]), name), default=None)
+    def _shape(self, spec: Mapping[str, Any]) -> _Shape:
+        requests = pod_requests(spec)
+        key = (placement_key(spec), repr(sorted(requests.items())))
+        shape = self.shapes.get(key)
+        if shape is None:
+            shape = self.shapes[key] = _Shape(spec, requests, self.admissions.of(spec))
+            # The verdict on every node with no pods on it, by node name.
+            shape.empty = {
+                name: FitResult(shape.admission.failures[index] + empty.resource_failures(spec, requests=requests))
+                for name, index, empty in zip(self.names, self.indexes, self.empty_states, strict=True)
+            }
+            shape.admitted = tuple(node for node in self.nodes if shape.empty[node.name])
+        return shape
+
+    def _verdict(self, shape: _Shape, slot: int) -> Exclusion | None:
+        failures = self.states[slot].resource_failures(shape.spec, requests=shape.requests)
+        reasons = shape.admission.reasons[self.indexes[slot]] + tuple(str(failure) for failure in failures)
+        return Exclusion(self.names[slot], reasons) if reasons else None
+
+    def _refresh(self, shape: _Shape) -> None:
+        """Bring the shape's verdicts up to date with the pods bound since it last looked."""
+        if shape.seen < 0:
+            shape.verdicts = [self._verdict(shape, slot) for slot in range(len(self.names))]
+            changed = True
+        else:
+            changed = False
+            for slot in set(self.log[shape.seen :]):
+                verdict = self._verdict(shape, slot)
+                if verdict != shape.verdicts[slot]:
+                    shape.verdicts[slot] = verdict
+                    changed = True
+        shape.seen = len(self.log)
+        if changed:
+            shape.eligible = tuple(slot for slot, verdict in enumerate(shape.verdicts) if verdict is None)
+            shape.eligible_names = tuple(self.names[slot] for slot in shape.eligible)
+            shape.excluded = tuple(verdict for verdict in shape.verdicts if verdict is not None)
+
+    def _place_replica(
+        self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int, profile: NodeProfile | None
+    ) -> Placement:
+        self._refresh(shape)
+        names, counts = self.names, self.counts
+        chosen = min(shape.eligible, key=lambda slot: (counts[slot], names[slot]), default=None)
         if chosen is not None:
-            self.bound[chosen].append(spec)
-        profile = workload_profile(workload)
+            self.states[chosen].bind(spec, requests=shape.requests)
+            counts[chosen] += 1
+            self.log.append(chosen)
         return Placement(
             workload=workload.name,
             path=workload.path,
@@ -491,25 +654,20 @@ class _Placer:
             pod=f"{workload.name}-{replica}",
             profile=profile.name if profile is not None else None,
             gpus=workload_gpus(workload),
-            node=chosen,
-            eligible=tuple(eligible),
-            excluded=tuple(
-                Exclusion(name, tuple(str(reason) for reason in result.reasons))
-                for name, result in results.items()
-                if not result
-            ),
+            node=names[chosen] if chosen is not None else None,
+            eligible=shape.eligible_names,
+            excluded=shape.excluded,
         )
 
 
-def _admission_findings(
-    workload: Workload[Any], nodes: Iterable[PlanNode], empty: Mapping[str, FitResult]
-) -> list[Finding]:
-    """A GPU workload admitted off its profile, or a CPU workload admitted to a GPU node."""
+def _admission_findings(workload: Workload[Any], admitted: Iterable[PlanNode]) -> list[Finding]:
+    """A GPU workload admitted off its profile, or a CPU workload admitted to a GPU node.
+
+    ``admitted`` are the nodes whose filters pass for the workload's pod when they are empty.
+    """
     profile = workload_profile(workload)
     findings = []
-    for node in nodes:
-        if not empty[node.name]:
-            continue
+    for node in admitted:
         if profile is not None and node.profile != profile.name:
             findings.append(_foreign_node(workload, profile, node))
         elif profile is None and node.is_gpu:

@@ -16,6 +16,7 @@ See https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quant
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -46,10 +47,18 @@ def parse_quantity(value: str | int) -> Fraction:
 
     Raises ``ValueError`` naming the bad value and the allowed forms.
     """
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, str):
+        return _parse_text(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{value!r} is not {QUANTITY_HELP}")
-    if isinstance(value, int):
-        return Fraction(value)
+    return Fraction(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Fraction:
+    """:func:`parse_quantity` of a string; cached, as a Fraction is immutable and the same few
+    quantities recur across every pod and node.
+    """
     shape = _SHAPE.fullmatch(value)
     if not value or shape is None:
         raise ValueError(f"{value!r} is not {QUANTITY_HELP}")

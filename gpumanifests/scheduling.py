@@ -15,10 +15,15 @@ Pods and nodes are plain dicts in the API's camelCase, as ``kubectl get -o json`
 Plugins that need more of the cluster (volumes, host ports, inter-pod affinity, topology
 spread, dynamic resources) are not modelled. Quantities are exact
 (:class:`fractions.Fraction`), rounded only where Kubernetes itself rounds.
+
+:class:`NodeState` is the same model for many checks against one node: it keeps running
+totals of what the pods bound to it request, so checking a pod costs the same however many
+pods are bound. :func:`check_fit` is a one-off :class:`NodeState`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FitFailure",
     "FitResult",
+    "NodeState",
     "check_fit",
     "free_resources",
     "matches_node_selector_term",
@@ -53,6 +59,11 @@ _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _MILLI = Fraction(1, 1000)
+_RESOURCE_PLUGIN = "NodeResourcesFit"
+_CPU_SCALE = 1000
+_CACHE_SIZE = 4096
+_POD_REQUESTS: dict[str, dict[str, Fraction]] = {}
+"""Requests by :func:`_requests_key`; emptied when full. Values are never handed out, only copies."""
 _BINARY_UNITS = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
 
@@ -94,14 +105,130 @@ def check_fit(
     defaulted pods. A node without ``status.allocatable`` is not checked for resources.
     Raises ``ValueError`` naming any malformed quantity.
     """
-    verdicts = (
-        ("NodeUnschedulable", _unschedulable_failures(pod_spec, node)),
-        ("NodeName", _node_name_failures(pod_spec, node)),
-        ("TaintToleration", _taint_failures(pod_spec, node)),
-        ("NodeAffinity", _affinity_failures(pod_spec, node)),
-        ("NodeResourcesFit", _resource_failures(pod_spec, node, existing_pods)),
-    )
-    return FitResult(tuple(FitFailure(plugin, message) for plugin, messages in verdicts for message in messages))
+    return NodeState(node, existing_pods).check(pod_spec)
+
+
+class NodeState:
+    """A node and the pods bound to it, for checking many pods against it.
+
+    The same filters as :func:`check_fit` (``NodeState(node, pods).check(pod)`` is
+    ``check_fit(pod, node, existing_pods=pods)``), with the node's allocatable parsed once and
+    running totals of the bound pods' requests, so a check does not re-add every bound pod.
+    Quantities are parsed when a resource check first needs them, so errors surface exactly
+    where :func:`check_fit` raises them. A pod's requests are computed once per pod-spec
+    object for the life of the state: do not change a pod spec while a state holds it.
+    """
+
+    def __init__(self, node: Mapping[str, Any], pods: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.node = node
+        self._pods: list[Mapping[str, Any]] = []
+        self._pending: list[tuple[Mapping[str, Any], Mapping[str, Fraction] | None]] = []
+        self._loaded = False
+        self._allocatable: dict[str, int] | None = None  # scheduler units: millicores for cpu
+        self._allowed = 0
+        self._used: dict[str, int] = {}
+        self._memo: dict[int, tuple[Mapping[str, Any], Mapping[str, int]]] = {}
+        for pod in pods:
+            self.bind(pod)
+
+    @property
+    def pods(self) -> tuple[Mapping[str, Any], ...]:
+        """The pod specs bound to the node, in binding order."""
+        return tuple(self._pods)
+
+    def bind(self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None) -> None:
+        """Count ``pod_spec`` as running on the node (whether or not it fits).
+
+        ``requests``, when given, must be ``pod_requests(pod_spec)``; it saves recomputing them.
+        """
+        self._pods.append(pod_spec)
+        if not self._loaded:
+            self._pending.append((pod_spec, requests))
+        elif self._allocatable is not None:
+            self._add(self._used, self._units(pod_spec, requests))
+
+    def check(self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None) -> FitResult:
+        """Every filter's verdict for ``pod_spec`` on the node with its bound pods (see :func:`check_fit`)."""
+        return FitResult(self.admission(pod_spec) + self.resource_failures(pod_spec, requests=requests))
+
+    def admission(self, pod_spec: Mapping[str, Any]) -> tuple[FitFailure, ...]:
+        """The failures of the filters that ignore resources: NodeUnschedulable, NodeName,
+        TaintToleration and NodeAffinity. They depend on the pod and the node only, never on
+        the bound pods.
+        """
+        node = self.node
+        verdicts = (
+            ("NodeUnschedulable", _unschedulable_failures(pod_spec, node)),
+            ("NodeName", _node_name_failures(pod_spec, node)),
+            ("TaintToleration", _taint_failures(pod_spec, node)),
+            ("NodeAffinity", _affinity_failures(pod_spec, node)),
+        )
+        return tuple(FitFailure(plugin, message) for plugin, messages in verdicts for message in messages)
+
+    def resource_failures(
+        self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None
+    ) -> tuple[FitFailure, ...]:
+        """The ``NodeResourcesFit`` failures: pod slots and requests against what is free.
+
+        ``requests``, when given, must be ``pod_requests(pod_spec)``.
+        """
+        self._load()
+        allocatable = self._allocatable
+        if allocatable is None:
+            return ()
+        failures = []
+        allowed, bound = self._allowed, len(self._pods)
+        if bound + 1 > allowed:
+            failures.append(f"Too many pods: allocatable pods is {allowed}, {bound} already bound")
+        used = self._used
+        for name, requested in sorted(self._units(pod_spec, requests).items()):
+            offered = allocatable.get(name, 0)
+            free = offered - used.get(name, 0)
+            if requested > 0 and requested > free:
+                failures.append(
+                    f"Insufficient {name}: requested {_amount(name, _from_units(name, requested))}, "
+                    f"free {_amount(name, _from_units(name, free))} of {_amount(name, _from_units(name, offered))}"
+                )
+        return tuple(FitFailure(_RESOURCE_PLUGIN, message) for message in failures)
+
+    def free(self) -> dict[str, Fraction]:
+        """What the node still offers the scheduler (see :func:`free_resources`)."""
+        self._load()
+        allocatable, used = self._allocatable, self._used
+        if allocatable is None:
+            return {}
+        free = {name: _from_units(name, allocatable.get(name, 0) - used.get(name, 0)) for name in allocatable | used}
+        free["pods"] = Fraction(self._allowed - len(self._pods))
+        return free
+
+    def _load(self) -> None:
+        """Parse allocatable and account the pods bound so far, in :func:`check_fit`'s order."""
+        if self._loaded:
+            return
+        allocatable = _allocatable(self.node)
+        if allocatable is not None:
+            used: dict[str, int] = {}
+            for pod, requests in self._pending:
+                self._add(used, self._units(pod, requests))
+            self._allowed = _allowed_pods(allocatable)
+            self._allocatable = {name: _to_units(name, amount) for name, amount in allocatable.items()}
+            self._used = used
+        self._pending = []
+        self._loaded = True
+
+    def _units(self, pod_spec: Mapping[str, Any], requests: Mapping[str, Fraction] | None) -> Mapping[str, int]:
+        """The pod's requests in scheduler units (integers), computed once per pod-spec (or requests) object."""
+        source: Mapping[str, Any] = pod_spec if requests is None else requests
+        memo = self._memo.get(id(source))
+        if memo is None or memo[0] is not source:  # the memo keeps ``source`` alive, so its id stays its own
+            memo = (source, _request_units(pod_requests(pod_spec) if requests is None else requests))
+            self._memo[id(source)] = memo
+        return memo[1]
+
+    @staticmethod
+    def _add(total: dict[str, int], units: Mapping[str, int]) -> None:
+        for name, amount in units.items():
+            total[name] = total.get(name, 0) + amount
 
 
 # --- NodeUnschedulable and NodeName ------------------------------------------------------------
@@ -343,6 +470,32 @@ def pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Fraction]:
     a container resource with a limit and no request requests its limit, and every amount is
     rounded up to a milli unit.
     """
+    key = _requests_key(pod_spec)
+    requests = _POD_REQUESTS.get(key)
+    if requests is None:
+        requests = _pod_requests(pod_spec)
+        if len(_POD_REQUESTS) >= _CACHE_SIZE:
+            _POD_REQUESTS.clear()
+        _POD_REQUESTS[key] = requests
+    return dict(requests)
+
+
+def _requests_key(pod_spec: Mapping[str, Any]) -> str:
+    """Everything of a pod spec that :func:`pod_requests` reads, as text: equal text, equal requests."""
+    return repr(
+        (
+            [container.get("resources") for container in _list(pod_spec, "containers")],
+            [
+                (container.get("resources"), container.get("restartPolicy"))
+                for container in _list(pod_spec, "initContainers")
+            ],
+            pod_spec.get("resources"),
+            pod_spec.get("overhead"),
+        )
+    )
+
+
+def _pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Fraction]:
     running: dict[str, Fraction] = {}
     for container in _list(pod_spec, "containers"):
         running = _added(running, _container_requests(container))
@@ -367,34 +520,7 @@ def free_resources(node: Mapping[str, Any], existing_pods: Sequence[Mapping[str,
     but the node does not offer shows as negative. A node without ``status.allocatable``
     offers nothing to compare against and yields an empty dict.
     """
-    allocatable = _allocatable(node)
-    if allocatable is None:
-        return {}
-    used = _used(existing_pods)
-    free = {name: allocatable.get(name, Fraction(0)) - used.get(name, Fraction(0)) for name in allocatable | used}
-    free["pods"] = Fraction(_allowed_pods(allocatable) - len(existing_pods))
-    return free
-
-
-def _resource_failures(
-    pod_spec: Mapping[str, Any], node: Mapping[str, Any], existing_pods: Sequence[Mapping[str, Any]]
-) -> list[str]:
-    allocatable = _allocatable(node)
-    if allocatable is None:
-        return []
-    failures = []
-    allowed = _allowed_pods(allocatable)
-    if len(existing_pods) + 1 > allowed:
-        failures.append(f"Too many pods: allocatable pods is {allowed}, {len(existing_pods)} already bound")
-    used = _used(existing_pods)
-    for name, requested in sorted(_scheduler_units(pod_requests(pod_spec)).items()):
-        offered, taken = allocatable.get(name, Fraction(0)), used.get(name, Fraction(0))
-        if requested > 0 and requested > offered - taken:
-            failures.append(
-                f"Insufficient {name}: requested {_amount(name, requested)}, "
-                f"free {_amount(name, offered - taken)} of {_amount(name, offered)}"
-            )
-    return failures
+    return NodeState(node, existing_pods).free()
 
 
 def _container_requests(container: Mapping[str, Any]) -> dict[str, Fraction]:
@@ -428,7 +554,19 @@ def _pod_level(name: str) -> bool:
 
 def _resource_list(resources: Mapping[str, Any] | None) -> dict[str, Fraction]:
     """A ResourceList as the API server stores it: every amount rounded up to a milli unit."""
-    return {name: _round_up(parse_quantity(value), _MILLI) for name, value in (resources or {}).items()}
+    return {name: _stored_amount(value) for name, value in (resources or {}).items()}
+
+
+def _stored_amount(value: Any) -> Fraction:
+    """One amount of a ResourceList, rounded up to a milli unit (cached for strings)."""
+    if isinstance(value, str):
+        return _stored_text(value)
+    return _round_up(parse_quantity(value), _MILLI)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _stored_text(value: str) -> Fraction:
+    return _round_up(parse_quantity(value), _MILLI)
 
 
 def _allocatable(node: Mapping[str, Any]) -> dict[str, Fraction] | None:
@@ -443,11 +581,26 @@ def _allowed_pods(allocatable: Mapping[str, Fraction]) -> int:
     return int(allocatable["pods"])
 
 
-def _used(existing_pods: Sequence[Mapping[str, Any]]) -> dict[str, Fraction]:
-    used: dict[str, Fraction] = {}
-    for pod in existing_pods:
-        used = _added(used, _scheduler_units(pod_requests(pod)))
-    return used
+def _request_units(requests: Mapping[str, Fraction]) -> Mapping[str, int]:
+    """Requests as the scheduler accounts them, as integers: millicores for cpu, else whole units.
+
+    The mapping is shared between equal requests: read it, never change it.
+    """
+    return _units_of(tuple(sorted(requests.items())))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _units_of(requests: tuple[tuple[str, Fraction], ...]) -> Mapping[str, int]:
+    return {name: _to_units(name, amount) for name, amount in _scheduler_units(dict(requests)).items()}
+
+
+def _to_units(name: str, amount: Fraction) -> int:
+    """An amount already rounded by :func:`_scheduler_units` as an exact integer count of its unit."""
+    return int(amount * _CPU_SCALE) if name == "cpu" else int(amount)
+
+
+def _from_units(name: str, units: int) -> Fraction:
+    return Fraction(units, _CPU_SCALE) if name == "cpu" else Fraction(units)
 
 
 def _scheduler_units(resources: Mapping[str, Fraction]) -> dict[str, Fraction]:
