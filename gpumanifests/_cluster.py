@@ -139,6 +139,14 @@ class _ClusterProps(Props):
         return value
 
 
+def _distinct_profiles(nodes: tuple[Node, ...]) -> tuple[NodeProfile, ...]:
+    """The profiles of ``nodes``, each once, in the order of their first node."""
+    seen: dict[str, NodeProfile] = {}
+    for node in nodes:
+        seen.setdefault(node.profile.name, node.profile)
+    return tuple(seen.values())
+
+
 class GitOpsApp(cdk8s.App):
     """The root of a gpumanifests app: the clusters it declares are synthesized into one tree.
 
@@ -188,6 +196,8 @@ class Cluster(Construct):
         self.path = id
         self.source = scope.source
         self.components: list[Component] = []
+        self._profiles = _distinct_profiles(self.props.nodes)  # nodes are frozen: computed once
+        self._gpu_profiles = tuple(profile for profile in self._profiles if profile.is_gpu)
         scope.clusters.append(self)
         self.node_configurations = [NodeConfiguration(self, profile) for profile in self.gpu_profiles()]
 
@@ -201,16 +211,13 @@ class Cluster(Construct):
         """The cluster's nodes, in declaration order."""
         return self.props.nodes
 
-    def profiles(self) -> list[NodeProfile]:
+    def profiles(self) -> tuple[NodeProfile, ...]:
         """The distinct node profiles of the cluster, in node order."""
-        seen: dict[str, NodeProfile] = {}
-        for node in self.nodes:
-            seen.setdefault(node.profile.name, node.profile)
-        return list(seen.values())
+        return self._profiles
 
-    def gpu_profiles(self) -> list[NodeProfile]:
+    def gpu_profiles(self) -> tuple[NodeProfile, ...]:
         """The distinct GPU profiles of the cluster."""
-        return [profile for profile in self.profiles() if profile.is_gpu]
+        return self._gpu_profiles
 
     def nodes_of(self, profile: NodeProfile) -> list[Node]:
         """The nodes whose profile is ``profile``."""

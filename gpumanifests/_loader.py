@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from gpumanifests._cluster import GitOpsApp
 from gpumanifests._errors import GpuManifestsError, InvalidInputError
+from gpumanifests._runtime import paused_garbage_collection
 
 __all__ = ["AppLoadError", "app_files", "load_apps"]
 
@@ -97,7 +98,8 @@ def load_apps(apps_dir: Path, *, strict: bool = False) -> GitOpsApp:
         for file in files:
             label = f"{apps_dir.name}/{file.name}"
             try:
-                _run_app(file, app, label)
+                with paused_garbage_collection():  # constructing a fleet is batch work too
+                    _run_app(file, app, label)
             except AppLoadError:
                 raise
             except InvalidInputError as error:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
+import cdk8s
+
 from gpumanifests._component import Component, ObjectKey, RenderedObject
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kinds import group_of, is_cluster_scoped
@@ -57,11 +59,17 @@ class ClusterRender:
 
 
 def _foreign_objects(component: Component) -> list[RenderedObject]:
-    """Raw cdk8s ApiObjects added to the component (the L1 escape hatch)."""
+    """Raw cdk8s ApiObjects added to the component (the L1 escape hatch).
+
+    One ``find_all`` round trip lists the component's constructs; only the ApiObjects among them
+    are serialized (``Chart.to_json`` would also sort every construct by dependency, in Node.js).
+    """
     objects = []
-    for manifest in component.to_json():
-        group = group_of(manifest)
-        if is_cluster_scoped(group, manifest["kind"]):
+    for construct in component.node.find_all():
+        if not isinstance(construct, cdk8s.ApiObject):
+            continue
+        manifest = construct.to_json()
+        if is_cluster_scoped(group_of(manifest), manifest["kind"]):
             manifest["metadata"].pop("namespace", None)
         path = f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"
         objects.append(RenderedObject(manifest, path))
@@ -227,7 +235,7 @@ def _check_schemas(objects: Iterable[RenderedObject], problems: list[Problem]) -
 def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
     severity = Severity.ERROR if strict else Severity.WARNING
     for workload in workloads:
-        image = workload.pod_template_spec()["containers"][0]["image"]
+        image = workload.image
         if "@sha256:" in image:
             continue
         last = image.rsplit("/", 1)[-1]

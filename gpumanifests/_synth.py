@@ -17,6 +17,7 @@ from gpumanifests._nodeside import node_side_files
 from gpumanifests._picture import cluster_readme
 from gpumanifests._plan import Plan, plan_cluster
 from gpumanifests._render import ClusterRender, render_cluster
+from gpumanifests._runtime import paused_garbage_collection
 from gpumanifests._yaml import dump_yaml
 
 if TYPE_CHECKING:
@@ -83,6 +84,11 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
 
 def synthesize(app: GitOpsApp) -> Synthesis:
     """Render, check and serialize every cluster of ``app``; raise :class:`SynthError` on any error."""
+    with paused_garbage_collection():
+        return _synthesize(app)
+
+
+def _synthesize(app: GitOpsApp) -> Synthesis:
     synthesis = Synthesis()
     problems: list[Problem] = []
     for cluster in app.clusters:

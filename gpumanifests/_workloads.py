@@ -315,6 +315,11 @@ class Workload(Resource, Generic[_P]):
         """How many pods of this template run at once."""
         return 1
 
+    @property
+    def image(self) -> str:
+        """The main container's image: the one given, or the profile's image for the framework."""
+        return self._image()
+
     # -- intent methods --------------------------------------------------------------------
 
     def tolerate(self, *tolerations: Toleration) -> None:
