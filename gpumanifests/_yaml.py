@@ -4,22 +4,28 @@ Keys come out in a fixed order (``apiVersion``, ``kind``, ``metadata``, ``name``
 ``namespace`` first, then alphabetical), lines are never wrapped, multi-line strings use
 literal blocks, and any string that a YAML 1.1 *or* 1.2 reader would take for something else
 (``on``, ``yes``, ``0755``, ``1:20``, dates, ``~``) is quoted, so Kubernetes' YAML 1.1 decoder
-reads exactly what we meant.
+reads exactly what we meant. Documents are turned into YAML nodes directly (plain dicts, lists,
+strings, numbers, booleans and None are all a manifest holds) and serialized by the C emitter.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 from ruamel.yaml.cyaml import CEmitter  # type: ignore[attr-defined]  # re-exported from the C extension
-from ruamel.yaml.representer import SafeRepresenter
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
+from ruamel.yaml.tag import Tag
 
-__all__ = ["canonical", "dump_yaml"]
+__all__ = ["dump_yaml"]
 
 _FIRST_KEYS = ("apiVersion", "kind", "metadata", "name", "namespace")
 _KEY_RANK = {key: rank for rank, key in enumerate(_FIRST_KEYS)}
+_STR, _MAP, _SEQ, _INT, _FLOAT, _BOOL, _NULL = (
+    Tag(suffix=f"tag:yaml.org,2002:{name}") for name in ("str", "map", "seq", "int", "float", "bool", "null")
+)
 
 
 class _AnyVersionResolver(BaseResolver):
@@ -30,35 +36,46 @@ for _versions, _tag, _regexp, _first in implicit_resolvers:
     _AnyVersionResolver.add_implicit_resolver_base(_tag, _regexp, _first)
 
 
-class _Representer(SafeRepresenter):
-    def represent_str(self, data: str) -> Any:
-        if "\n" in data:
-            return self.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-        return super().represent_str(data)
-
-
-_Representer.add_representer(str, _Representer.represent_str)
-
-
-class _Dumper(CEmitter, _Representer, _AnyVersionResolver):  # type: ignore[misc]
+class _Dumper(CEmitter, _AnyVersionResolver):  # type: ignore[misc]
     def __init__(self, stream: io.StringIO) -> None:
         CEmitter.__init__(self, stream, width=2**31 - 1, allow_unicode=True, line_break="\n")
-        _Representer.__init__(self, default_flow_style=False)
         _AnyVersionResolver.__init__(self)
-        self.sort_base_mapping_type_on_output = False
 
 
 def _key_order(key: str) -> tuple[int, str]:
     return (_KEY_RANK.get(key, len(_FIRST_KEYS)), key)
 
 
-def canonical(value: Any) -> Any:
-    """``value`` with every mapping's keys in the canonical order (a new structure)."""
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    return repr(value)
+
+
+def _node(value: Any) -> Node:
+    """The YAML node of a manifest value, mappings in canonical key order."""
+    if isinstance(value, str):
+        return ScalarNode(_STR, value, style="|" if "\n" in value else None)
     if isinstance(value, dict):
-        return {key: canonical(value[key]) for key in sorted(value, key=_key_order)}
+        items = [(ScalarNode(_STR, key), _node(value[key])) for key in sorted(value, key=_key_order)]
+        return MappingNode(_MAP, items, flow_style=False)
     if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
-    return value
+        return SequenceNode(_SEQ, [_node(item) for item in value], flow_style=False)
+    return _scalar_node(value)
+
+
+def _scalar_node(value: Any) -> ScalarNode:
+    if isinstance(value, bool):
+        return ScalarNode(_BOOL, "true" if value else "false")
+    if isinstance(value, int):
+        return ScalarNode(_INT, str(value))
+    if isinstance(value, float):
+        return ScalarNode(_FLOAT, _float_text(value))
+    if value is None:
+        return ScalarNode(_NULL, "null")
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} into a manifest")
 
 
 def dump_yaml(document: Any, *, header: str = "") -> str:
@@ -68,6 +85,6 @@ def dump_yaml(document: Any, *, header: str = "") -> str:
         stream.write(f"# {line}\n" if line else "#\n")
     dumper = _Dumper(stream)
     dumper.open()
-    dumper.represent(canonical(document))
+    dumper.serialize(_node(document))
     dumper.close()
     return stream.getvalue()
