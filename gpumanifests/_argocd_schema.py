@@ -18,7 +18,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,17 +43,20 @@ def validate_argocd_object(obj: Mapping[str, Any]) -> list[str]:
     if obj.get("apiVersion") != ARGOCD_API_VERSION:
         problems.append(f"$.apiVersion: {obj.get('apiVersion')!r} is not {ARGOCD_API_VERSION!r}")
     errors = _validator(kind).iter_errors(obj)
-    problems += sorted(f"{error.json_path}: {error.message}" for error in errors)
+    problems += sorted(f"{_json_path(error.instance_path)}: {error.message}" for error in errors)
     return problems
 
 
+def _json_path(parts: Any) -> str:
+    """``$.spec.destinations[0].server`` from a list of keys and indexes."""
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+
+
 @cache
-def _validator(kind: str) -> Draft202012Validator:
-    """The validator for ``kind``, its schema read from package data and closed once."""
+def _validator(kind: str) -> jsonschema_rs.Validator:
+    """The compiled validator for ``kind``, its schema read from package data and closed once."""
     text = (files("gpumanifests") / "_schemas" / "argocd" / _SCHEMA_FILES[kind]).read_text(encoding="utf-8")
-    schema = _closed(json.loads(text))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return jsonschema_rs.Draft202012Validator(_closed(json.loads(text)))
 
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:

@@ -99,36 +99,36 @@ def test_valid_documents_have_no_errors(doc: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        (_without(_application(), "spec.destination"), "$.spec: 'destination' is a required property"),
-        (_without(_application(), "spec.project"), "$.spec: 'project' is a required property"),
-        (_without(_application(), "spec"), "$: 'spec' is a required property"),
-        (_without(_application(), "metadata"), "$: 'metadata' is a required property"),
-        (_without(_application(), "spec.source.repoURL"), "$.spec.source: 'repoURL' is a required property"),
+        (_without(_application(), "spec.destination"), '$.spec: "destination" is a required property'),
+        (_without(_application(), "spec.project"), '$.spec: "project" is a required property'),
+        (_without(_application(), "spec"), '$: "spec" is a required property'),
+        (_without(_application(), "metadata"), '$: "metadata" is a required property'),
+        (_without(_application(), "spec.source.repoURL"), '$.spec.source: "repoURL" is a required property'),
         (
             _set(_application(), "spec.sources", [{"path": "a"}]),
-            "$.spec.sources[0]: 'repoURL' is a required property",
+            '$.spec.sources[0]: "repoURL" is a required property',
         ),
-        (_set(_application(), "spec.info", [{"name": "team"}]), "$.spec.info[0]: 'value' is a required property"),
+        (_set(_application(), "spec.info", [{"name": "team"}]), '$.spec.info[0]: "value" is a required property'),
         (
             _set(_application(), "spec.ignoreDifferences", [{"group": "apps"}]),
-            "$.spec.ignoreDifferences[0]: 'kind' is a required property",
+            '$.spec.ignoreDifferences[0]: "kind" is a required property',
         ),
         (
             _set(_application(), "spec.sourceHydrator", {"drySource": {"repoURL": "r", "path": "p"}}),
-            "$.spec.sourceHydrator: 'syncSource' is a required property",
+            '$.spec.sourceHydrator: "syncSource" is a required property',
         ),
         (
             _without(_project(), "spec.clusterResourceWhitelist.0.kind"),
-            "$.spec.clusterResourceWhitelist[0]: 'kind' is a required property",
+            '$.spec.clusterResourceWhitelist[0]: "kind" is a required property',
         ),
-        (_set(_project(), "spec.roles", [{"policies": []}]), "$.spec.roles[0]: 'name' is a required property"),
+        (_set(_project(), "spec.roles", [{"policies": []}]), '$.spec.roles[0]: "name" is a required property'),
         (
             _set(_project(), "spec.roles.0.jwtTokens", [{"exp": 1}]),
-            "$.spec.roles[0].jwtTokens[0]: 'iat' is a required property",
+            '$.spec.roles[0].jwtTokens[0]: "iat" is a required property',
         ),
         (
             _set(_project(), "spec.destinationServiceAccounts", [{"server": "https://x"}]),
-            "$.spec.destinationServiceAccounts[0]: 'defaultServiceAccount' is a required property",
+            '$.spec.destinationServiceAccounts[0]: "defaultServiceAccount" is a required property',
         ),
     ],
 )
@@ -139,32 +139,32 @@ def test_missing_required_fields_are_reported(doc: dict[str, Any], expected: str
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        (_set(_application(), "spec.project", 7), "$.spec.project: 7 is not of type 'string'"),
+        (_set(_application(), "spec.project", 7), '$.spec.project: 7 is not of type "string"'),
         (
             _set(_application(), "spec.revisionHistoryLimit", "10"),
-            "$.spec.revisionHistoryLimit: '10' is not of type 'integer'",
+            '$.spec.revisionHistoryLimit: "10" is not of type "integer"',
         ),
         (
             _set(_application(), "spec.source.directory.recurse", "yes"),
-            "$.spec.source.directory.recurse: 'yes' is not of type 'boolean'",
+            '$.spec.source.directory.recurse: "yes" is not of type "boolean"',
         ),
         (
             _set(_application(), "spec.syncPolicy.syncOptions", "ServerSideApply=true"),
-            "$.spec.syncPolicy.syncOptions: 'ServerSideApply=true' is not of type 'array'",
+            '$.spec.syncPolicy.syncOptions: "ServerSideApply=true" is not of type "array"',
         ),
         (
             _set(_application(), "spec.syncPolicy.retry.backoff.factor", 1.5),
-            "$.spec.syncPolicy.retry.backoff.factor: 1.5 is not of type 'integer'",
+            '$.spec.syncPolicy.retry.backoff.factor: 1.5 is not of type "integer"',
         ),
         (
             _set(_application(), "spec.source.kustomize", {"commonLabels": {"tier": 1}}),
-            "$.spec.source.kustomize.commonLabels.tier: 1 is not of type 'string'",
+            '$.spec.source.kustomize.commonLabels.tier: 1 is not of type "string"',
         ),
         (
             _set(_project(), "spec.sourceRepos", "https://x/y"),
-            "$.spec.sourceRepos: 'https://x/y' is not of type 'array'",
+            '$.spec.sourceRepos: "https://x/y" is not of type "array"',
         ),
-        (_set(_project(), "spec.syncWindows", [{"manualSync": "true"}]), "is not of type 'boolean'"),
+        (_set(_project(), "spec.syncWindows", [{"manualSync": "true"}]), 'is not of type "boolean"'),
     ],
 )
 def test_wrong_types_are_reported(doc: dict[str, Any], expected: str) -> None:
@@ -232,16 +232,19 @@ def test_source_hydrator_with_a_real_path_is_valid() -> None:
     [
         (
             _set(_application(), "spec.sourceHydrator", _set(_HYDRATOR, "syncSource.path", ".")),
-            "$.spec.sourceHydrator.syncSource.path: '.' does not match '^.{2,}|[^./]$'",
+            '$.spec.sourceHydrator.syncSource.path: "." does not match "^.{2,}|[^./]$"',
         ),
         (
             _set(_application(), "spec.sourceHydrator", _set(_HYDRATOR, "syncSource.path", "")),
-            "$.spec.sourceHydrator.syncSource.path: '' should be non-empty",
+            '$.spec.sourceHydrator.syncSource.path: "" is shorter than 1 character',
         ),
-        (_set(_project(), "spec.description", "x" * 256), "$.spec.description: '" + "x" * 256 + "' is too long"),
+        (
+            _set(_project(), "spec.description", "x" * 256),
+            '$.spec.description: "' + "x" * 256 + '" is longer than 255 characters',
+        ),
         (
             _set(_application(), "spec.source.kustomize", {"replicas": [{"name": "web", "count": True}]}),
-            "$.spec.source.kustomize.replicas[0].count: True is not valid under any of the given schemas",
+            "$.spec.source.kustomize.replicas[0].count: true is not valid under any of the schemas listed in the 'anyOf'",
         ),
     ],
 )
