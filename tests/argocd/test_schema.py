@@ -244,7 +244,8 @@ def test_source_hydrator_with_a_real_path_is_valid() -> None:
         ),
         (
             _set(_application(), "spec.source.kustomize", {"replicas": [{"name": "web", "count": True}]}),
-            "$.spec.source.kustomize.replicas[0].count: true is not valid under any of the schemas listed",
+            "$.spec.source.kustomize.replicas[0].count: "
+            "true is not valid under any of the schemas listed in the 'anyOf' keyword",
         ),
     ],
 )
