@@ -14,10 +14,11 @@ def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-def test_the_readme_example_synthesizes_a_gpu_job_with_its_patch() -> None:
-    (example,) = _python_blocks()
+def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch() -> None:
     namespace: dict[str, object] = {}
-    exec(compile(example, str(README), "exec"), namespace)  # the README's own example
+    for block in _python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)  # the README's own examples, in order
+    assert isinstance(namespace["H100_POOL"], gm.NodeProfile)
     app = gm.GitOpsApp()
     namespace["build"](app)  # type: ignore[operator]
     synthesis = gm.synthesize(app)
