@@ -51,4 +51,5 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Fleet benchmark: ours against the naive cdk8s path and the floor (see benchmarks/)."""
     session.install("-e", ".[test]")
-    session.run("python", "benchmarks/fleet.py", *session.posargs)
+    arguments = session.posargs or ["--sizes", "100,1000,10000", "--repeat", "3"]
+    session.run("python", "benchmarks/fleet.py", *arguments)
