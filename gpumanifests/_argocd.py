@@ -30,7 +30,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from gpumanifests._argocd_schema import ARGOCD_API_VERSION
-from gpumanifests._model import DnsLabel, LabelKey, LabelValue, Props, check_dns_subdomain
+from gpumanifests._model import DnsLabel, LabelKey, LabelValue, Props, check_dns_subdomain, matching
 
 __all__ = [
     "DEFAULT_SYNC_OPTIONS",
@@ -92,15 +92,6 @@ def _check_repo_url(value: str) -> str:
     return value
 
 
-def _check_revision(value: str) -> str:
-    if not _GIT_REVISION.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a git branch, tag or commit: no whitespace, '..', leading or trailing '/', "
-            "'.lock' suffix or any of ~^:?*[\\ (for example 'main', 'v1.4.0' or a commit SHA)"
-        )
-    return value
-
-
 def _check_repo_path(value: str) -> str:
     if not value or value.startswith("/") or ".." in value.split("/"):
         raise ValueError(
@@ -116,14 +107,6 @@ def _check_glob(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a file glob: it must be non-empty with balanced '{{}}' and '[]' "
             "(for example '*.yaml' or '{*.yaml,*.yml}')"
-        )
-    return value
-
-
-def _check_server(value: str) -> str:
-    if not _SERVER_URL.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an https:// URL of a Kubernetes API server (for example {IN_CLUSTER_SERVER!r})"
         )
     return value
 
@@ -158,10 +141,19 @@ def _check_go_duration(value: str) -> str:
 
 
 RepoUrl = Annotated[str, AfterValidator(_check_repo_url)]
-GitRevision = Annotated[str, AfterValidator(_check_revision)]
+GitRevision = Annotated[
+    str,
+    matching(
+        _GIT_REVISION,
+        "a git branch, tag or commit: no whitespace, '..', leading or trailing '/', '.lock' suffix "
+        "or any of ~^:?*[\\ (for example 'main', 'v1.4.0' or a commit SHA)",
+    ),
+]
 RepoPath = Annotated[str, AfterValidator(_check_repo_path)]
 Glob = Annotated[str, AfterValidator(_check_glob)]
-ServerUrl = Annotated[str, AfterValidator(_check_server)]
+ServerUrl = Annotated[
+    str, matching(_SERVER_URL, f"an https:// URL of a Kubernetes API server (for example {IN_CLUSTER_SERVER!r})")
+]
 ClusterName = Annotated[str, AfterValidator(_check_cluster_name)]
 GoDuration = Annotated[str, AfterValidator(_check_go_duration)]
 

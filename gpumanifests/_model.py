@@ -25,6 +25,7 @@ __all__ = [
     "check_dns_label",
     "check_label_key",
     "check_label_value",
+    "matching",
     "parse_props",
 ]
 
@@ -105,6 +106,17 @@ def check_label_value(value: str) -> str:
     if len(value) > 63 or not _LABEL_VALUE.match(value):
         raise ValueError(f"{value!r} is not {LABEL_VALUE_HELP}")
     return value
+
+
+def matching(pattern: re.Pattern[str], allowed: str) -> AfterValidator:
+    """A validator accepting strings that fully match ``pattern``; otherwise ``'<value>' is not <allowed>``."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {allowed}")
+        return value
+
+    return AfterValidator(check)
 
 
 def _check_quantity(value: str) -> str:

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from gpumanifests._component import RenderedObject, Resource
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
+from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
 from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security, pull_policy
 from gpumanifests._profiles import Framework, NodeProfile, Toleration
 from gpumanifests._quantity import parse_quantity
@@ -39,32 +39,23 @@ MANAGED_BY = "gpumanifests"
 PROFILE_LABEL = "gpumanifests.io/profile"
 
 _IMAGE = re.compile(
-    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
 
-def _check_image(value: str) -> str:
-    if not _IMAGE.match(value):
-        raise ValueError(
-            f"{value!r} is not an image reference; use [registry/]repository[:tag][@sha256:digest], "
-            "for example 'tensorflow/tensorflow:2.17.0'"
-        )
-    return value
-
-
-def _check_env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
-        raise ValueError(
-            f"{value!r} is not an environment variable name; use letters, digits, '_', '-' and '.', "
-            "not starting with a digit"
-        )
-    return value
-
-
-Image = Annotated[str, AfterValidator(_check_image)]
-EnvName = Annotated[str, AfterValidator(_check_env_name)]
+Image = Annotated[
+    str,
+    matching(
+        _IMAGE,
+        "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
+    ),
+]
+EnvName = Annotated[
+    str,
+    matching(_ENV_NAME, "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit"),
+]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
 
