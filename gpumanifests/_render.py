@@ -122,7 +122,25 @@ def _default_deny_ingress(component: Component) -> RenderedObject:
     return RenderedObject(manifest, f"{component.path}/NetworkPolicy")
 
 
-def _implicit_dependencies(obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject]) -> list[ObjectKey]:
+_AccountBindings = dict[tuple[str, str], list[ObjectKey]]
+"""(namespace, service account) -> the RoleBindings and ClusterRoleBindings that grant it something."""
+
+
+def _bindings_by_account(objects: Iterable[RenderedObject]) -> _AccountBindings:
+    bindings: _AccountBindings = {}
+    for obj in objects:
+        if obj.key[1] not in {"RoleBinding", "ClusterRoleBinding"}:
+            continue
+        for subject in obj.manifest.get("subjects", []):
+            if subject.get("kind") == "ServiceAccount":
+                account = (subject.get("namespace", obj.key[2]), subject["name"])
+                bindings.setdefault(account, []).append(obj.key)
+    return bindings
+
+
+def _implicit_dependencies(
+    obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings
+) -> list[ObjectKey]:
     """What Kubernetes needs to exist first: the namespace, and referenced accounts, bindings, config."""
     group, kind, namespace, _ = obj.key
     needed: list[ObjectKey] = []
@@ -132,7 +150,7 @@ def _implicit_dependencies(obj: RenderedObject, by_key: dict[ObjectKey, Rendered
     account = pod.get("serviceAccountName")
     if account:
         needed.append(("", "ServiceAccount", namespace, account))
-        needed.extend(_bindings_of(account, namespace, by_key))
+        needed.extend(bindings.get((namespace, account), []))
     for volume in pod.get("volumes", []):
         if "configMap" in volume:
             needed.append(("", "ConfigMap", namespace, volume["configMap"]["name"]))
@@ -149,20 +167,12 @@ def _implicit_dependencies(obj: RenderedObject, by_key: dict[ObjectKey, Rendered
     return [key for key in needed if key in by_key and key != obj.key]
 
 
-def _bindings_of(account: str, namespace: str, by_key: dict[ObjectKey, RenderedObject]) -> list[ObjectKey]:
-    subject = {"kind": "ServiceAccount", "name": account, "namespace": namespace}
-    return [
-        key
-        for key, other in by_key.items()
-        if key[1] in {"RoleBinding", "ClusterRoleBinding"} and subject in other.manifest.get("subjects", [])
-    ]
-
-
 def _assign_waves(component: Component, objects: list[RenderedObject], problems: list[Problem]) -> list[RenderedObject]:
     """Annotate each object with its sync wave: one more than the deepest object it depends on."""
     by_key = {obj.key: obj for obj in objects}
+    bindings = _bindings_by_account(objects)
     graph = {
-        obj.key: {key for key in [*obj.depends_on, *_implicit_dependencies(obj, by_key)] if key in by_key}
+        obj.key: {key for key in [*obj.depends_on, *_implicit_dependencies(obj, by_key, bindings)] if key in by_key}
         for obj in objects
     }
     try:
