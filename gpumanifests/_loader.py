@@ -8,16 +8,21 @@ definitions used by two clusters); the apps directory is put on ``sys.path`` for
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import importlib.util
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from gpumanifests._cluster import GitOpsApp
 from gpumanifests._errors import GpuManifestsError, InvalidInputError
 from gpumanifests._runtime import paused_garbage_collection
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["AppLoadError", "app_files", "load_apps"]
 
@@ -41,8 +46,10 @@ def app_files(apps_dir: Path) -> list[Path]:
 
 
 def _location(error: BaseException, file: Path) -> str:
+    """``file.py:line`` of the innermost frame in the apps directory (an app or its shared code)."""
+    apps_dir = file.parent.resolve()
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if Path(frame.filename).parent == file.parent:
+        if Path(frame.filename).resolve().parent == apps_dir:
             return f"{Path(frame.filename).name}:{frame.lineno}"
     return file.name
 
@@ -52,17 +59,26 @@ def _run_app(file: Path, app: GitOpsApp, label: str) -> None:
     if spec is None or spec.loader is None:
         raise AppLoadError(f"{label}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
+    # registered while it runs, as an import would: dataclasses and pickling look modules up there
+    sys.modules[spec.name] = module
     try:
-        spec.loader.exec_module(module)
+        _execute(spec.loader, module, file)
+        build = getattr(module, "build", None)
+        if not callable(build):
+            raise AppLoadError(f"{label} defines no build(app) function; add `def build(app: gm.GitOpsApp) -> None`")
+        app.source = label
+        build(app)
+    finally:
+        sys.modules.pop(spec.name, None)
+
+
+def _execute(loader: importlib.abc.Loader, module: ModuleType, file: Path) -> None:
+    try:
+        loader.exec_module(module)
     except SyntaxError as error:
         # the error may be in a shared module the app imports, so name the file it is in
         where = Path(error.filename).name if error.filename else file.name
         raise AppLoadError(f"{file.parent.name}/{where}:{error.lineno}: syntax error: {error.msg}") from None
-    build = getattr(module, "build", None)
-    if not callable(build):
-        raise AppLoadError(f"{label} defines no build(app) function; add `def build(app: gm.GitOpsApp) -> None`")
-    app.source = label
-    build(app)
 
 
 def _shared_modules(search_path: str) -> list[str]:

@@ -1,0 +1,43 @@
+"""App files are modules like any other: dataclasses work, and errors point at the app's own line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gpumanifests._loader import AppLoadError, load_apps
+
+APPS = Path(__file__).resolve().parents[2] / "apps"
+
+
+def _apps_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "apps"
+    shutil.copytree(APPS, target, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(tmp_path)  # the default --apps is the relative path "apps"
+    return Path("apps")
+
+
+def test_an_app_may_define_dataclasses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    apps = _apps_copy(tmp_path, monkeypatch)
+    (apps / "zz_dataclass.py").write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\n"
+        "class Size:\n"
+        "    gpus: int\n"
+        "def build(app):\n"
+        "    assert Size(gpus=1).gpus == 1\n"
+    )
+    app = load_apps(apps)
+    assert {cluster.name for cluster in app.clusters} == {"data-platform-local", "data-platform-cloud"}
+
+
+def test_an_app_error_names_its_file_and_line_with_a_relative_apps_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps = _apps_copy(tmp_path, monkeypatch)
+    (apps / "zz_broken.py").write_text("def build(app):\n    x = 1\n    raise KeyError('missing')\n")
+    with pytest.raises(AppLoadError, match=r"apps/zz_broken.py raised KeyError at zz_broken.py:3"):
+        load_apps(apps)
