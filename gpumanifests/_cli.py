@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gpumanifests._errors import GpuManifestsError
+from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
 from gpumanifests._loader import load_apps
-from gpumanifests._migration import add_migrate_arguments, run_migrate
+from gpumanifests._migration import add_migrate_arguments, check_migrate_arguments, run_migrate
 from gpumanifests._output import diff_tree, write_tree
 from gpumanifests._plan import add_plan_arguments, run_plan
 from gpumanifests._review import run_diff
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _synthesize(args: argparse.Namespace) -> Synthesis:
@@ -39,7 +37,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     write_tree(args.out, synthesis.files)
     clusters = ", ".join(render.cluster.name for render in synthesis.renders)
     print(f"synthesized {len(synthesis.files)} files for {clusters} into {args.out}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -47,7 +45,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     drift = diff_tree(args.out, synthesis.files)
     if not drift:
         print(f"{args.out} is up to date ({len(synthesis.files)} generated files)")
-        return EXIT_OK
+        return ExitCode.OK
     sys.stdout.write(drift.patch)
     print(
         f"{args.out} differs from a fresh synth: {len(drift.changed)} changed, {len(drift.missing)} missing, "
@@ -56,7 +54,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         + "; run `gpumanifests synth` (extra files must be moved by hand)",
         file=sys.stderr,
     )
-    return EXIT_FAILED
+    return ExitCode.FAILED
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -68,6 +66,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
+    check_migrate_arguments(args)
     return run_migrate(args, load_apps(args.apps, strict=args.strict))
 
 
@@ -104,9 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ExitCode.USAGE
     except GpuManifestsError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
+    except OSError as error:  # the file system refused something no check foresaw
+        print(f"error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return ExitCode.FAILED
     except KeyboardInterrupt:
-        print("interrupted; the tree was left as it was", file=sys.stderr)
-        return EXIT_FAILED
+        print("interrupted; the tree holds either the previous or the new synth, never a mix", file=sys.stderr)
+        return ExitCode.FAILED

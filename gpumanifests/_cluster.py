@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._argocd import GitRevision, RepoPath, RepoUrl
 from gpumanifests._component import claim_construct_id
+from gpumanifests._errors import UsageError
 from gpumanifests._kubernetes import KUBERNETES_VERSION
 from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 from gpumanifests._nodeconfig import NodeConfiguration
@@ -158,6 +159,14 @@ class GitOpsApp(cdk8s.App):
         self.strict = strict
         self.clusters: list[Cluster] = []
         self.source = "app"
+
+    def cluster(self, name: str) -> Cluster:
+        """The declared cluster called ``name``; a :class:`UsageError` listing the others when there is none."""
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(cluster.name for cluster in self.clusters) or "none"
+        raise UsageError(f"unknown cluster {name!r}; the apps declare: {known}")
 
 
 class Cluster(Construct):

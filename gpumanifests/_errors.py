@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,17 +12,33 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 __all__ = [
+    "ExitCode",
     "GpuManifestsError",
     "InvalidInputError",
     "OutputError",
     "Problem",
     "Severity",
     "SynthError",
+    "UsageError",
 ]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the command line."""
+
+    OK = 0
+    FAILED = 1
+    """Invalid input, a failed check, drift, or placement violations."""
+    USAGE = 2
+    """The command was called wrongly: unknown flag, unknown cluster, wrong combination of arguments."""
 
 
 class GpuManifestsError(Exception):
     """Base of every error gpumanifests raises on purpose."""
+
+
+class UsageError(GpuManifestsError):
+    """A command was called with arguments that cannot work together (exit code 2)."""
 
 
 class InvalidInputError(GpuManifestsError, ValueError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._cluster import Cluster, GitOpsApp
 from gpumanifests._component import Component
-from gpumanifests._errors import GpuManifestsError
+from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
 from gpumanifests._profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
 from gpumanifests._workloads import GpuJobProps, Workload
 from gpumanifests._yaml import dump_yaml
@@ -37,7 +37,6 @@ __all__ = [
     "run_migrate",
 ]
 
-EXIT_OK, EXIT_USAGE = 0, 2
 _INDENT = "   "
 _ABSENT = "(none)"
 _DISPLAY_NAMES = {
@@ -423,31 +422,18 @@ def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _usage_error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def _find_cluster(app: GitOpsApp, name: str) -> Cluster | None:
-    return next((cluster for cluster in app.clusters if cluster.name == name), None)
+def check_migrate_arguments(args: argparse.Namespace) -> None:
+    """Refuse a call naming both or neither of a target cluster and ``--to-profile`` (before loading apps)."""
+    if (args.target is None) == (args.to_profile is None):
+        raise UsageError("give either a target cluster or --to-profile, not both and not neither")
 
 
 def run_migrate(args: argparse.Namespace, app: GitOpsApp) -> int:
-    """Print the migration report; 2 on an unknown cluster or a wrong combination of arguments."""
-    if (args.target is None) == (args.to_profile is None):
-        return _usage_error("give either a target cluster or --to-profile, not both and not neither")
-    known = ", ".join(cluster.name for cluster in app.clusters) or "none"
-    clusters = []
-    for name in [args.source] if args.target is None else [args.source, args.target]:
-        cluster = _find_cluster(app, name)
-        if cluster is None:
-            return _usage_error(f"unknown cluster {name!r}; the apps declare: {known}")
-        clusters.append(cluster)
-    try:
-        if args.to_profile is not None:
-            clusters.append(retarget_cluster(clusters[0], _catalog()[args.to_profile]))
-        report = migration_report(clusters[0], clusters[1])
-    except MigrationError as error:
-        return _usage_error(str(error))
-    sys.stdout.write(report.format())
-    return EXIT_OK
+    """Print the migration report; an unknown cluster is a usage error, an unfit one a :class:`MigrationError`."""
+    source = app.cluster(args.source)
+    if args.to_profile is not None:
+        target = retarget_cluster(source, _catalog()[args.to_profile])
+    else:
+        target = app.cluster(args.target)
+    sys.stdout.write(migration_report(source, target).format())
+    return ExitCode.OK

@@ -7,22 +7,20 @@ literal (CI may run without ``shared/``) and, when the seed file is present, als
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from gpumanifests import CpuJob, NodeProfile
+from gpumanifests._cli import main
 from gpumanifests._loader import load_apps
 from gpumanifests._migration import (
     FieldChange,
     MigrationReport,
-    add_migrate_arguments,
     migration_report,
     profile_migration,
     retarget_cluster,
-    run_migrate,
 )
 
 if TYPE_CHECKING:
@@ -173,33 +171,48 @@ def test_unpaired_workloads_are_listed(app: GitOpsApp) -> None:
     assert f"- only in {LOCAL}: amd-only" in report.format()
 
 
-def _run(app: GitOpsApp, *argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    add_migrate_arguments(parser)
-    return run_migrate(parser.parse_args(list(argv)), app)
+def _run(*argv: str) -> int:
+    """``gpumanifests migrate ARGV`` on the shipped apps, through the command line's own error handling."""
+    return main(["migrate", *argv, "--apps", str(REPO / "apps")])
 
 
-def test_cli_reports_two_clusters(app: GitOpsApp, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(app, LOCAL, CLOUD) == 0
+def test_cli_reports_two_clusters(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(LOCAL, CLOUD) == 0
     assert SEED_SECTION in capsys.readouterr().out
 
 
-def test_cli_to_profile(app: GitOpsApp, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(app, LOCAL, "--to-profile", "intel") == 0
+def test_cli_to_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(LOCAL, "--to-profile", "intel") == 0
     out = capsys.readouterr().out
     assert "When moving to Intel GPU infrastructure:" in out
     assert "### Job metal-ml-training → intel-ml-training" in out
 
 
 @pytest.mark.parametrize("argv", [("nope", CLOUD), (LOCAL, "nope"), ("nope", "--to-profile", "amd")])
-def test_cli_unknown_cluster(app: GitOpsApp, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
-    assert _run(app, *argv) == 2
+def test_cli_unknown_cluster(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    assert _run(*argv) == 2
     assert "unknown cluster 'nope'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [(LOCAL,), (LOCAL, CLOUD, "--to-profile", "amd")])
-def test_cli_needs_exactly_one_target(
-    app: GitOpsApp, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
-) -> None:
-    assert _run(app, *argv) == 2
+def test_cli_needs_exactly_one_target(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    assert _run(*argv) == 2
     assert "either a target cluster or --to-profile" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_wrong_argument_combination_before_loading_apps(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", LOCAL, "--apps", "/nonexistent-apps-dir"]) == 2
+    assert "either a target cluster or --to-profile" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_cluster_without_gpu_profile_as_invalid_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "cpu_only.py").write_text(
+        "import gpumanifests as gm\n"
+        "def build(app):\n"
+        "    gm.Cluster(app, 'plain', nodes=[gm.Node(name='n', profile=gm.NodeProfile.cpu_only())],\n"
+        "               repo=gm.GitRepo(url='https://git.example.com/p/g.git'))\n"
+    )
+    assert main(["migrate", "plain", "--to-profile", "amd", "--apps", str(tmp_path)]) == 1
+    assert "error:" in capsys.readouterr().err
