@@ -7,7 +7,7 @@ A :class:`Cluster` is a construct under a :class:`GitOpsApp`; it owns the nodes 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import cdk8s
 from constructs import Construct
@@ -20,6 +20,7 @@ from gpumanifests._kubernetes import KUBERNETES_VERSION
 from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 from gpumanifests._nodeconfig import NodeConfiguration
 from gpumanifests._profiles import NodeProfile
+from gpumanifests._workloads import Workload
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -227,6 +228,15 @@ class Cluster(Construct):
     def gpu_profiles(self) -> tuple[NodeProfile, ...]:
         """The distinct GPU profiles of the cluster."""
         return self._gpu_profiles
+
+    def workloads(self) -> list[Workload[Any]]:
+        """The cluster's workloads in declaration order (components in order, resources in order)."""
+        return [
+            resource
+            for component in self.components
+            for resource in component.resources
+            if isinstance(resource, Workload)
+        ]
 
     def nodes_of(self, profile: NodeProfile) -> list[Node]:
         """The nodes whose profile is ``profile``."""

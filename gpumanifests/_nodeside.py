@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._cluster import NodeRole
 from gpumanifests._nodeconfig import label_command, taint_command
 from gpumanifests._profiles import TaintEffect, Vendor
-from gpumanifests._workloads import PROFILE_LABEL, Workload
+from gpumanifests._workloads import PROFILE_LABEL, CpuJob, Workload
 from gpumanifests._yaml import dump_yaml
 
 if TYPE_CHECKING:
     from gpumanifests._cluster import Cluster, Node
-    from gpumanifests._component import Component
     from gpumanifests._profiles import Taint
 
 __all__ = [
@@ -61,8 +60,6 @@ KIND_PROVIDER_VERSION = "~> 0.9"
 # The taint kubeadm puts on control-plane nodes (kubeadm init phase mark-control-plane).
 CONTROL_PLANE_TAINT = ("node-role.kubernetes.io/control-plane", TaintEffect.NO_SCHEDULE)
 
-_CPU_ROLE = "cpu-workload"
-
 
 def node_side_files(cluster: Cluster) -> dict[str, bytes]:
     """The node-side files of ``cluster``, by path relative to the cluster directory."""
@@ -76,16 +73,6 @@ def node_side_files(cluster: Cluster) -> dict[str, bytes]:
 
 
 # -- the model, as the node side needs it ---------------------------------------------------
-
-
-def _workloads(cluster: Cluster) -> list[tuple[Component, Workload[Any]]]:
-    """Every workload declared in the cluster's components, with its component, in declaration order."""
-    return [
-        (component, resource)
-        for component in cluster.components
-        for resource in component.resources
-        if isinstance(resource, Workload)
-    ]
 
 
 def _gpu_taints(cluster: Cluster) -> list[Taint]:
@@ -343,7 +330,7 @@ def _verify_placement(cluster: Cluster) -> str:
     CPU pods are selected per workload by their selector labels: pod templates carry those and the
     profile label, not ``app.kubernetes.io/component``.
     """
-    workloads = [workload for _, workload in _workloads(cluster)]
+    workloads = cluster.workloads()
     lines: list[str] = []
     for profile in cluster.gpu_profiles():
         mine = [w for w in workloads if w.object_labels().get(PROFILE_LABEL) == profile.name]
@@ -354,7 +341,7 @@ def _verify_placement(cluster: Cluster) -> str:
             lines.append(shlex.join(["check_placement", what, selector, "in", _pods_required(mine), *nodes]))
     forbidden = _tainted_gpu_nodes(cluster)
     for workload in workloads:
-        if workload.role == _CPU_ROLE:
+        if workload.role == CpuJob.role:
             what = f"CPU workload {workload.name} off tainted GPU nodes"
             selector = _pod_selector(workload)
             lines.append(shlex.join(["check_placement", what, selector, "out", _pods_required([workload]), *forbidden]))
@@ -363,12 +350,11 @@ def _verify_placement(cluster: Cluster) -> str:
 
 def _verify_logs(cluster: Cluster) -> str:
     lines: list[str] = []
-    for component, workload in _workloads(cluster):
+    for workload in cluster.workloads():
         if workload.props.verify_log is None:
             continue
-        lines.append(
-            shlex.join(["expect_log", component.namespace, _pod_selector(workload), workload.props.verify_log])
-        )
+        namespace = workload.component.namespace
+        lines.append(shlex.join(["expect_log", namespace, _pod_selector(workload), workload.props.verify_log]))
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -400,18 +386,23 @@ def _kubeadm_patch(kind: str, registration: dict[str, Any]) -> str:
     return dump_yaml({"kind": kind, "nodeRegistration": registration})
 
 
-def _kind_patches(node: Node) -> list[str]:
-    """The kubeadm patches that register ``node`` with exactly its profile's taints."""
+def _kind_patches(node: Node, *, initializes: bool) -> list[str]:
+    """The kubeadm patches that register ``node`` with exactly its profile's taints.
+
+    ``initializes`` is true for the first control plane, which ``kubeadm init`` creates; every
+    other node (further control planes included) joins, so its patch is a JoinConfiguration.
+    """
     taints = [str(taint) for taint in node.profile.taints]
     registration: dict[str, Any] = {}
     if taints:
         registration["kubeletExtraArgs"] = {"register-with-taints": ",".join(taints)}
     if node.role is NodeRole.CONTROL_PLANE:
-        # kubeadm init taints a control plane unless nodeRegistration.taints is set; set it to
+        # kubeadm taints a control plane unless nodeRegistration.taints is set; set it to
         # exactly the profile's taints ([] for the seed's untainted control plane).
         registration["taints"] = [taint.to_dict() for taint in node.profile.taints]
-        return [_kubeadm_patch("InitConfiguration", registration)]
-    return [_kubeadm_patch("JoinConfiguration", registration)] if registration else []
+    if not registration:
+        return []
+    return [_kubeadm_patch("InitConfiguration" if initializes else "JoinConfiguration", registration)]
 
 
 def _kind_node_names(cluster: Cluster, roles: list[str]) -> list[str]:
@@ -427,11 +418,12 @@ def _kind_node_names(cluster: Cluster, roles: list[str]) -> list[str]:
 
 def _kind_nodes(cluster: Cluster) -> list[_KindNode]:
     """The kind nodes reproducing ``cluster``: one per model node, plus a control plane if it has none."""
+    first_control_plane = next((node for node in cluster.nodes if node.role is NodeRole.CONTROL_PLANE), None)
     nodes = [
         _KindNode(
             role=str(node.role),
             labels=dict(node.labels),
-            patches=_kind_patches(node),
+            patches=_kind_patches(node, initializes=node is first_control_plane),
             note=f"model node {node.name}, profile {node.profile.name}",
             model_name=node.name,
         )
@@ -501,6 +493,12 @@ def node_setup_readme(cluster: Cluster) -> str:
     )
 
 
+def _terraform_name(name: str) -> str:
+    """A Terraform resource name for a DNS label: underscores for dashes, never a leading digit."""
+    identifier = name.replace("-", "_")
+    return identifier if identifier[0].isalpha() else f"cluster_{identifier}"
+
+
 def kind_terraform_json(cluster: Cluster) -> str:
     """``kind.tf.json``: the kind cluster of :func:`kind_config_json` as a ``tehcyx/kind`` ``kind_cluster``."""
     nodes = _kind_nodes(cluster)
@@ -528,6 +526,6 @@ def kind_terraform_json(cluster: Cluster) -> str:
         "terraform": {
             "required_providers": {"kind": {"source": KIND_PROVIDER_SOURCE, "version": KIND_PROVIDER_VERSION}}
         },
-        "resource": {"kind_cluster": {cluster.name.replace("-", "_"): resource}},
+        "resource": {"kind_cluster": {_terraform_name(cluster.name): resource}},
     }
     return _json(document)

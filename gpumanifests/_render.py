@@ -19,12 +19,12 @@ from gpumanifests._kinds import group_of, is_cluster_scoped
 from gpumanifests._kubernetes import KUBERNETES_VERSION
 from gpumanifests._pod import OPT_OUT_ANNOTATION
 from gpumanifests._validation import schema_errors
-from gpumanifests._workloads import Workload
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from gpumanifests._cluster import Cluster
+    from gpumanifests._workloads import Workload
 
 __all__ = ["SYNC_WAVE", "ClusterRender", "ComponentRender", "render_cluster"]
 
@@ -50,12 +50,7 @@ class ClusterRender:
 
     def workloads(self) -> list[Workload[Any]]:
         """The cluster's workloads, in declaration order."""
-        return [
-            resource
-            for render in self.components
-            for resource in render.component.resources
-            if isinstance(resource, Workload)
-        ]
+        return self.cluster.workloads()
 
 
 def _foreign_objects(component: Component) -> list[RenderedObject]:

@@ -454,3 +454,22 @@ def test_setup_converges_nodes_to_the_model_and_is_rerunnable(
     fake.state = {**fake.state, "pods": model["pods"]}
     verified = fake.run(node_side_files(cluster)[VERIFY])
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_further_control_planes_join_and_keep_exactly_their_profile_taints() -> None:
+    app = gm.GitOpsApp()
+    cpu = gm.NodeProfile.cpu_only()
+    cluster = gm.Cluster(
+        app,
+        "9ha",
+        nodes=[
+            gm.Node(name="cp-1", role=gm.NodeRole.CONTROL_PLANE, profile=cpu),
+            gm.Node(name="cp-2", role=gm.NodeRole.CONTROL_PLANE, profile=cpu),
+        ],
+        repo=gm.GitRepo(url="https://git.example.com/platform/gitops.git"),
+    )
+    files = node_side_files(cluster)
+    first, second = json.loads(files[KIND])["nodes"]
+    assert _patch_taints(first["kubeadmConfigPatches"], "InitConfiguration") == ([], [])
+    assert _patch_taints(second["kubeadmConfigPatches"], "JoinConfiguration") == ([], [])
+    assert list(json.loads(files[TERRAFORM])["resource"]["kind_cluster"]) == ["cluster_9ha"]
