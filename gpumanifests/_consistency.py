@@ -26,14 +26,12 @@ from gpumanifests._nodeconfig import node_component_name
 from gpumanifests._plan import (
     FindingKind,
     cluster_workloads,
-    node_taints,
+    cpu_on_gpu_problem,
     plan_admissions,
-    taint_text,
     workload_gpus,
-    workload_pod_spec,
     workload_profile,
 )
-from gpumanifests.scheduling import tolerates
+from gpumanifests.scheduling import node_taints, taint_text, untolerated_taints
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -46,6 +44,8 @@ __all__ = ["consistency_problems"]
 
 _Key = tuple[str, str, str]
 """(finding kind, workload path, node name or ''): the fact a plan violation states."""
+_SHOWN_NODES = 3
+"""How many nodes' filter failures rule (a) shows; the others are counted."""
 
 
 def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
@@ -56,7 +56,7 @@ def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
     problems: list[Problem] = []
     covered: set[_Key] = set()
     admissions = plan_admissions(plan)
-    verdicts = [(workload, admissions.of(workload_pod_spec(workload))) for workload in cluster_workloads(cluster)]
+    verdicts = [(workload, admissions.of_workload(workload)) for workload in cluster_workloads(cluster)]
     for workload, verdict in verdicts:
         problems.extend(_workload_problems(workload, verdict, plan.nodes, covered))
     distinct = list({id(verdict): verdict for _, verdict in verdicts}.values())
@@ -76,15 +76,14 @@ def _workload_problems(
     ``nodes``, shared by every workload with the same placement key.
     """
     unschedulable = (FindingKind.UNSCHEDULABLE, workload.path, "")
-    selected = verdict.selected
-    if not selected:
+    if not verdict.selected:
         covered.add(unschedulable)
-        return [_no_node_selected(workload, nodes)]
+        return [_no_node_selected(workload, verdict, nodes)]
     if workload_profile(workload) is None:
         return _cpu_on_gpu(workload, verdict, nodes, covered)
     problems = []
     tolerated = []
-    for index, node in verdict.selected_indexed:
+    for index, node in verdict.selected:
         taints = verdict.untolerated(index)
         if taints:
             problems.append(_untolerated(workload, node, taints))
@@ -98,9 +97,14 @@ def _workload_problems(
     return problems
 
 
-def _no_node_selected(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem:
-    """(a): the required node selection matches no node."""
-    labels = "; ".join(f"{node.name}: {_labels_text(node.labels)}" for node in nodes)
+def _no_node_selected(workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode]) -> Problem:
+    """(a): the required node selection matches no node; shows why for the first few nodes."""
+    shown = [
+        f"{node.name}: {'; '.join(reasons)}"
+        for node, reasons in list(zip(nodes, verdict.reasons, strict=True))[:_SHOWN_NODES]
+    ]
+    if len(nodes) > _SHOWN_NODES:
+        shown.append(f"and {len(nodes) - _SHOWN_NODES} more node(s)")
     profile = workload_profile(workload)
     if profile is not None:
         fix = (
@@ -110,8 +114,7 @@ def _no_node_selected(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Pro
     else:
         fix = "relax the workload's nodeSelector/required node affinity, or add a node carrying those labels"
     message = (
-        f"workload {workload.name!r}: no node of the cluster satisfies its required node selection "
-        f"(node labels: {labels})"
+        f"workload {workload.name!r}: no node of the cluster satisfies its required node selection ({'; '.join(shown)})"
     )
     return Problem(workload.path, message, fix)
 
@@ -156,21 +159,7 @@ def _cpu_on_gpu(
         if not node.is_gpu or not verdict.admitted(index):
             continue
         covered.add((FindingKind.CPU_ON_GPU, workload.path, node.name))
-        if node.tainted:
-            how, fix = (
-                f"it tolerates the node's taints ({', '.join(node.taints)})",
-                f"drop the GPU tolerations from {workload.name!r}",
-            )
-        else:
-            how, fix = (
-                "the node has no NoSchedule/NoExecute taint and the workload only prefers non-GPU nodes",
-                f"add a NoSchedule taint to profile {node.profile!r} (its GPU workloads tolerate it automatically)",
-            )
-        message = (
-            f"CPU workload {workload.name!r} would be admitted to GPU node {node.name!r} "
-            f"(profile {node.profile!r}): {how}"
-        )
-        problems.append(Problem(workload.path, message, fix))
+        problems.append(cpu_on_gpu_problem(workload, node))
     return problems
 
 
@@ -183,14 +172,11 @@ def _unused_taint_warnings(
     toleration of every workload.
     """
     problems = []
+    tolerations = [toleration for verdict in verdicts for toleration in verdict.tolerations]
     for index, node in enumerate(nodes):
         if any(verdict.admitted(index) for verdict in verdicts):
             continue
-        for taint in node_taints(node.obj):
-            if taint.get("effect") not in ("NoSchedule", "NoExecute"):
-                continue
-            if any(tolerates(t, taint) for verdict in verdicts for t in verdict.tolerations):
-                continue
+        for taint in untolerated_taints(tolerations, node_taints(node.obj)):
             message = (
                 f"node {node.name!r} ({node.describe()}) has taint {taint_text(taint)} that no workload of cluster "
                 f"{cluster.name!r} tolerates, so nothing declared here runs on it"
@@ -208,7 +194,3 @@ def _node_path(cluster: Cluster, node: PlanNode) -> str:
         if configuration.component.name in names:
             return str(configuration.component.path)
     return cluster.path
-
-
-def _labels_text(labels: Mapping[str, str]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "(none)"

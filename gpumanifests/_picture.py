@@ -9,6 +9,7 @@ order, no timestamps. Mermaid renders it on GitHub and GitLab.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,8 +49,22 @@ def mermaid_text(text: str) -> str:
     return "".join(_MERMAID_ENTITIES.get(char, char) for char in text)
 
 
-def _markdown_cell(text: str) -> str:
+def _markdown_text(text: str) -> str:
+    """``text`` on one line of Markdown prose: newlines joined, backslashes and pipes escaped."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code_cell(text: str) -> str:
+    """``text`` as a code span inside a table cell.
+
+    Backslashes are literal in a code span, so they stay as they are; a pipe is escaped even
+    there, as a table row is split into cells before the spans are parsed. The span's fence is
+    one backtick longer than the longest run of backticks in ``text``.
+    """
+    content = text.replace("|", "\\|").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall("`+", content)), default=0) + 1)
+    padding = " " if content.startswith("`") or content.endswith("`") else ""
+    return f"{fence}{padding}{content}{padding}{fence}"
 
 
 def cluster_readme(cluster: Cluster, plan: Plan) -> str:
@@ -77,13 +92,10 @@ def cluster_readme(cluster: Cluster, plan: Plan) -> str:
 
 def _flowchart(plan: Plan) -> list[str]:
     lines = ["```mermaid", "flowchart LR"]
-    pods: dict[str, list[Placement]] = {}
-    for placement in plan.placements:
-        if placement.node is not None:
-            pods.setdefault(placement.node, []).append(placement)
+    pods = plan.placements_by_node()
     for index, node in enumerate(plan.nodes):
         lines.extend(_subgraph(node, pods.get(node.name, []), f"n{index}"))
-    unplaced = [placement for placement in plan.placements if placement.node is None]
+    unplaced = pods.get(None, [])
     if unplaced:
         lines.append('  subgraph unplaced["no node"]')
         lines.extend(f'    unplaced_p{i}["{mermaid_text(p.pod)}"]' for i, p in enumerate(unplaced))
@@ -150,7 +162,7 @@ def _placement_table(plan: Plan) -> list[str]:
             placement.profile or "cpu",
             str(placement.gpus),
         ]
-        lines.append("| " + " | ".join(f"`{_markdown_cell(cell)}`" for cell in cells) + " |")
+        lines.append("| " + " | ".join(_code_cell(cell) for cell in cells) + " |")
     return lines
 
 
@@ -158,5 +170,5 @@ def _verdict(plan: Plan) -> list[str]:
     if not plan.findings:
         return [f"Every pod has a node: {len(plan.placements)} pod(s), no violations."]
     lines = [f"{len(plan.findings)} violation(s):", ""]
-    lines.extend(f"- {_markdown_cell(str(finding.problem))}" for finding in plan.findings)
+    lines.extend(f"- {_markdown_text(str(finding.problem))}" for finding in plan.findings)
     return lines

@@ -19,9 +19,11 @@ prediction of the scheduler's scores.
 
 **Violations** (each a :class:`Problem` on the workload's construct path): a GPU workload the
 filters admit to a node of another profile, a CPU node or an unknown tainted node; a CPU
-workload admitted to a GPU node; a workload that fits no node (with each node's reasons);
-and capacity overflow (replicas some node admits when empty, but no node has room left for).
-"Admitted" means the filters pass on the node with no pods on it.
+workload admitted to a GPU node; a workload that fits no node (with the nodes' reasons, nodes
+sharing a reason listed together); and capacity overflow (replicas some node admits when
+empty, but no node has room left for). "Admitted" means the filters pass on the node with no
+pods on it. As kube-scheduler stops at the first filter that rejects a node, a node the
+filters that ignore resources reject is never checked for resources.
 
 The pod spec checked is the one committed to the tree: the rendered object's
 ``spec.template.spec``, JSON patches included.
@@ -37,14 +39,23 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._workloads import Workload, _GpuWorkload
-from gpumanifests.scheduling import FitResult, NodeState, check_fit, pod_requests, untolerated_taints
+from gpumanifests.scheduling import (
+    FitResult,
+    NodeState,
+    has_blocking_taint,
+    node_name,
+    node_taints,
+    pod_requests,
+    taint_text,
+    untolerated_taints,
+)
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable, Mapping, Sequence
     from fractions import Fraction
 
-    from gpumanifests._cluster import Cluster, GitOpsApp
+    from gpumanifests._cluster import Cluster, GitOpsApp, Node
     from gpumanifests._profiles import NodeProfile
     from gpumanifests.scheduling import FitFailure
 
@@ -58,8 +69,8 @@ __all__ = [
     "Plan",
     "PlanNode",
     "add_plan_arguments",
-    "admission_failures",
     "cluster_workloads",
+    "cpu_on_gpu_problem",
     "load_node_objects",
     "placement_key",
     "plan_admissions",
@@ -69,8 +80,6 @@ __all__ = [
     "workload_pod_spec",
 ]
 
-_BLOCKING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
-_RESOURCE_PLUGIN = "NodeResourcesFit"
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -117,7 +126,7 @@ class PlanNode:
     @property
     def tainted(self) -> bool:
         """Whether a ``NoSchedule`` or ``NoExecute`` taint keeps untolerating pods off the node."""
-        return any(taint.get("effect") in _BLOCKING_EFFECTS for taint in node_taints(self.obj))
+        return has_blocking_taint(self.obj)
 
     def describe(self) -> str:
         """``a CPU node``, ``a node of profile 'nvidia'`` or ``an unknown tainted node``."""
@@ -139,21 +148,6 @@ class PlanNode:
             "labels": dict(sorted(self.labels.items())),
             "taints": list(self.taints),
         }
-
-
-def node_taints(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """``spec.taints`` of a Node object (empty when absent)."""
-    return list((node.get("spec") or {}).get("taints") or ())
-
-
-def taint_text(taint: Mapping[str, Any]) -> str:
-    """A taint as ``kubectl taint`` writes it: ``key=value:Effect``."""
-    value = taint.get("value") or ""
-    return f"{taint.get('key') or ''}{'=' + value if value else ''}:{taint.get('effect') or ''}"
-
-
-def _node_name(node: Mapping[str, Any]) -> str:
-    return str((node.get("metadata") or {}).get("name") or "")
 
 
 def _node_labels(node: Mapping[str, Any]) -> dict[str, str]:
@@ -196,10 +190,13 @@ def _node_gpus(node: Mapping[str, Any], profile: NodeProfile | None, declared: i
     return declared
 
 
-def _plan_node(cluster: Cluster, node: Mapping[str, Any], *, declared_profiles: bool) -> PlanNode:
-    name, labels = _node_name(node), _node_labels(node)
-    declared = {n.name: n for n in cluster.nodes}.get(name)
-    tainted = any(taint.get("effect") in _BLOCKING_EFFECTS for taint in node_taints(node))
+def _plan_node(
+    cluster: Cluster, node: Mapping[str, Any], declared_nodes: Mapping[str, Node], *, declared_profiles: bool
+) -> PlanNode:
+    """The plan's view of ``node``; ``declared_nodes`` are the cluster's declared nodes by name."""
+    name, labels = node_name(node), _node_labels(node)
+    declared = declared_nodes.get(name)
+    tainted = has_blocking_taint(node)
     if declared_profiles and declared is not None:
         profile: NodeProfile | None = declared.profile
     else:
@@ -227,6 +224,8 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ValueError(f"cannot read nodes file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"nodes file {path} is not UTF-8 text: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"nodes file {path} is not JSON: {error}") from None
     items = document.get("items") if isinstance(document, dict) and "items" in document else document
@@ -235,7 +234,7 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ValueError(f"nodes file {path} must hold `kubectl get nodes -o json` output (a NodeList)")
     nodes = [item for item in items if item.get("kind", "Node") == "Node"]
-    if not nodes or not all(_node_name(node) for node in nodes):
+    if not nodes or not all(node_name(node) for node in nodes):
         raise ValueError(f"nodes file {path} holds no named Node objects")
     return nodes
 
@@ -281,15 +280,6 @@ def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
     return [workload for _, workload in indexed]
 
 
-def admission_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
-    """The filter failures that do not depend on capacity: cordon, nodeName, taints, affinity.
-
-    Empty when the pod's selection and tolerations admit it to the node, whatever the node's
-    free resources.
-    """
-    return [str(reason) for reason in check_fit(pod_spec, node).reasons if reason.plugin != _RESOURCE_PLUGIN]
-
-
 def placement_key(pod_spec: Mapping[str, Any]) -> str:
     """What the filters that ignore resources read of a pod: two pods with the same key get the
     same NodeUnschedulable, NodeName, TaintToleration and NodeAffinity verdict on every node.
@@ -322,14 +312,13 @@ class AdmissionVerdicts:
         self.reasons: tuple[tuple[str, ...], ...] = tuple(
             tuple(str(failure) for failure in failures) for failures in self.failures
         )
-        self.selected_indexed: tuple[tuple[int, PlanNode], ...] = tuple(
+        self.selected: tuple[tuple[int, PlanNode], ...] = tuple(
             (index, node)
             for index, (node, failures) in enumerate(zip(nodes, self.failures, strict=True))
             if not any(failure.plugin == "NodeAffinity" for failure in failures)
         )
-        """The nodes whose labels satisfy the pod's node selection (no NodeAffinity failure), with their index."""
-        self.selected: tuple[PlanNode, ...] = tuple(node for _, node in self.selected_indexed)
-        """The nodes of :attr:`selected_indexed`, in node order."""
+        """The nodes whose labels satisfy the pod's node selection (no NodeAffinity failure), each
+        with its index in :attr:`nodes`, in node order."""
         self._untolerated: dict[int, tuple[Mapping[str, Any], ...]] = {}
 
     def admitted(self, index: int) -> bool:
@@ -346,18 +335,39 @@ class AdmissionVerdicts:
 
 
 class Admissions:
-    """:class:`AdmissionVerdicts` per placement key, computed once for the nodes of a plan."""
+    """:class:`AdmissionVerdicts` per placement key, computed once for the nodes of a plan, and
+    the verdicts of each workload the plan placed.
+    """
 
     def __init__(self, nodes: tuple[PlanNode, ...]) -> None:
         self.nodes = nodes
         self._by_key: dict[str, AdmissionVerdicts] = {}
+        self._by_workload: dict[int, tuple[Workload[Any], AdmissionVerdicts]] = {}
 
-    def of(self, pod_spec: Mapping[str, Any]) -> AdmissionVerdicts:
-        """The verdicts for ``pod_spec`` (shared by every pod with its :func:`placement_key`)."""
-        key = placement_key(pod_spec)
+    def of(self, pod_spec: Mapping[str, Any], *, key: str | None = None) -> AdmissionVerdicts:
+        """The verdicts for ``pod_spec`` (shared by every pod with its :func:`placement_key`).
+
+        ``key``, when given, must be ``placement_key(pod_spec)``; it saves recomputing it.
+        """
+        key = placement_key(pod_spec) if key is None else key
         verdicts = self._by_key.get(key)
         if verdicts is None:
             verdicts = self._by_key[key] = AdmissionVerdicts(pod_spec, self.nodes)
+        return verdicts
+
+    def record(self, workload: Workload[Any], verdicts: AdmissionVerdicts) -> None:
+        """Remember ``verdicts`` as those of ``workload``'s pod spec, for :meth:`of_workload`."""
+        self._by_workload[id(workload)] = (workload, verdicts)
+
+    def of_workload(self, workload: Workload[Any]) -> AdmissionVerdicts:
+        """The verdicts of the workload's committed pod spec: those recorded when it was placed,
+        else computed (and recorded) now.
+        """
+        recorded = self._by_workload.get(id(workload))
+        if recorded is not None and recorded[0] is workload:  # the entry keeps the workload, so its id stays its own
+            return recorded[1]
+        verdicts = self.of(workload_pod_spec(workload))
+        self.record(workload, verdicts)
         return verdicts
 
 
@@ -374,7 +384,12 @@ def plan_admissions(plan: Plan) -> Admissions:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """A node the filters rejected for one pod, with every reason."""
+    """A node the filters rejected for one pod, with the reasons.
+
+    As kube-scheduler stops at the first filter plugin that rejects a node, and
+    ``NodeResourcesFit`` runs after the filters that ignore resources, the reasons are those
+    filters' failures when there are any, else the ``NodeResourcesFit`` failures.
+    """
 
     node: str
     reasons: tuple[str, ...]
@@ -450,7 +465,14 @@ class Plan:
 
     def pods_on(self, node: str) -> list[Placement]:
         """The placements the plan put on ``node``, in plan order."""
-        return [placement for placement in self.placements if placement.node == node]
+        return self.placements_by_node().get(node, [])
+
+    def placements_by_node(self) -> dict[str | None, list[Placement]]:
+        """The placements grouped by their node (None: placed nowhere), each list in plan order."""
+        groups: dict[str | None, list[Placement]] = {}
+        for placement in self.placements:
+            groups.setdefault(placement.node, []).append(placement)
+        return groups
 
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data; every list in plan or name order, keys in a fixed order."""
@@ -520,8 +542,10 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     """
     declared = nodes is None
     objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
+    declared_nodes = {node.name: node for node in cluster.nodes}
     plan_nodes = sorted(
-        (_plan_node(cluster, obj, declared_profiles=declared) for obj in objects), key=lambda node: node.name
+        (_plan_node(cluster, obj, declared_nodes, declared_profiles=declared) for obj in objects),
+        key=lambda node: node.name,
     )
     placer = _Placer(tuple(plan_nodes))
     for workload in _plan_order(cluster_workloads(cluster)):
@@ -543,7 +567,8 @@ class _Shape:
     ``verdicts[slot]`` is the :class:`Exclusion` when the filters reject the slot's node and
     None when the pod fits, as of the first ``seen`` entries of the placer's bind log (-1:
     not computed yet); ``eligible`` and ``excluded`` are the same verdicts as a placement
-    lists them, rebuilt only when a verdict changes.
+    lists them, rebuilt only when a verdict changes. ``open_slots`` are the slots whose node the
+    filters that ignore resources admit: only their verdicts can change as pods are bound.
     """
 
     def __init__(self, spec: Mapping[str, Any], requests: dict[str, Fraction], admission: AdmissionVerdicts) -> None:
@@ -552,6 +577,7 @@ class _Shape:
         self.admission = admission
         self.empty: dict[str, FitResult] = {}
         self.admitted: tuple[PlanNode, ...] = ()
+        self.open_slots: frozenset[int] = frozenset()
         self.verdicts: list[Exclusion | None] = []
         self.seen = -1
         self.eligible: tuple[int, ...] = ()
@@ -586,9 +612,10 @@ class _Placer:
         """Check the workload's admission, then place each of its replicas."""
         spec = workload_pod_spec(workload)
         shape = self._shape(spec)
+        self.admissions.record(workload, shape.admission)
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
-            self.findings.append(_unschedulable(workload, self.nodes, shape.empty))
+            self.findings.append(_unschedulable(workload, shape.empty))
         overflow: list[Placement] = []
         profile = workload_profile(workload)
         for replica in range(workload.replicas):
@@ -601,21 +628,27 @@ class _Placer:
 
     def _shape(self, spec: Mapping[str, Any]) -> _Shape:
         requests = pod_requests(spec)
-        key = (placement_key(spec), repr(sorted(requests.items())))
+        admission_key = placement_key(spec)
+        key = (admission_key, repr(sorted(requests.items())))
         shape = self.shapes.get(key)
         if shape is None:
-            shape = self.shapes[key] = _Shape(spec, requests, self.admissions.of(spec))
-            # The verdict on every node with no pods on it, by node name.
+            admission = self.admissions.of(spec, key=admission_key)
+            shape = self.shapes[key] = _Shape(spec, requests, admission)
+            shape.open_slots = frozenset(slot for slot, index in enumerate(self.indexes) if admission.admitted(index))
+            # The verdict on every node with no pods on it, by node name (resources only where admitted).
             shape.empty = {
-                name: FitResult(shape.admission.failures[index] + empty.resource_failures(spec, requests=requests))
+                name: FitResult(admission.failures[index] or empty.resource_failures(spec, requests=requests))
                 for name, index, empty in zip(self.names, self.indexes, self.empty_states, strict=True)
             }
             shape.admitted = tuple(node for node in self.nodes if shape.empty[node.name])
         return shape
 
     def _verdict(self, shape: _Shape, slot: int) -> Exclusion | None:
-        failures = self.states[slot].resource_failures(shape.spec, requests=shape.requests)
-        reasons = shape.admission.reasons[self.indexes[slot]] + tuple(str(failure) for failure in failures)
+        """The slot's verdict: the failures of the filters that ignore resources, else NodeResourcesFit's."""
+        reasons = shape.admission.reasons[self.indexes[slot]]
+        if not reasons:
+            failures = self.states[slot].resource_failures(shape.spec, requests=shape.requests)
+            reasons = tuple(str(failure) for failure in failures)
         return Exclusion(self.names[slot], reasons) if reasons else None
 
     def _refresh(self, shape: _Shape) -> None:
@@ -625,7 +658,8 @@ class _Placer:
             changed = True
         else:
             changed = False
-            for slot in set(self.log[shape.seen :]):
+            # A node the filters that ignore resources reject stays rejected for the same reasons.
+            for slot in shape.open_slots.intersection(self.log[shape.seen :]):
                 verdict = self._verdict(shape, slot)
                 if verdict != shape.verdicts[slot]:
                     shape.verdicts[slot] = verdict
@@ -688,23 +722,64 @@ def _foreign_node(workload: Workload[Any], profile: NodeProfile, node: PlanNode)
 
 
 def _cpu_on_gpu(workload: Workload[Any], node: PlanNode) -> Finding:
+    problem = cpu_on_gpu_problem(workload, node)
+    return Finding(FindingKind.CPU_ON_GPU, workload.path, node.name, problem)
+
+
+def cpu_on_gpu_problem(workload: Workload[Any], node: PlanNode) -> Problem:
+    """The problem of a CPU workload whose selection and tolerations admit it to GPU node ``node``.
+
+    The one wording of this fact, for the plan's finding and the consistency check alike.
+    """
     if node.tainted:
-        how = "its tolerations cover the node's taints"
+        how = f"it tolerates the node's taints ({', '.join(node.taints)})"
         fix = f"remove the tolerations of the GPU taints ({', '.join(node.taints)}) from {workload.name!r}"
     else:
-        how = "the node has no NoSchedule/NoExecute taint"
+        how = "the node has no NoSchedule/NoExecute taint and the workload's required node selection admits it"
         fix = (
-            f"taint the nodes of profile {node.profile!r} (add taints=(Taint(..., effect=NoSchedule),) to the "
-            "profile) so only GPU workloads that tolerate it land there"
+            f"add a NoSchedule taint to profile {node.profile!r} (taints=(Taint(..., effect=NoSchedule),)): "
+            "its GPU workloads tolerate it automatically, CPU workloads stay off"
         )
     message = (
         f"CPU workload {workload.name!r} can be scheduled on GPU node {node.name!r} (profile {node.profile!r}): {how}"
     )
-    return Finding(FindingKind.CPU_ON_GPU, workload.path, node.name, Problem(workload.path, message, fix))
+    return Problem(workload.path, message, fix)
 
 
-def _unschedulable(workload: Workload[Any], nodes: Iterable[PlanNode], empty: Mapping[str, FitResult]) -> Finding:
-    reasons = "; ".join(f"node {node.name!r}: {empty[node.name]}" for node in nodes)
+_SHOWN_GROUPS = 5
+"""How many distinct reasons a message about every node lists; the other nodes are counted."""
+_SHOWN_NAMES = 5
+"""How many node names a message lists for one reason; the others are counted."""
+
+
+def _grouped_reasons(reasons: Iterable[tuple[str, str]]) -> str:
+    """``(node name, reason)`` pairs as ``node 'a': reason; nodes 'b', 'c': other reason``.
+
+    Nodes with the same reason (once the node's own name in it reads "the node") share one
+    entry; at most :data:`_SHOWN_GROUPS` entries of at most :data:`_SHOWN_NAMES` names each are
+    listed, so the text stays short however many nodes there are.
+    """
+    groups: dict[str, list[str]] = {}
+    for name, reason in reasons:
+        groups.setdefault(reason.replace(f"node {name!r}", "the node"), []).append(name)
+    entries = [f"{_node_names(names)}: {reason}" for reason, names in list(groups.items())[:_SHOWN_GROUPS]]
+    rest = sum(len(names) for names in list(groups.values())[_SHOWN_GROUPS:])
+    if rest:
+        entries.append(f"{rest} more node(s) for other reasons")
+    return "; ".join(entries)
+
+
+def _node_names(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(name) for name in names[:_SHOWN_NAMES])
+    if len(names) == 1:
+        return f"node {shown}"
+    more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+    return f"nodes {shown}{more}"
+
+
+def _unschedulable(workload: Workload[Any], empty: Mapping[str, FitResult]) -> Finding:
+    """``empty`` holds the verdict on every node with no pods on it, by node name."""
+    reasons = _grouped_reasons((name, str(result)) for name, result in empty.items())
     message = f"workload {workload.name!r} fits no node, even an empty one: {reasons}"
     profile = workload_profile(workload)
     target = f"a node of profile {profile.name!r}" if profile is not None else "an untainted CPU node"
@@ -714,7 +789,7 @@ def _unschedulable(workload: Workload[Any], nodes: Iterable[PlanNode], empty: Ma
 
 def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
     names = ", ".join(placement.pod for placement in pods)
-    reasons = "; ".join(f"node {exclusion}" for exclusion in pods[0].excluded)
+    reasons = _grouped_reasons((exclusion.node, "; ".join(exclusion.reasons)) for exclusion in pods[0].excluded)
     message = (
         f"workload {workload.name!r} overflows the cluster: no node has room left for {names} "
         f"after the pods placed before it ({reasons})"
@@ -741,7 +816,9 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
-    """Plan the selected clusters; 0 without violations, 1 listing them, 2 for an unknown cluster."""
+    """Plan the selected clusters; 0 without violations, 1 listing them, 2 for a usage error
+    (an unknown cluster, or a ``--nodes`` file that cannot be read or holds no Node objects).
+    """
     clusters = _selected_clusters(args, app)
     if clusters is None:
         return EXIT_USAGE
@@ -750,8 +827,11 @@ def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
         try:
             nodes = load_node_objects(args.nodes)
         except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_FAILED
+            print(
+                f"error: --nodes: {error}; pass a file written by `kubectl get nodes -o json > FILE`",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     plans = [plan_cluster(cluster, nodes) for cluster in clusters]
     if args.json:
         print(json.dumps({"clusters": [plan.to_json() for plan in plans]}, indent=2))

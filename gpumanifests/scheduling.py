@@ -24,6 +24,7 @@ pods are bound. :func:`check_fit` is a one-off :class:`NodeState`.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -36,21 +37,32 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
+    "BLOCKING_EFFECTS",
+    "RESOURCE_PLUGIN",
     "FitFailure",
     "FitResult",
     "NodeState",
     "check_fit",
     "free_resources",
+    "has_blocking_taint",
     "matches_node_selector_term",
     "matches_node_selector_terms",
     "node_matches_pod_selection",
+    "node_name",
+    "node_taints",
     "pod_requests",
+    "taint_text",
     "tolerates",
+    "toleration_for",
     "untolerated_taints",
 ]
 
+BLOCKING_EFFECTS: frozenset[str] = frozenset({"NoSchedule", "NoExecute"})
+"""The taint effects the ``TaintToleration`` filter enforces; ``PreferNoSchedule`` only scores."""
+RESOURCE_PLUGIN = "NodeResourcesFit"
+"""The :attr:`FitFailure.plugin` of resource failures; every other plugin ignores resources."""
+
 _CORDON_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
-_BLOCKING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
 _NATIVE_CHECKED = ("cpu", "memory", "ephemeral-storage")
 _POD_LEVEL_RESOURCES = ("cpu", "memory")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -59,7 +71,6 @@ _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _MILLI = Fraction(1, 1000)
-_RESOURCE_PLUGIN = "NodeResourcesFit"
 _CPU_SCALE = 1000
 _CACHE_SIZE = 4096
 _POD_REQUESTS: dict[str, dict[str, Fraction]] = {}
@@ -121,7 +132,7 @@ class NodeState:
 
     def __init__(self, node: Mapping[str, Any], pods: Iterable[Mapping[str, Any]] = ()) -> None:
         self.node = node
-        self._pods: list[Mapping[str, Any]] = []
+        self._bound = 0
         self._pending: list[tuple[Mapping[str, Any], Mapping[str, Fraction] | None]] = []
         self._loaded = False
         self._allocatable: dict[str, int] | None = None  # scheduler units: millicores for cpu
@@ -131,17 +142,12 @@ class NodeState:
         for pod in pods:
             self.bind(pod)
 
-    @property
-    def pods(self) -> tuple[Mapping[str, Any], ...]:
-        """The pod specs bound to the node, in binding order."""
-        return tuple(self._pods)
-
     def bind(self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None) -> None:
         """Count ``pod_spec`` as running on the node (whether or not it fits).
 
         ``requests``, when given, must be ``pod_requests(pod_spec)``; it saves recomputing them.
         """
-        self._pods.append(pod_spec)
+        self._bound += 1
         if not self._loaded:
             self._pending.append((pod_spec, requests))
         elif self._allocatable is not None:
@@ -177,7 +183,7 @@ class NodeState:
         if allocatable is None:
             return ()
         failures = []
-        allowed, bound = self._allowed, len(self._pods)
+        allowed, bound = self._allowed, self._bound
         if bound + 1 > allowed:
             failures.append(f"Too many pods: allocatable pods is {allowed}, {bound} already bound")
         used = self._used
@@ -189,7 +195,7 @@ class NodeState:
                     f"Insufficient {name}: requested {_amount(name, _from_units(name, requested))}, "
                     f"free {_amount(name, _from_units(name, free))} of {_amount(name, _from_units(name, offered))}"
                 )
-        return tuple(FitFailure(_RESOURCE_PLUGIN, message) for message in failures)
+        return tuple(FitFailure(RESOURCE_PLUGIN, message) for message in failures)
 
     def free(self) -> dict[str, Fraction]:
         """What the node still offers the scheduler (see :func:`free_resources`)."""
@@ -198,7 +204,7 @@ class NodeState:
         if allocatable is None:
             return {}
         free = {name: _from_units(name, allocatable.get(name, 0) - used.get(name, 0)) for name in allocatable | used}
-        free["pods"] = Fraction(self._allowed - len(self._pods))
+        free["pods"] = Fraction(self._allowed - self._bound)
         return free
 
     def _load(self) -> None:
@@ -239,14 +245,14 @@ def _unschedulable_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]
         return []
     if any(tolerates(toleration, _CORDON_TAINT) for toleration in _list(pod_spec, "tolerations")):
         return []
-    return [f"the node is cordoned (spec.unschedulable); the pod does not tolerate {_taint_text(_CORDON_TAINT)}"]
+    return [f"the node is cordoned (spec.unschedulable); the pod does not tolerate {taint_text(_CORDON_TAINT)}"]
 
 
 def _node_name_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
     wanted = pod_spec.get("nodeName") or ""
-    if not wanted or wanted == _name(node):
+    if not wanted or wanted == node_name(node):
         return []
-    return [f"the pod is bound to node {wanted!r} by spec.nodeName, not to {_name(node)!r}"]
+    return [f"the pod is bound to node {wanted!r} by spec.nodeName, not to {node_name(node)!r}"]
 
 
 # --- TaintToleration ---------------------------------------------------------------------------
@@ -259,21 +265,29 @@ def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
     An empty toleration key matches every taint key, otherwise the keys must be equal; so
     ``{operator: Exists}`` tolerates everything. Operator ``Exists`` ignores the value;
     ``Equal`` (also the meaning of an empty operator) needs equal values, so an empty key with
-    ``Equal`` tolerates every taint whose value equals the toleration's. ``Lt`` and ``Gt``
-    (alpha feature gate TaintTolerationComparisonOperators) compare the values as 64-bit
-    integers: ``Gt`` tolerates a taint whose value is greater than the toleration's; an
-    unparsable value tolerates nothing.
+    ``Equal`` tolerates every taint whose value equals the toleration's. Any other operator
+    tolerates nothing: in the pinned Kubernetes (1.33) a toleration operator is only ``Equal``
+    or ``Exists`` (the ``Gt``/``Lt`` of the later TaintTolerationComparisonOperators feature
+    gate do not exist there, and ``ToleratesTaint`` returns false for them).
     """
     effect, key = toleration.get("effect") or "", toleration.get("key") or ""
     if (effect and effect != (taint.get("effect") or "")) or (key and key != (taint.get("key") or "")):
         return False
     operator = toleration.get("operator") or "Equal"
-    toleration_value, taint_value = toleration.get("value") or "", taint.get("value") or ""
     if operator == "Equal":
-        return toleration_value == taint_value
-    if operator in ("Lt", "Gt"):
-        return _compare_integers(taint_value, operator, toleration_value)
+        return (toleration.get("value") or "") == (taint.get("value") or "")
     return operator == "Exists"
+
+
+def toleration_for(taint: Mapping[str, Any]) -> dict[str, str]:
+    """The toleration that tolerates exactly ``taint``, as ``PodSpec.tolerations[]`` holds it.
+
+    ``Equal`` with the taint's key, value and effect; ``Exists`` for a taint without a value.
+    """
+    key, value, effect = taint.get("key") or "", taint.get("value") or "", taint.get("effect") or ""
+    if not value:
+        return {"key": key, "operator": "Exists", "effect": effect}
+    return {"key": key, "operator": "Equal", "value": value, "effect": effect}
 
 
 def untolerated_taints(
@@ -288,16 +302,27 @@ def untolerated_taints(
     return [
         taint
         for taint in taints
-        if taint.get("effect") in _BLOCKING_EFFECTS and not any(tolerates(t, taint) for t in candidates)
+        if taint.get("effect") in BLOCKING_EFFECTS and not any(tolerates(t, taint) for t in candidates)
     ]
 
 
+def has_blocking_taint(node: Mapping[str, Any]) -> bool:
+    """Whether the node has a ``NoSchedule`` or ``NoExecute`` taint, which keeps off every pod
+    that does not tolerate it (``PreferNoSchedule`` taints do not count).
+    """
+    return any(taint.get("effect") in BLOCKING_EFFECTS for taint in node_taints(node))
+
+
 def _taint_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
-    taints = untolerated_taints(_list(pod_spec, "tolerations"), _list(_spec(node), "taints"))
-    return [f"untolerated taint {_taint_text(taint)}" for taint in taints]
+    taints = untolerated_taints(_list(pod_spec, "tolerations"), node_taints(node))
+    return [
+        f"untolerated taint {taint_text(taint)} (to tolerate it, add the toleration "
+        f"{json.dumps(toleration_for(taint))})"
+        for taint in taints
+    ]
 
 
-def _taint_text(taint: Mapping[str, Any]) -> str:
+def taint_text(taint: Mapping[str, Any]) -> str:
     """A taint as ``kubectl taint`` writes it: ``key=value:Effect``, or ``key:Effect`` without value."""
     value = taint.get("value") or ""
     return f"{taint.get('key') or ''}{'=' + value if value else ''}:{taint.get('effect') or ''}"
@@ -343,14 +368,14 @@ def matches_node_selector_term(term: Mapping[str, Any], node: Mapping[str, Any])
     labels = _labels(node)
     if not all(_label_requirement_matches(requirement, labels) for requirement in expressions):
         return False
-    node_fields = {"metadata.name": _name(node)} if _name(node) else {}
+    node_fields = {"metadata.name": node_name(node)} if node_name(node) else {}
     return not node_fields or all(_field_requirement_matches(r, node_fields) for r in fields)
 
 
 def _affinity_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
     labels = _labels(node)
     failures = [
-        _selector_mismatch(key, value, labels)
+        _selector_mismatch(key, value, node, labels)
         for key, value in (pod_spec.get("nodeSelector") or {}).items()
         if labels.get(key) != value
     ]
@@ -362,16 +387,16 @@ def _affinity_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> 
     return failures
 
 
-def _selector_mismatch(key: str, value: str, labels: Mapping[str, str]) -> str:
-    found = f"the node has {key}={labels[key]}" if key in labels else "the node has no such label"
-    return f"nodeSelector {key}={value} does not match: {found}"
+def _selector_mismatch(key: str, value: str, node: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    found = f"it has {key}={labels[key]}" if key in labels else "it has no such label"
+    return f"nodeSelector {key}={value} does not match node {node_name(node)!r}: {found}"
 
 
 def _required_affinity_mismatch(terms: Sequence[Mapping[str, Any]], node: Mapping[str, Any]) -> str:
     if not terms:
         return "required node affinity has no nodeSelectorTerms, so it matches no node"
     return (
-        f"none of the {len(terms)} required node affinity term(s) matches node {_name(node)!r} "
+        f"none of the {len(terms)} required node affinity term(s) matches node {node_name(node)!r} "
         f"with labels {dict(sorted(_labels(node).items()))}"
     )
 
@@ -670,8 +695,14 @@ def _spec(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return node.get("spec") or {}
 
 
-def _name(node: Mapping[str, Any]) -> str:
+def node_name(node: Mapping[str, Any]) -> str:
+    """A Node object's ``metadata.name`` ('' when absent)."""
     return str((node.get("metadata") or {}).get("name") or "")
+
+
+def node_taints(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A Node object's ``spec.taints``, in node order (empty when absent)."""
+    return _list(_spec(node), "taints")
 
 
 def _labels(node: Mapping[str, Any]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import gpumanifests as gm
+from gpumanifests import _plan
 from gpumanifests._consistency import consistency_problems
 from gpumanifests._errors import Severity
 from gpumanifests._loader import load_apps
@@ -32,9 +33,23 @@ def test_a_selection_no_node_satisfies() -> None:
     gm.GpuJob(gm.Component(cluster, "ml"), "train", profile=gm.NodeProfile.amd_rocm(), image=IMAGE)
     [problem] = _on(_problems(cluster), "test-cluster/ml/train")
     assert "no node of the cluster satisfies its required node selection" in problem.message
-    assert "gpu-1: " in problem.message
+    assert "gpu-1: TaintToleration: untolerated taint nvidia.com/gpu=present:NoSchedule" in problem.message
+    assert "NodeAffinity: none of the 1 required node affinity term(s) matches node 'gpu-1'" in problem.message
     assert "add a node of profile 'amd'" in problem.fix
     assert problem.severity is Severity.ERROR
+
+
+def test_a_shows_why_the_first_few_nodes_fail_not_every_nodes_labels() -> None:
+    cluster = make_cluster([cpu_node(f"cpu-{index}") for index in range(6)])
+    job = gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
+    job.add_json_patch(gm.JsonPatch.add("/spec/template/spec/nodeSelector", {"pool": "batch"}))
+    [problem] = _on(_problems(cluster), "test-cluster/jobs/job")
+    assert "cpu-0: NodeAffinity: nodeSelector pool=batch does not match node 'cpu-0': it has no such label" in (
+        problem.message
+    )
+    assert "cpu-2: NodeAffinity" in problem.message
+    assert "cpu-3" not in problem.message
+    assert "and 3 more node(s)" in problem.message
 
 
 def test_b_gpu_workload_does_not_tolerate_the_selected_nodes_taint() -> None:
@@ -86,8 +101,11 @@ def test_e_cpu_workload_admitted_to_an_untainted_gpu_node() -> None:
     cluster = make_cluster([cpu_node(), gpu_node("gpu-1", profile=open_gpu)])
     gm.CpuDeployment(gm.Component(cluster, "web"), "api", image=IMAGE)
     [problem] = _on(_problems(cluster), "test-cluster/web/api")  # the plan's finding is not repeated
-    assert "CPU workload 'api' would be admitted to GPU node 'gpu-1'" in problem.message
+    assert "CPU workload 'api' can be scheduled on GPU node 'gpu-1'" in problem.message
     assert "add a NoSchedule taint to profile 'open-gpu'" in problem.fix
+    # One wording for the fact: the plan's finding and the consistency problem are the same problem.
+    [finding] = [f for f in plan_cluster(cluster).findings if f.workload == "test-cluster/web/api"]
+    assert finding.problem == problem
 
 
 def test_e_cpu_workload_admitted_to_a_tainted_gpu_node_by_a_patch() -> None:
@@ -96,9 +114,25 @@ def test_e_cpu_workload_admitted_to_a_tainted_gpu_node_by_a_patch() -> None:
     api = gm.CpuDeployment(gm.Component(cluster, "web"), "api", image=IMAGE)
     api.add_json_patch(gm.JsonPatch.add("/spec/template/spec/tolerations", [{"operator": "Exists"}]))
     [problem] = _on(_problems(cluster), "test-cluster/web/api")
-    assert "would be admitted to GPU node 'gpu-1'" in problem.message
+    assert "can be scheduled on GPU node 'gpu-1'" in problem.message
     assert "tolerates the node's taints (nvidia.com/gpu=present:NoSchedule)" in problem.message
-    assert "drop the GPU tolerations from 'api'" in problem.fix
+    assert "remove the tolerations of the GPU taints (nvidia.com/gpu=present:NoSchedule) from 'api'" in problem.fix
+
+
+def test_the_checks_use_the_verdicts_the_plan_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = make_cluster([cpu_node(), gpu_node("gpu-1")])
+    gm.GpuJob(gm.Component(cluster, "ml"), "train", profile=gm.NodeProfile.amd_rocm(), image=IMAGE)
+    gm.CpuDeployment(gm.Component(cluster, "web"), "api", image=IMAGE)
+    plan = plan_cluster(cluster)
+
+    def not_again(workload: object) -> None:
+        raise AssertionError(f"{workload} rendered again")
+
+    monkeypatch.setattr(_plan, "workload_pod_spec", not_again)
+    problems = consistency_problems(cluster, plan)
+    monkeypatch.undo()
+    assert problems == consistency_problems(cluster, plan_cluster(cluster))
+    assert any("no node of the cluster satisfies" in problem.message for problem in problems)
 
 
 def test_plan_violations_are_included() -> None:

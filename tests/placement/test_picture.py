@@ -8,7 +8,7 @@ import pytest
 
 import gpumanifests as gm
 from gpumanifests._loader import load_apps
-from gpumanifests._picture import cluster_readme, mermaid_text
+from gpumanifests._picture import _code_cell, _markdown_text, cluster_readme, mermaid_text
 from gpumanifests._plan import plan_cluster
 
 from . import APPS, IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster
@@ -82,3 +82,17 @@ def test_unplaced_pods_and_violations_are_shown() -> None:
     assert any("second-0" in line for line in groups["no node"])
     assert "| `second-0` | `second` | `ml` | `(none)` |" in readme
     assert "1 violation(s):" in readme
+
+
+def test_table_cells_are_code_spans_whose_backslashes_stay_literal() -> None:
+    # Backslashes are literal inside a code span: doubling them would show two. A pipe is escaped
+    # even there, as GFM splits the row into cells first; a backtick gets a longer fence.
+    assert _code_cell("C:\\data") == "`C:\\data`"
+    assert _code_cell("a|b") == "`a\\|b`"
+    assert _code_cell("x`y") == "``x`y``"
+    assert _code_cell("`y") == "`` `y ``"
+    assert _code_cell("two\nlines") == "`two lines`"
+
+
+def test_violations_outside_code_spans_keep_backslashes_escaped() -> None:
+    assert _markdown_text("C:\\data | x\ny") == "C:\\\\data \\| x y"

@@ -120,7 +120,7 @@ def test_cpu_workload_on_untainted_gpu_node_is_a_violation() -> None:
     assert finding.kind == FindingKind.CPU_ON_GPU
     assert finding.node == "gpu-1"
     assert "CPU workload 'api' can be scheduled on GPU node 'gpu-1'" in finding.problem.message
-    assert "taint the nodes of profile 'open-gpu'" in finding.problem.fix
+    assert "add a NoSchedule taint to profile 'open-gpu'" in finding.problem.fix
 
 
 def test_gpu_workload_admitted_to_a_node_of_another_profile() -> None:
@@ -236,10 +236,85 @@ def test_cli_bad_nodes_file_is_reported(
 ) -> None:
     path = tmp_path / "nodes.json"
     path.write_text("not json", encoding="utf-8")
-    assert _run(shipped, "data-platform-local", "--nodes", str(path)) == 1
+    # A nodes file the plan cannot use is a usage error (2), not a failed plan (1).
+    assert _run(shipped, "data-platform-local", "--nodes", str(path)) == 2
     assert "is not JSON" in capsys.readouterr().err
     assert _run(shipped, "--nodes", str(path)) == 2
     assert "--nodes needs a cluster name" in capsys.readouterr().err
+
+
+def test_cli_unreadable_nodes_file_is_a_usage_error(
+    shipped: gm.GitOpsApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.json"
+    assert _run(shipped, "data-platform-local", "--nodes", str(missing)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"error: --nodes: cannot read nodes file {missing}: No such file or directory" in captured.err
+    assert "kubectl get nodes -o json" in captured.err
+    assert _run(shipped, "data-platform-local", "--nodes", str(tmp_path)) == 2
+    assert "cannot read nodes file" in capsys.readouterr().err
+    binary = tmp_path / "nodes.bin"
+    binary.write_bytes(b"\xff\xfe{")
+    assert _run(shipped, "data-platform-local", "--nodes", str(binary)) == 2
+    assert "is not UTF-8 text" in capsys.readouterr().err
+
+
+def test_fits_no_node_groups_the_nodes_that_share_a_reason() -> None:
+    cluster = make_cluster([cpu_node(f"cpu-{index:02d}") for index in range(40)])
+    gm.GpuJob(gm.Component(cluster, "ml"), "train", profile=NVIDIA, image=IMAGE)
+    [finding] = plan_cluster(cluster).findings
+    assert finding.kind == FindingKind.UNSCHEDULABLE
+    assert finding.problem.message == (
+        "workload 'train' fits no node, even an empty one: nodes 'cpu-00', 'cpu-01', 'cpu-02', 'cpu-03', 'cpu-04' "
+        "and 35 more: NodeAffinity: none of the 1 required node affinity term(s) matches the node with labels {}"
+    )
+
+
+def test_fits_no_node_lists_a_bounded_number_of_distinct_reasons() -> None:
+    nodes = [{"metadata": {"name": f"cpu-{index:02d}", "labels": {"zone": f"z{index}"}}} for index in range(40)]
+    cluster = make_cluster([cpu_node()])
+    gm.GpuJob(gm.Component(cluster, "ml"), "train", profile=NVIDIA, image=IMAGE)
+    [finding] = plan_cluster(cluster, nodes).findings
+    message = finding.problem.message
+    assert message.count("NodeAffinity") == 5
+    assert "node 'cpu-00': NodeAffinity: none of the 1 required node affinity term(s) matches the node" in message
+    assert message.endswith("; 35 more node(s) for other reasons")
+
+
+def test_fits_no_node_lists_nodes_with_the_same_reason_once() -> None:
+    nodes = [
+        {"metadata": {"name": f"pool-{index:02d}"}, "spec": {"taints": [{"key": "x", "effect": "NoExecute"}]}}
+        for index in range(12)
+    ]
+    cluster = make_cluster([cpu_node()])
+    gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
+    [finding] = plan_cluster(cluster, nodes).findings
+    message = finding.problem.message
+    assert message.count("TaintToleration") == 1
+    assert "nodes 'pool-00', 'pool-01', 'pool-02', 'pool-03', 'pool-04' and 7 more: TaintToleration" in message
+    assert '{"key": "x", "operator": "Exists", "effect": "NoExecute"}' in message
+
+
+def test_excluded_nodes_show_the_first_rejecting_filters_only() -> None:
+    cluster = make_cluster([cpu_node(), gpu_node("gpu-1", gpus=1)])
+    component = gm.Component(cluster, "ml")
+    gm.GpuJob(component, "first", profile=NVIDIA, image=IMAGE)
+    gm.GpuJob(component, "second", profile=NVIDIA, image=IMAGE)
+    by_pod = {placement.pod: placement for placement in plan_cluster(cluster).placements}
+    excluded = {exclusion.node: exclusion.reasons for exclusion in by_pod["second-0"].excluded}
+    # cpu-1 also lacks nvidia.com/gpu, but NodeAffinity rejects it first, as in kube-scheduler.
+    assert [reason.split(":")[0] for reason in excluded["cpu-1"]] == ["NodeAffinity"]
+    assert [reason.split(":")[0] for reason in excluded["gpu-1"]] == ["NodeResourcesFit"]
+
+
+def test_placements_by_node_groups_the_plan_in_plan_order(shipped: gm.GitOpsApp) -> None:
+    for cluster in shipped.clusters:
+        plan = plan_cluster(cluster)
+        groups = plan.placements_by_node()
+        assert sorted(p.pod for group in groups.values() for p in group) == sorted(p.pod for p in plan.placements)
+        for node in plan.nodes:
+            assert plan.pods_on(node.name) == [p for p in plan.placements if p.node == node.name]
 
 
 def test_cpu_profile_without_labels_never_claims_a_tainted_node() -> None:

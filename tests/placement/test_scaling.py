@@ -16,7 +16,7 @@ import pytest
 
 import gpumanifests as gm
 from gpumanifests._plan import FindingKind, cluster_workloads, plan_cluster, workload_gpus, workload_pod_spec
-from gpumanifests.scheduling import check_fit
+from gpumanifests.scheduling import RESOURCE_PLUGIN, check_fit
 
 from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._plan import Plan
     from gpumanifests._workloads import Workload
+    from gpumanifests.scheduling import FitResult
 
 AMD = gm.NodeProfile.amd_rocm()
 OPEN = open_gpu_profile()
@@ -103,7 +104,7 @@ def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], l
                     "node": chosen,
                     "eligible": eligible,
                     "excluded": [
-                        {"node": name, "reasons": [str(reason) for reason in result.reasons]}
+                        {"node": name, "reasons": _first_rejecting(result)}
                         for name, result in results.items()
                         if not result
                     ],
@@ -112,6 +113,14 @@ def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], l
         if overflow:
             findings.append((FindingKind.OVERFLOW, workload.path, ""))
     return placements, findings
+
+
+def _first_rejecting(result: FitResult) -> list[str]:
+    """The reasons as the plan reports them: kube-scheduler stops at the first rejecting filter, and
+    NodeResourcesFit runs after the filters that ignore resources.
+    """
+    admission = [str(reason) for reason in result.reasons if reason.plugin != RESOURCE_PLUGIN]
+    return admission or [str(reason) for reason in result.reasons]
 
 
 def _admission_keys(workload: Workload[Any], nodes: Any, empty: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ from gpumanifests.scheduling import (
     node_matches_pod_selection,
     pod_requests,
     tolerates,
+    toleration_for,
     untolerated_taints,
 )
 
@@ -96,12 +97,14 @@ def test_failure_messages_name_what_failed() -> None:
 
     result = check_fit(pod, gpu_node)
 
+    hint = '(to tolerate it, add the toleration {"key": "apple.com/gpu", "operator": "Equal", "value": "present", '
+    hint += '"effect": "NoSchedule"})'
     assert result.reasons == (
-        FitFailure("TaintToleration", "untolerated taint apple.com/gpu=present:NoSchedule"),
+        FitFailure("TaintToleration", f"untolerated taint apple.com/gpu=present:NoSchedule {hint}"),
         FitFailure("NodeResourcesFit", "Insufficient nvidia.com/gpu: requested 2, free 1 of 1"),
     )
     assert str(result) == (
-        "TaintToleration: untolerated taint apple.com/gpu=present:NoSchedule; "
+        f"TaintToleration: untolerated taint apple.com/gpu=present:NoSchedule {hint}; "
         "NodeResourcesFit: Insufficient nvidia.com/gpu: requested 2, free 1 of 1"
     )
 
@@ -191,13 +194,16 @@ def test_an_unknown_operator_tolerates_nothing() -> None:
     assert not tolerates({"key": "apple.com/gpu", "operator": "exists"}, GPU_TAINT)
 
 
-def test_gt_and_lt_tolerations_compare_integers_and_reject_anything_else() -> None:
+def test_gt_and_lt_tolerations_tolerate_nothing_in_the_pinned_kubernetes() -> None:
+    # Kubernetes 1.33 (the pinned minor) knows only the toleration operators Equal and Exists: the
+    # Gt/Lt comparison of the later TaintTolerationComparisonOperators feature gate does not exist,
+    # and Toleration.ToleratesTaint returns false for any other operator, whatever the values.
     sla = {"key": "sla", "value": "950", "effect": "NoSchedule"}
 
-    assert tolerates({"key": "sla", "operator": "Gt", "value": "900"}, sla)
-    assert tolerates({"key": "sla", "operator": "Lt", "value": "0951"}, sla)
-    assert not tolerates({"key": "sla", "operator": "Gt", "value": "9.5e2"}, sla)
-    assert not tolerates({"key": "sla", "operator": "Gt", "value": "900"}, sla | {"value": "9223372036854775808"})
+    for operator, value in [("Gt", "900"), ("Lt", "0951"), ("Gt", "9.5e2"), ("Lt", "950"), ("Gt", "")]:
+        assert not tolerates({"key": "sla", "operator": operator, "value": value}, sla)
+    assert not tolerates({"operator": "Gt", "value": "1"}, sla | {"value": "2"})
+    assert untolerated_taints([{"key": "sla", "operator": "Gt", "value": "900"}], [sla]) == [sla]
 
 
 def test_untolerated_taints_lists_each_blocking_taint_in_node_order() -> None:
@@ -216,7 +222,28 @@ def test_each_untolerated_taint_is_its_own_failure() -> None:
 
     messages = [reason.message for reason in check_fit({}, node(taints=taints)).reasons]
 
-    assert messages == ["untolerated taint b:NoExecute", "untolerated taint c=1:NoSchedule"]
+    assert messages == [
+        'untolerated taint b:NoExecute (to tolerate it, add the toleration {"key": "b", "operator": "Exists", '
+        '"effect": "NoExecute"})',
+        'untolerated taint c=1:NoSchedule (to tolerate it, add the toleration {"key": "c", "operator": "Equal", '
+        '"value": "1", "effect": "NoSchedule"})',
+    ]
+
+
+@pytest.mark.parametrize(
+    "taint",
+    [
+        {"key": "b", "effect": "NoExecute"},
+        {"key": "c", "value": "1", "effect": "NoSchedule"},
+        {"key": "example.com/pool", "value": "ml", "effect": "NoExecute"},
+    ],
+)
+def test_the_suggested_toleration_tolerates_exactly_its_taint(taint: dict[str, str]) -> None:
+    toleration = toleration_for(taint)
+
+    assert check_fit({"tolerations": [toleration]}, node(taints=[taint]))
+    assert not tolerates(toleration, taint | {"key": "other"})
+    assert not tolerates(toleration, taint | {"effect": "PreferNoSchedule"})
 
 
 # --- nodeSelector and node affinity ------------------------------------------------------------
@@ -236,8 +263,8 @@ def test_node_selector_mismatches_are_reported_per_label() -> None:
     messages = [reason.message for reason in check_fit(pod, node(labels={"gpu": "amd"})).reasons]
 
     assert messages == [
-        "nodeSelector gpu=nvidia does not match: the node has gpu=amd",
-        "nodeSelector zone=a does not match: the node has no such label",
+        "nodeSelector gpu=nvidia does not match node 'node-1': it has gpu=amd",
+        "nodeSelector zone=a does not match node 'node-1': it has no such label",
     ]
 
 
