@@ -22,7 +22,7 @@ from gpumanifests._synth import Synthesis, synthesize
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "run_reporting_errors"]
 
 
 def _synthesize(args: argparse.Namespace) -> Synthesis:
@@ -101,8 +101,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
+    return run_reporting_errors(lambda: args.handler(args))
+
+
+def run_reporting_errors(action: Callable[[], int]) -> int:
+    """Run a command; errors become a message on stderr and an exit code, never a traceback."""
     try:
-        return int(args.handler(args))
+        return int(action())
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return ExitCode.USAGE

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._errors import Problem
+from gpumanifests._errors import ExitCode, Problem, UsageError
 from gpumanifests._workloads import Workload, _GpuWorkload
 from gpumanifests.scheduling import (
     FitResult,
@@ -81,7 +81,6 @@ __all__ = [
 ]
 
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class FindingKind:
@@ -816,22 +815,16 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
-    """Plan the selected clusters; 0 without violations, 1 listing them, 2 for a usage error
-    (an unknown cluster, or a ``--nodes`` file that cannot be read or holds no Node objects).
+    """Plan the selected clusters; 0 without violations, 1 listing them. An unknown cluster, or a
+    ``--nodes`` file that cannot be read or holds no Node objects, is a :class:`UsageError`.
     """
     clusters = _selected_clusters(args, app)
-    if clusters is None:
-        return EXIT_USAGE
     nodes: list[dict[str, Any]] | None = None
     if args.nodes is not None:
         try:
             nodes = load_node_objects(args.nodes)
         except ValueError as error:
-            print(
-                f"error: --nodes: {error}; pass a file written by `kubectl get nodes -o json > FILE`",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+            raise UsageError(f"--nodes: {error}; pass a file written by `kubectl get nodes -o json > FILE`") from None
     plans = [plan_cluster(cluster, nodes) for cluster in clusters]
     if args.json:
         print(json.dumps({"clusters": [plan.to_json() for plan in plans]}, indent=2))
@@ -842,21 +835,15 @@ def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
         print(problem, file=sys.stderr)
     if violations:
         print(f"plan failed with {len(violations)} violation(s)", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
-def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster] | None:
-    """The named cluster, or every cluster; None (after a message) when that cannot be."""
-    known = ", ".join(cluster.name for cluster in app.clusters) or "none"
-    name = getattr(args, "cluster", None)
-    if name is None:
-        if getattr(args, "nodes", None) is not None and len(app.clusters) != 1:
-            print(f"error: --nodes needs a cluster name; the apps declare: {known}", file=sys.stderr)
-            return None
-        return list(app.clusters)
-    matches = [cluster for cluster in app.clusters if cluster.name == name]
-    if not matches:
-        print(f"error: unknown cluster {name!r}; the apps declare: {known}", file=sys.stderr)
-        return None
-    return matches
+def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster]:
+    """The named cluster, or every cluster (``--nodes`` describes one cluster, so it needs a name)."""
+    if args.cluster is not None:
+        return [app.cluster(args.cluster)]
+    if args.nodes is not None and len(app.clusters) != 1:
+        known = ", ".join(cluster.name for cluster in app.clusters) or "none"
+        raise UsageError(f"--nodes needs a cluster name; the apps declare: {known}")
+    return list(app.clusters)

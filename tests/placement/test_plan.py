@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
+from gpumanifests._cli import run_reporting_errors
 from gpumanifests._loader import load_apps
 from gpumanifests._plan import FindingKind, add_plan_arguments, plan_cluster, run_plan
 
@@ -29,7 +30,7 @@ def _run(app: gm.GitOpsApp, *argv: str) -> int:
     add_plan_arguments(parser)
     args = parser.parse_args(list(argv))
     args.apps, args.out = APPS, APPS.parent / "gitops"
-    return run_plan(args, app)
+    return run_reporting_errors(lambda: run_plan(args, app))
 
 
 def _node_list(nodes: list[dict[str, Any]], path: Path) -> Path:
