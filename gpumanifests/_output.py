@@ -1,12 +1,24 @@
 """Writing the generated tree safely, and comparing it with what is on disk.
 
 ``write_tree`` never leaves a half-written tree: it builds the complete new tree in a staging
-directory beside the output (hard-linking files that did not change and files it does not
+directory beside the output (hard-linking files that did not change and entries it does not
 own), then swaps the two directories in one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux.
 Files the generator wrote before are listed, with their hashes, in ``.gpumanifests.json`` at
-the top of the tree: those no longer produced are dropped, and any other file is left alone.
-A new output that would overwrite a file we did not generate is refused, naming the file.
-A lock beside the tree keeps two synths from writing at once.
+the top of the tree: those no longer produced are dropped, and any other entry (file, symlink,
+directory, empty or not, with its mode) is carried over. A new output that would overwrite an
+entry we did not generate, or be written below a file or symlink we did not generate, is
+refused, naming the entry.
+
+Entries a person creates or replaces in the tree while a synth runs land in the old tree that
+the swap moves out; before the old tree is deleted they are moved back into the new one. If
+one cannot be (the new tree has another version of it), the old tree is kept beside the output
+and the error names it. A marker file beside the tree says "a swap happened, the directory
+beside the tree may hold such entries", so a synth killed at any point is finished by the next
+one the same way: a staging directory without a marker holds only copies of the tree and
+generated files, and is deleted.
+
+A lock beside the tree keeps two synths from writing at once; ``check`` and ``diff`` take it
+shared, so they never read a tree that is being swapped.
 """
 
 from __future__ import annotations
@@ -15,27 +27,97 @@ import contextlib
 import ctypes
 import difflib
 import errno
+import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
 
 from gpumanifests._errors import OutputError
 
+if sys.platform != "win32":
+    import fcntl
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
-    from pathlib import Path
+    from collections.abc import Collection, Iterator, Mapping
 
 __all__ = ["OWNERSHIP_FILE", "TreeDiff", "diff_tree", "write_tree"]
 
 OWNERSHIP_FILE = ".gpumanifests.json"
 _STAGING = ".staging-"
 _BACKUP = ".old"
+_SWAPPED = ".swap"
+_KEPT = ".kept-"
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
+_AT_FDCWD = -100
+
+_Kind = Literal["file", "symlink", "directory", "fifo", "socket", "device"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One entry of a tree, as ``lstat`` sees it (symlinks are not followed)."""
+
+    kind: _Kind
+    ino: int
+    mtime_ns: int
+
+
+def _kind(mode: int) -> _Kind:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "file"
+
+
+def _entry(st: os.stat_result) -> _Entry:
+    return _Entry(_kind(st.st_mode), st.st_ino, st.st_mtime_ns)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return path.lstat()
+    except FileNotFoundError:
+        return None
+
+
+def _scan(root: Path) -> dict[str, _Entry]:
+    """Every entry below ``root`` (directories included), by POSIX relative path; symlinks are not followed."""
+    entries: dict[str, _Entry] = {}
+    if _lstat(root) is None:
+        return entries
+
+    def visit(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as children:
+            found = sorted((child.name, child.path, _entry(child.stat(follow_symlinks=False))) for child in children)
+        for name, path, entry in found:
+            entries[prefix + name] = entry
+            if entry.kind == "directory":
+                visit(path, f"{prefix}{name}/")
+
+    visit(os.fspath(root), "")
+    return entries
+
+
+def _ancestors(path: str) -> list[str]:
+    """The directories a relative path lies in, outermost first: ``a/b/c`` -> ``a``, ``a/b``."""
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _digest(content: bytes) -> str:
@@ -53,9 +135,9 @@ def ownership_record(files: Mapping[str, bytes]) -> bytes:
 
 def _owned(out: Path) -> dict[str, str]:
     record = out / OWNERSHIP_FILE
-    if not record.is_file():
-        return {}
     try:
+        if not record.is_file():
+            return {}
         files = json.loads(record.read_text(encoding="utf-8"))["files"]
         if not isinstance(files, dict):
             raise TypeError(f"'files' is a {type(files).__name__}, not a mapping")
@@ -66,15 +148,30 @@ def _owned(out: Path) -> dict[str, str]:
     return {str(path): str(digest) for path, digest in files.items()}
 
 
-def _disk_files(out: Path) -> dict[str, Path]:
-    if not out.is_dir():
-        return {}
-    return {
-        path.relative_to(out).as_posix(): path for path in sorted(out.rglob("*")) if path.is_file() or path.is_symlink()
-    }
+def _absolute(out: Path) -> Path:
+    """``out`` as an absolute path without ``.``/``..``; a symlinked output is the directory it points to."""
+    try:
+        return out.resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop before Python 3.13
+        raise OutputError(f"cannot resolve {out}: {error}") from None
+
+
+def _why(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
 
 
 def _check_output_dir(out: Path) -> None:
+    if out.parent == out:
+        raise OutputError(
+            f"cannot write the tree into {out}: synth replaces the whole directory, which is impossible for "
+            "a filesystem root; pass a directory inside it as --out"
+        )
+    if out.is_dir() and os.path.ismount(out):
+        raise OutputError(
+            f"cannot write the tree into {out}: it is a mount point (the root of a filesystem), and synth "
+            "replaces the whole directory, which is impossible for a mount point; pass a directory inside it as --out"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file, not a directory; move it away or pass another --out")
     if not out.parent.is_dir():
@@ -89,9 +186,13 @@ def _check_output_dir(out: Path) -> None:
         raise OutputError(f"{out} is read-only; make it writable (chmod u+w) or pass another --out")
 
 
+def _lock_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.lock"
+
+
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    lock_path = out.parent / f".{out.name}.lock"
+    lock_path = _lock_path(out)
     lock = FileLock(lock_path, timeout=0)
     try:
         lock.acquire()
@@ -107,21 +208,91 @@ def _locked(out: Path) -> Iterator[None]:
         lock.release()
 
 
+def _busy(out: Path, lock_path: Path) -> OutputError:
+    return OutputError(f"a synth is writing {out} (lock {lock_path}); retry when it has finished")
+
+
+def _open_lock(lock_path: Path) -> int | None:
+    """The lock file opened for reading (created if we may); None when there is none and we may not create it."""
+    try:
+        return os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        return None  # no directory to hold a lock: no synth can be writing there
+    except OSError:
+        pass
+    try:  # a parent we may not write: only a lock a synth already created matters
+        return os.open(lock_path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise OutputError(f"cannot open the lock {lock_path}: {error.strerror or error}") from None
+
+
+@contextlib.contextmanager
+def _shared_lock(out: Path) -> Iterator[None]:
+    """Hold the synth lock shared (readers do not exclude each other); fail at once while a synth holds it."""
+    lock_path = _lock_path(out)
+    if sys.platform == "win32":  # no flock: the synth's own lock, exclusively
+        lock = FileLock(lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise _busy(out, lock_path) from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    fd = _open_lock(lock_path)
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise _busy(out, lock_path) from None
+            except OSError as error:
+                if error.errno not in {errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOLCK}:
+                    raise OutputError(f"cannot lock {lock_path}: {error.strerror or error}") from None
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def reading_tree(out: Path) -> Iterator[Path]:
+    """Read the tree at ``out`` (yielded as an absolute path) while no synth writes it; errors become OutputError."""
+    tree = _absolute(out)
+    with _shared_lock(tree):
+        try:
+            yield tree
+        except OSError as error:
+            raise OutputError(f"cannot read {out}: {_why(error)}") from None
+
+
+def _renameat2(source: Path, target: Path, flags: int) -> bool:
+    """``renameat2``; False where it does not exist (not Linux, old kernel, or a filesystem without it)."""
+    if sys.platform != "linux":
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP}:
+        return False
+    raise OSError(error, os.strerror(error), str(target))
+
+
 def _exchange(staging: Path, out: Path) -> None:
     """Atomically swap two directories (Linux ``renameat2``); elsewhere, two renames.
 
     The fallback leaves a short window in which ``out`` is missing; the old tree is then in
-    ``<staging>.old``, which :func:`_remove_leftovers` puts back instead of deleting.
+    ``<staging>.old``, which :func:`_recover` puts back.
     """
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if sys.platform == "linux" and renameat2 is not None:
-        at_fdcwd, rename_exchange = -100, 2
-        if renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(out), rename_exchange) == 0:
-            return
-        error = ctypes.get_errno()
-        if error not in {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP}:
-            raise OSError(error, os.strerror(error), str(out))
+    if _renameat2(staging, out, _RENAME_EXCHANGE):
+        return
     backup = staging.with_name(staging.name + _BACKUP)
     out.rename(backup)
     try:
@@ -132,123 +303,437 @@ def _exchange(staging: Path, out: Path) -> None:
     backup.rename(staging)
 
 
-def _place(content: bytes, target: Path, reuse: Path | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if reuse is not None and reuse.is_symlink():
-        # a symlink the user keeps in the tree stays a symlink (os.link would follow it)
-        os.symlink(os.readlink(reuse), target)
+def _move_noreplace(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target`` unless ``target`` exists (FileExistsError then)."""
+    if _renameat2(source, target, _RENAME_NOREPLACE):
         return
-    if reuse is not None:
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+    os.rename(source, target)
+
+
+def _rmtree(path: Path) -> bool:
+    """Delete ``path`` (a directory tree, or anything else); directories we may not write are made writable first."""
+    if path.is_symlink() or not path.is_dir():
         with contextlib.suppress(OSError):
-            os.link(reuse, target)
-            return
-        shutil.copy2(reuse, target)
-        return
-    target.write_bytes(content)
+            path.unlink(missing_ok=True)
+        return not os.path.lexists(path)
+    shutil.rmtree(path, ignore_errors=True)
+    if not os.path.lexists(path):
+        return True
+    for root, directories, _ in os.walk(path):  # top-down, so a directory is writable before it is listed
+        for name in [".", *directories]:
+            target = os.path.join(root, name)
+            if not os.path.islink(target):
+                with contextlib.suppress(OSError):
+                    os.chmod(target, stat.S_IMODE(os.lstat(target).st_mode) | stat.S_IRWXU)
+    shutil.rmtree(path, ignore_errors=True)
+    return not os.path.lexists(path)
 
 
-def _conflicts(files: Mapping[str, bytes], disk: Mapping[str, Path], owned: Mapping[str, str]) -> list[str]:
-    return sorted(path for path in files if path in disk and path not in owned)
+# -- building the new tree ------------------------------------------------------------------------
+
+
+def _check_paths(files: Collection[str]) -> None:
+    for path in files:
+        pure = PurePosixPath(path)
+        if (
+            not path
+            or pure.is_absolute()
+            or pure.as_posix() != path
+            or any(part in {".", ".."} for part in pure.parts)
+            or path == OWNERSHIP_FILE
+        ):
+            raise OutputError(f"refusing to write {path!r}: not a plain relative path inside the tree")
+
+
+def _describe(root: Path, path: str, entry: _Entry) -> str:
+    if entry.kind == "symlink":
+        try:
+            return f"a symlink to {os.readlink(root / path)}"
+        except OSError:
+            return "a symlink"
+    return f"a {entry.kind}"
+
+
+def _conflicts(out: Path, files: Collection[str], disk: Mapping[str, _Entry], owned: Mapping[str, str]) -> list[str]:
+    """Entries that writing ``files`` would overwrite, or write below, and that we did not generate."""
+    problems: dict[str, str] = {}
+    for path in sorted(files):
+        entry = disk.get(path)
+        if entry is not None and (path not in owned or entry.kind == "directory"):
+            problems[path] = str(out / path) + (" (a directory)" if entry.kind == "directory" else "")
+        for ancestor in _ancestors(path):
+            above = disk.get(ancestor)
+            # a generated file no longer produced is dropped, so a directory can take its place
+            if above is not None and above.kind != "directory" and not (ancestor in owned and ancestor not in files):
+                problems.setdefault(
+                    ancestor, f"{out / ancestor} ({_describe(out, ancestor, above)}, in the way of {path})"
+                )
+                break
+    return [problems[path] for path in sorted(problems)]
+
+
+class _Staging:
+    """The new tree being built; nothing is ever created outside its root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real = root.resolve()
+        self._checked: set[Path] = set()
+        self.placed: dict[str, int] = {}
+
+    def target(self, path: str) -> Path:
+        """``root / path`` after making its parent directories, which must lie inside the staging root."""
+        target = self.root / path
+        parent = target.parent
+        if parent not in self._checked:
+            parent.mkdir(parents=True, exist_ok=True)
+            real = parent.resolve()
+            if real != self.real and self.real not in real.parents:
+                raise OutputError(f"refusing to write {path}: its directory resolves to {real}, outside the tree")
+            self._checked.add(parent)
+        return target
+
+    def carry(self, source: Path, path: str, entry: _Entry) -> None:
+        """Carry an entry we did not generate over from the old tree (a hard link where possible)."""
+        try:
+            if entry.kind == "directory":
+                self.target(path).mkdir(exist_ok=True)
+            elif entry.kind == "symlink":
+                # a symlink the user keeps in the tree stays a symlink (os.link would follow it)
+                os.symlink(os.readlink(source), self.target(path))
+            else:
+                target = self.target(path)
+                try:
+                    os.link(source, target, follow_symlinks=False)
+                except OSError:
+                    if entry.kind != "file":
+                        raise
+                    shutil.copy2(source, target, follow_symlinks=False)
+        except FileNotFoundError:
+            if os.path.lexists(source):
+                raise
+            return  # removed from the tree while we were building: not carried over
+        self.placed[path] = (self.root / path).lstat().st_ino
+
+    def write(self, path: str, content: bytes, reuse: Path | None) -> None:
+        target = self.target(path)
+        if reuse is not None:
+            with contextlib.suppress(OSError):
+                os.link(reuse, target, follow_symlinks=False)
+                return
+        target.write_bytes(content)
 
 
 def _stage(
-    out: Path, staging: Path, files: Mapping[str, bytes], disk: Mapping[str, Path], owned: Mapping[str, str]
-) -> None:
+    staging: Path, source: Path, files: Mapping[str, bytes], disk: Mapping[str, _Entry], owned: Mapping[str, str]
+) -> dict[str, int]:
+    """Build the new tree in ``staging``; returns the inode of every entry carried over from ``source``."""
     staging.mkdir()
-    for path, source in disk.items():
-        if path not in owned and path != OWNERSHIP_FILE:
-            _place(b"", staging / path, source)
+    tree = _Staging(staging)
+    generated = {*files, *owned, OWNERSHIP_FILE}
+    generated_dirs = {ancestor for path in (*files, *owned) for ancestor in _ancestors(path)}
+    for path, entry in disk.items():
+        if entry.kind == "directory":
+            if path not in generated_dirs:  # a generated directory exists only while it holds something
+                tree.carry(source / path, path, entry)
+        elif path not in generated:
+            tree.carry(source / path, path, entry)
     for path, content in files.items():
+        previous = disk.get(path)
         unchanged = (
-            path in disk and owned.get(path) == _digest(content) and _digest(disk[path].read_bytes()) == owned[path]
+            previous is not None
+            and previous.kind == "file"
+            and owned.get(path) == _digest(content)
+            and _digest((source / path).read_bytes()) == owned[path]
         )
-        _place(content, staging / path, disk[path] if unchanged else None)
+        tree.write(path, content, source / path if unchanged else None)
     (staging / OWNERSHIP_FILE).write_bytes(ownership_record(files))
+    # modes (and times) of the directories that were there before, innermost first, so a
+    # read-only directory is made read-only only once everything is in it
+    for path, entry in sorted(disk.items(), reverse=True):
+        copy = staging / path
+        if entry.kind == "directory" and copy.is_dir() and not copy.is_symlink():
+            try:
+                shutil.copystat(source / path, copy, follow_symlinks=False)
+            except FileNotFoundError:
+                if os.path.lexists(source / path):
+                    raise
+    if source.is_dir():
+        shutil.copystat(source, staging)
+    return tree.placed
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Delete the staging trees of killed synths; put back an old tree a killed fallback swap moved away."""
-    leftovers = sorted(out.parent.glob(f".{out.name}{_STAGING}*"))
-    if not out.exists():
-        backups = [path for path in leftovers if path.name.endswith(_BACKUP) and path.is_dir()]
-        if backups:
-            backups[-1].rename(out)
-            leftovers.remove(backups[-1])
-    for leftover in leftovers:
-        if leftover.is_symlink() or not leftover.is_dir():
-            leftover.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(leftover, ignore_errors=True)
+# -- after the swap: what changed in the old tree while we were building ---------------------------
+
+
+def _same(old: Path, old_entry: _Entry, new: Path, new_st: os.stat_result) -> bool:
+    """Whether the new tree's entry holds the same thing as the old tree's."""
+    new_kind = _kind(new_st.st_mode)
+    if new_kind != old_entry.kind:
+        return False
+    if new_st.st_ino == old_entry.ino and new_st.st_dev == old.lstat().st_dev:
+        return True
+    if new_kind == "symlink":
+        return os.readlink(old) == os.readlink(new)
+    if new_kind == "file":
+        return filecmp.cmp(old, new, shallow=False)
+    return False
+
+
+def _make_parents(out: Path, old: Path, path: str) -> None:
+    """Create the directories ``path`` lies in inside ``out`` (modes from ``old``); fails on a file in the way."""
+    made: list[str] = []
+    for ancestor in _ancestors(path):
+        st = _lstat(out / ancestor)
+        if st is None:
+            (out / ancestor).mkdir()
+            made.append(ancestor)
+        elif not stat.S_ISDIR(st.st_mode):
+            raise FileExistsError(errno.ENOTDIR, f"{out / ancestor} is not a directory", str(out / ancestor))
+    for ancestor in reversed(made):
+        with contextlib.suppress(OSError):
+            shutil.copystat(old / ancestor, out / ancestor, follow_symlinks=False)
+
+
+def _put_back(
+    old: Path,
+    out: Path,
+    generated: Collection[str],
+    snapshot: Mapping[str, _Entry] | None,
+    placed: Mapping[str, int],
+) -> list[str]:
+    """Move back into ``out`` every entry of the old tree ``old`` that is not generated and not in ``out``.
+
+    With a ``snapshot`` (the synth that swapped), an entry unchanged since it was taken is in the new
+    tree already; without one (a later synth finishing a killed one), every entry is compared with
+    the tree. An entry of ``out`` is replaced only when it is the one the synth put there (``placed``).
+    Returns the entries that could not be moved back.
+    """
+    generated_dirs = {ancestor for path in generated for ancestor in _ancestors(path)}
+    stuck: list[str] = []
+
+    def visit(directory: str) -> None:
+        prefix = f"{directory}/" if directory else ""
+        with os.scandir(old / directory if directory else old) as children:
+            found = sorted((child.name, _entry(child.stat(follow_symlinks=False))) for child in children)
+        for name, entry in found:
+            path = prefix + name
+            source, target = old / path, out / path
+            if entry.kind != "directory" and path in generated:
+                continue
+            if snapshot is not None and snapshot.get(path) == entry and entry.kind != "directory":
+                continue
+            current = _lstat(target)
+            if entry.kind == "directory":
+                known = snapshot is not None and path in snapshot
+                if (current is not None and stat.S_ISDIR(current.st_mode)) or known or path in generated_dirs:
+                    visit(path)
+                    continue
+            elif current is not None and _same(source, entry, target, current):
+                continue
+            try:
+                if current is None:
+                    _make_parents(out, old, path)
+                    _move_noreplace(source, target)
+                elif entry.kind != "directory" and placed.get(path) == current.st_ino:
+                    os.rename(source, target)  # the new tree holds our stale copy of it
+                else:
+                    stuck.append(path)
+            except OSError:
+                stuck.append(path)
+
+    visit("")
+    return stuck
+
+
+def _kept_name(out: Path) -> Path:
+    for attempt in range(1000):
+        kept = out.parent / f"{out.name}{_KEPT}{os.getpid()}{f'-{attempt}' if attempt else ''}"
+        if not os.path.lexists(kept):
+            return kept
+    raise OutputError(f"too many kept trees beside {out}; delete the {out.name}{_KEPT}* directories")
+
+
+def _settle(
+    out: Path,
+    old: Path,
+    generated: Collection[str],
+    snapshot: Mapping[str, _Entry] | None,
+    placed: Mapping[str, int],
+) -> str | None:
+    """Move back what changed in ``old`` (an old tree), then delete it; else keep it and say why."""
+    try:
+        stuck = _put_back(old, out, generated, snapshot, placed)
+        reason = ", ".join(stuck)
+    except OSError as error:
+        stuck, reason = ["?"], f"cannot compare it with {out}: {_why(error)}"
+    if not stuck:
+        _rmtree(old)
+        return None
+    kept = old
+    with contextlib.suppress(OSError, OutputError):
+        kept = _kept_name(out)
+        old.rename(kept)
+    return (
+        f"entries changed in {out} while a synth was writing it could not be put back ({reason}): "
+        f"the tree they were in is kept as {kept}; copy what you need from it, then delete it"
+    )
+
+
+def _leftovers(out: Path) -> dict[str, dict[str, Path]]:
+    """The staging directories, old trees and swap markers of killed synths of ``out``, by process id."""
+    pattern = re.compile(
+        rf"\.{re.escape(out.name)}{re.escape(_STAGING)}(\d+)({re.escape(_BACKUP)}|{re.escape(_SWAPPED)})?"
+    )
+    found: dict[str, dict[str, Path]] = {}
+    with os.scandir(out.parent) as children:
+        for child in children:
+            match = pattern.fullmatch(child.name)
+            if match:
+                found.setdefault(match[1], {})[match[2] or ""] = Path(child.path)
+    return found
+
+
+def _recover(out: Path) -> None:
+    """Finish what killed synths left beside ``out``: put an old tree back or reconcile it, delete staging trees."""
+    problems: list[str] = []
+    for _, parts in sorted(_leftovers(out).items()):
+        staging, backup, marker = parts.get(""), parts.get(_BACKUP), parts.get(_SWAPPED)
+        if backup is not None and _lstat(out) is None and backup.is_dir() and not backup.is_symlink():
+            backup.rename(out)  # killed between the two renames of the fallback swap
+            backup = None
+        trees = [path for path in (staging, backup) if path is not None]
+        if marker is None:  # never swapped: copies of the tree and generated files only
+            for tree in trees:
+                _rmtree(tree)
+            continue
+        for tree in trees:
+            if tree.is_symlink() or not tree.is_dir():
+                _rmtree(tree)
+                continue
+            try:
+                generated = {*_owned(tree), *_owned(out), OWNERSHIP_FILE}
+            except OutputError as error:
+                problems.append(f"{tree} is kept beside {out}: {error}")
+                continue
+            problem = _settle(out, tree, generated, None, {})
+            if problem is not None:
+                problems.append(problem)
+        marker.unlink(missing_ok=True)
+    if problems:
+        raise OutputError("a synth that was killed left work behind; " + "; ".join(problems))
 
 
 def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
-    """Make ``out`` hold exactly ``files`` plus the files we did not generate; all or nothing."""
-    if out.is_symlink():
-        # swap the directory the link points to, not the link itself
-        out = out.resolve()
+    """Make ``out`` hold exactly ``files`` plus the entries we did not generate; all or nothing."""
+    _check_paths(files)
+    out = _absolute(out)  # a symlinked output: swap the directory the link points to, not the link
     _check_output_dir(out)
     with _locked(out):
         try:
-            _remove_leftovers(out)
-            disk = _disk_files(out)
+            _recover(out)
+            disk = _scan(out)
         except OSError as error:
-            raise OutputError(f"cannot read {out}: {error.strerror or error} ({error.filename})") from None
+            raise OutputError(f"cannot read {out}: {_why(error)}") from None
         owned = _owned(out)
-        conflicts = _conflicts(files, disk, owned)
+        conflicts = _conflicts(out, files, disk, owned)
         if conflicts:
             raise OutputError(
                 "refusing to overwrite files that gpumanifests did not generate: "
-                + ", ".join(str(out / path) for path in conflicts)
+                + ", ".join(conflicts)
                 + "; move them away (or delete them) and synth again"
             )
         staging = out.parent / f".{out.name}{_STAGING}{os.getpid()}"
+        marker = staging.with_name(staging.name + _SWAPPED)
+        old_root = _lstat(out)
+        swapped = False
         try:
-            _stage(out, staging, files, disk, owned)
-            if out.exists():
-                shutil.copymode(out, staging)
-                _exchange(staging, out)
-            else:
+            placed = _stage(staging, out, files, disk, owned)
+            if old_root is None:
                 staging.rename(out)
+                return
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644))
+            _exchange(staging, out)
+            swapped = True
         except OSError as error:
-            raise OutputError(f"cannot write {out}: {error.strerror or error} ({error.filename})") from None
+            hint = " (is it a mount point?)" if error.errno == errno.EBUSY else ""
+            raise OutputError(f"cannot write {out}: {_why(error)}{hint}") from None
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if not swapped:
+                now = _lstat(out)
+                if old_root is None or (now is not None and now.st_ino == old_root.st_ino):
+                    _rmtree(staging)  # never swapped in: only copies and generated files
+                    marker.unlink(missing_ok=True)
+                else:  # the fallback swap failed half-way: put the old tree back, or finish the swap
+                    with contextlib.suppress(OSError, OutputError):
+                        _recover(out)
+        # the new tree is in place; ``staging`` now holds the old one
+        problem = _settle(out, staging, {*files, *owned, OWNERSHIP_FILE}, disk, placed)
+        marker.unlink(missing_ok=True)
+        if problem is not None:
+            raise OutputError(f"wrote {out}, but {problem}")
+
+
+# -- comparing ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TreeDiff:
-    """How the tree on disk differs from a fresh synth."""
+    """How the tree on disk differs from a fresh synth.
+
+    ``stale`` entries are listed in the ownership file but no longer produced (synth removes them);
+    ``extra`` entries were not generated by gpumanifests (synth leaves them; a person must move them).
+    """
 
     changed: tuple[str, ...]
     missing: tuple[str, ...]
     extra: tuple[str, ...]
     patch: str
+    stale: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.changed or self.missing or self.extra)
+        return bool(self.changed or self.missing or self.extra or self.stale)
 
 
 def _text(content: bytes) -> list[str]:
     return content.decode("utf-8", errors="replace").splitlines(keepends=True)
 
 
+def _shown(root: Path, path: str, entry: _Entry) -> list[str]:
+    """What an entry holds, as diff lines: a file's text, ``symlink -> target`` or its kind."""
+    if entry.kind == "file":
+        return _text((root / path).read_bytes())
+    if entry.kind == "symlink":
+        return [f"symlink -> {os.readlink(root / path)}\n"]
+    return [f"({entry.kind})\n"]
+
+
 def diff_tree(out: Path, files: Mapping[str, bytes]) -> TreeDiff:
-    """Compare ``out`` with ``files`` (plus the ownership record): changed, missing and extra files."""
+    """Compare ``out`` with ``files`` (plus the ownership record): changed, missing, stale and extra entries."""
     expected = {**files, OWNERSHIP_FILE: ownership_record(files)}
-    disk = _disk_files(out)
-    changed: list[str] = []
-    missing: list[str] = []
-    patches: list[str] = []
-    for path, content in sorted(expected.items()):
-        if path not in disk:
-            missing.append(path)
-            patches.extend(difflib.unified_diff([], _text(content), "/dev/null", f"b/{path}"))
-            continue
-        actual = disk[path].read_bytes()
-        if actual != content:
-            changed.append(path)
-            patches.extend(difflib.unified_diff(_text(actual), _text(content), f"a/{path}", f"b/{path}"))
-    extra = sorted(set(disk) - set(expected))
-    for path in extra:
-        patches.extend(difflib.unified_diff(_text(disk[path].read_bytes()), [], f"a/{path}", "/dev/null"))
-    return TreeDiff(tuple(changed), tuple(missing), tuple(extra), "".join(patches))
+    with reading_tree(out) as tree:
+        owned = _owned(tree)
+        disk = _scan(tree)
+        changed: list[str] = []
+        missing: list[str] = []
+        patches: list[str] = []
+        for path, content in sorted(expected.items()):
+            entry = disk.get(path)
+            if entry is None:
+                missing.append(path)
+                patches.extend(difflib.unified_diff([], _text(content), "/dev/null", f"b/{path}"))
+                continue
+            actual = (tree / path).read_bytes() if entry.kind == "file" else None
+            if actual != content:
+                changed.append(path)
+                before = _text(actual) if actual is not None else _shown(tree, path, entry)
+                patches.extend(difflib.unified_diff(before, _text(content), f"a/{path}", f"b/{path}"))
+        # directories are compared through what they hold (git does not keep empty ones)
+        others = sorted(path for path, entry in disk.items() if path not in expected and entry.kind != "directory")
+        for path in others:
+            patches.extend(difflib.unified_diff(_shown(tree, path, disk[path]), [], f"a/{path}", "/dev/null"))
+    stale = tuple(path for path in others if path in owned)
+    extra = tuple(path for path in others if path not in owned)
+    return TreeDiff(tuple(changed), tuple(missing), extra, "".join(patches), stale)

@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpumanifests._errors import OutputError
-from gpumanifests._output import _disk_files, _owned
+from gpumanifests._output import _owned, _scan, reading_tree
 
 if TYPE_CHECKING:
     import argparse
@@ -112,12 +112,14 @@ def field_changes(before: Any, after: Any) -> list[str]:
 
 
 def _disk_manifests(out: Path) -> dict[str, bytes]:
-    owned = _owned(out)
-    return {
-        path: file.read_bytes()
-        for path, file in _disk_files(out).items()
-        if _location(path) is not None and (not owned or path in owned)
-    }
+    # under the synth lock (shared), regular files only: a symlink at a managed path is replaced by synth
+    with reading_tree(out) as tree:
+        owned = _owned(tree)
+        return {
+            path: (tree / path).read_bytes()
+            for path, entry in _scan(tree).items()
+            if entry.kind == "file" and _location(path) is not None and (not owned or path in owned)
+        }
 
 
 def _fresh_manifests(files: Mapping[str, bytes]) -> dict[str, bytes]:

@@ -90,7 +90,7 @@ TARGETS: dict[str, tuple[Any, str, bool]] = {
     "Path.mkdir": (Path, "mkdir", False),
     "Path.read_bytes": (Path, "read_bytes", False),
     "shutil.copy2": (shutil, "copy2", False),
-    "shutil.copymode": (shutil, "copymode", False),
+    "shutil.copystat": (shutil, "copystat", False),
     "exchange": (_output, "_exchange", False),
 }
 

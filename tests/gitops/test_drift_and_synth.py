@@ -6,6 +6,7 @@ CLI in-process through ``gpumanifests._cli.main``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,7 +119,7 @@ def test_synth_restores_edited_and_deleted_files_and_leaves_a_stray_file_alone(
 
     code, _, err = run("check")
     assert code == 1
-    assert "0 changed, 0 missing, 1 extra" in err
+    assert "0 changed, 0 missing, 0 stale, 1 extra" in err
     assert STRAY in err
 
 
@@ -204,3 +205,120 @@ def test_a_changed_shared_app_module_is_picked_up_by_the_next_in_process_synth(
     seed.write_text(seed.read_text(encoding="utf-8").replace('"platform-api"', '"renamed-api"'), encoding="utf-8")
     files = synthesize(load_apps(workspace.apps)).files
     assert f"{LOCAL}/cpu-workloads/platform_deployment_renamed-api.yaml" in files
+
+
+# -- check and diff never print a traceback ----------------------------------------------------
+
+
+def test_check_reports_a_symlink_to_a_directory_as_a_stray_entry(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]]
+) -> None:
+    (workspace.out / "shortcut").symlink_to("clusters")
+    code, out, err = run("check")
+    assert code == 1
+    assert "-symlink -> clusters" in out
+    assert "shortcut" in err
+    assert "Traceback" not in err
+    assert run("diff")[0] == 0
+
+
+def test_check_reports_a_dangling_symlink_as_a_stray_entry(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]]
+) -> None:
+    (workspace.out / f"{LOCAL}/dangling.yaml").symlink_to("nowhere.yaml")
+    code, out, err = run("check")
+    assert code == 1
+    assert "-symlink -> nowhere.yaml" in out
+    assert f"{LOCAL}/dangling.yaml" in err
+    assert run("diff")[0] == 0
+
+
+def test_check_reports_a_symlink_in_place_of_a_generated_file_as_changed(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]]
+) -> None:
+    (workspace.out / EDITED).unlink()
+    (workspace.out / EDITED).symlink_to("elsewhere.yaml")
+    code, out, err = run("check")
+    assert code == 1
+    assert "-symlink -> elsewhere.yaml" in out
+    assert "1 changed" in err
+
+
+@pytest.mark.parametrize("command", ["check", "diff"])
+def test_check_and_diff_fail_cleanly_while_a_synth_holds_the_lock(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]], command: str
+) -> None:
+    from filelock import FileLock
+
+    lock = FileLock(workspace.out.parent / ".gitops.lock")
+    with lock:
+        code, _, err = run(command)
+    assert code == 1
+    assert "a synth is writing" in err
+    assert "retry" in err
+    assert "Traceback" not in err
+    assert run(command)[0] == 0
+
+
+def test_two_checks_can_run_at_once(workspace: Workspace) -> None:
+    from gpumanifests._loader import load_apps
+    from gpumanifests._output import diff_tree, reading_tree
+    from gpumanifests._synth import synthesize
+
+    files = synthesize(load_apps(workspace.apps)).files
+    with reading_tree(workspace.out):
+        assert not diff_tree(workspace.out, files)
+
+
+def test_check_turns_a_read_error_into_a_message(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    code, _, err = run("check")
+    assert code == 1
+    assert "error: cannot read" in err
+    assert "Permission denied" in err
+    assert "Traceback" not in err
+
+
+# -- stale generated files are not mistaken for files a person must move -----------------------
+
+
+def test_check_tells_stale_generated_files_from_stray_ones(workspace: Workspace) -> None:
+    from gpumanifests._loader import load_apps
+    from gpumanifests._output import diff_tree
+    from gpumanifests._synth import synthesize
+
+    seed = workspace.apps / "_seed.py"
+    text = seed.read_text(encoding="utf-8")
+    start = text.index("    gm.GpuDeployment(\n")
+    seed.write_text(text[:start] + text[text.index("    return workloads\n", start) :], encoding="utf-8")
+    (workspace.out / STRAY).write_text("# my notes\n", encoding="utf-8")
+
+    drift = diff_tree(workspace.out, synthesize(load_apps(workspace.apps)).files)
+
+    owned = json.loads((workspace.out / OWNERSHIP_FILE).read_text(encoding="utf-8"))["files"]
+    assert {
+        f"{LOCAL}/metal-gpu-workloads/ml-workloads_deployment_metal-model-server.yaml",
+        f"{LOCAL}/metal-gpu-workloads/ml-workloads_service_metal-model-server.yaml",
+    } <= set(drift.stale)
+    assert all(path in owned for path in drift.stale)
+    assert drift.extra == (STRAY,)
+    assert f"a/{drift.stale[0]}" in drift.patch
+    assert OWNERSHIP_FILE in drift.changed
+
+
+def test_check_does_not_call_a_stale_generated_file_not_generated(
+    workspace: Workspace, run: Callable[..., tuple[int, str, str]]
+) -> None:
+    seed = workspace.apps / "_seed.py"
+    text = seed.read_text(encoding="utf-8")
+    start = text.index("    gm.GpuDeployment(\n")
+    seed.write_text(text[:start] + text[text.index("    return workloads\n", start) :], encoding="utf-8")
+    code, out, err = run("check")
+    assert code == 1
+    assert "ml-workloads_deployment_metal-model-server.yaml" in out
+    assert "not generated by gpumanifests" not in err
