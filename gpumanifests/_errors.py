@@ -7,7 +7,7 @@ from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
 
     from pydantic import ValidationError
 
@@ -45,8 +45,13 @@ class InvalidInputError(GpuManifestsError, ValueError):
     """A constructor or method got a value it cannot accept; raised at once, before any output."""
 
     @classmethod
-    def from_validation(cls, owner: str, error: ValidationError) -> InvalidInputError:
-        """Turn pydantic's report into one line per bad argument, naming ``owner`` (the object)."""
+    def from_validation(
+        cls, owner: str, error: ValidationError, *, arguments: Collection[str] = ()
+    ) -> InvalidInputError:
+        """Turn pydantic's report into one line per bad argument, naming ``owner`` (the object).
+
+        ``arguments`` are the accepted argument names, listed when an unknown one is passed.
+        """
         lines: list[str] = []
         for item in error.errors(include_url=False):
             field = ".".join(str(part) for part in item["loc"])
@@ -56,9 +61,25 @@ class InvalidInputError(GpuManifestsError, ValueError):
                 prefix = f"{field}." if field else ""
                 lines.extend(f"{owner}: {prefix}{line.partition(': ')[2]}" for line in str(nested).splitlines())
                 continue
-            message = str(item["msg"]).removeprefix("Value error, ")
+            message = _PLAIN_MESSAGES.get(item["type"]) or str(item["msg"]).removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden" and arguments:
+                message += f"; the arguments are: {', '.join(sorted(arguments))}"
             lines.append(_anchored(owner, field + _shown(item), message))
         return cls("\n".join(lines))
+
+
+_PLAIN_MESSAGES = {
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "bool_type": "expected True or False",
+    "string_type": "expected a string",
+    "tuple_type": "expected a list",
+    "list_type": "expected a list",
+    "dict_type": "expected a dict",
+    "extra_forbidden": "unknown argument",
+}
+"""Pydantic error types whose own wording names Python internals, in the user's terms."""
 
 
 def _anchored(owner: str, field: str, message: str) -> str:

@@ -41,7 +41,9 @@ class Props(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as error:
-            raise InvalidInputError.from_validation(type(self).__name__, error) from None
+            raise InvalidInputError.from_validation(
+                type(self).__name__, error, arguments=type(self).model_fields
+            ) from None
 
 
 def parse_props(model: type[PropsT], owner: str, **values: Any) -> PropsT:
@@ -49,7 +51,7 @@ def parse_props(model: type[PropsT], owner: str, **values: Any) -> PropsT:
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        raise InvalidInputError.from_validation(owner, error) from None
+        raise InvalidInputError.from_validation(owner, error, arguments=model.model_fields) from None
 
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

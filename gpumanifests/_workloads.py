@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._component import RenderedObject, Resource
 from gpumanifests._errors import InvalidInputError
@@ -60,6 +60,18 @@ EnvName = Annotated[
 _ModelT = TypeVar("_ModelT", bound=Props)
 
 
+def _check_gpu_count(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"{value!r} is not a GPU count: a whole number, 1 or more (devices are allocated whole; "
+            "for a share of a GPU use a profile with MIG slices or GPU sharing)"
+        )
+    return value
+
+
+GpuCount = Annotated[int, BeforeValidator(_check_gpu_count)]
+
+
 def _requests_within_limits(model: _ModelT) -> _ModelT:
     """A container cannot request more CPU or memory than its limit."""
     for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
@@ -98,7 +110,7 @@ class _WorkloadProps(Props):
 class _GpuProps(_WorkloadProps):
     profile: NodeProfile
     framework: Framework = Framework.TENSORFLOW
-    gpus: int = Field(default=1, ge=1, strict=True)
+    gpus: GpuCount = 1
     gpu_request: bool = False
     shared_memory: Quantity | None = "1Gi"
     cpu: Quantity = "1"

@@ -110,7 +110,7 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "profile-unknown-field": (
         lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.AMD, colour="red"),  # type: ignore[call-arg]
-        ("NodeProfile", "colour", "'red'", "Extra inputs are not permitted"),
+        ("NodeProfile", "colour", "'red'", "unknown argument; the arguments are:"),
     ),
     # Taint and Toleration
     "taint-bad-effect": (
@@ -206,19 +206,19 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     # Workloads
     "gpujob-zero-gpus": (
         lambda app: _gpu_job(app, gpus=0),
-        ("GpuJob 'train'", "gpus", "=0", "greater than or equal to 1"),
+        ("GpuJob 'train'", "gpus", "=0", "is not a GPU count: a whole number, 1 or more"),
     ),
     "gpujob-negative-gpus": (
         lambda app: _gpu_job(app, gpus=-2),
-        ("GpuJob 'train'", "gpus", "=-2", "greater than or equal to 1"),
+        ("GpuJob 'train'", "gpus", "=-2", "is not a GPU count: a whole number, 1 or more"),
     ),
     "gpujob-fractional-gpus": (
         lambda app: _gpu_job(app, gpus=0.5),
-        ("GpuJob 'train'", "gpus", "=0.5", "valid integer"),
+        ("GpuJob 'train'", "gpus", "=0.5", "is not a GPU count: a whole number, 1 or more"),
     ),
     "gpujob-bool-gpus": (
         lambda app: _gpu_job(app, gpus=True),
-        ("GpuJob 'train'", "gpus", "=True", "valid integer"),
+        ("GpuJob 'train'", "gpus", "=True", "is not a GPU count: a whole number, 1 or more"),
     ),
     "gpujob-name-64-chars": (
         lambda app: _gpu_job(app, id="t" * 64),
@@ -270,11 +270,11 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "gpudeployment-bool-gpus": (
         lambda app: _gpu_deployment(app, gpus=False),
-        ("GpuDeployment 'serve'", "gpus", "=False", "valid integer"),
+        ("GpuDeployment 'serve'", "gpus", "=False", "is not a GPU count: a whole number, 1 or more"),
     ),
     "gpudeployment-unknown-option": (
         lambda app: _gpu_deployment(app, gpu_count=2),
-        ("GpuDeployment 'serve'", "gpu_count", "=2", "Extra inputs are not permitted"),
+        ("GpuDeployment 'serve'", "gpu_count", "=2", "unknown argument; the arguments are:"),
     ),
     # SecurityOptOut
     "optout-nothing": (
@@ -491,7 +491,7 @@ CLI_CASES: dict[str, tuple[Callable[[Workspace], object], list[str] | None, int,
         ),
         None,
         1,
-        ("apps/cloud_nvidia.py", "GpuJob 'nvidia-ml-training'", "gpus=0", "greater than or equal to 1"),
+        ("apps/cloud_nvidia.py", "GpuJob 'nvidia-ml-training'", "gpus=0", "is not a GPU count"),
     ),
     "bad-taint-effect-in-app": (
         lambda ws: ws.edit(

@@ -402,7 +402,7 @@ METAL = gm.NodeProfile.apple_metal()
             lambda c: gm.GpuJob(c, "train", profile=METAL, gpus=0),
             "gpus",
             "0",
-            "greater than or equal to 1",
+            "is not a GPU count: a whole number, 1 or more",
             id="gpus-0",
         ),
         pytest.param(
