@@ -371,6 +371,15 @@ class _KindNode:
     note: str
     model_name: str | None = None
 
+    def entry(self, *, patches_key: str) -> dict[str, Any]:
+        """The node as a kind config lists it; ``patches_key`` is how the format spells the patches."""
+        entry: dict[str, Any] = {"role": self.role}
+        if self.labels:
+            entry["labels"] = self.labels
+        if self.patches:
+            entry[patches_key] = self.patches
+        return entry
+
 
 def _kubeadm_patch(kind: str, registration: dict[str, Any]) -> str:
     """A kind ``kubeadmConfigPatches`` entry: a merge patch of one kubeadm config document.
@@ -466,14 +475,9 @@ def kind_config_json(cluster: Cluster) -> str:
     ``role``, ``image``, ``labels`` and ``kubeadmConfigPatches``. Create it with
     ``kind create cluster --config node-setup/kind-config.json``.
     """
-    entries = []
-    for node in _kind_nodes(cluster):
-        entry: dict[str, Any] = {"role": node.role, "image": KIND_NODE_IMAGE}
-        if node.labels:
-            entry["labels"] = node.labels
-        if node.patches:
-            entry["kubeadmConfigPatches"] = node.patches
-        entries.append(entry)
+    entries = [
+        {**node.entry(patches_key="kubeadmConfigPatches"), "image": KIND_NODE_IMAGE} for node in _kind_nodes(cluster)
+    ]
     return _json({"kind": "Cluster", "apiVersion": KIND_API_VERSION, "name": cluster.name, "nodes": entries})
 
 
@@ -502,14 +506,7 @@ def _terraform_name(name: str) -> str:
 def kind_terraform_json(cluster: Cluster) -> str:
     """``kind.tf.json``: the kind cluster of :func:`kind_config_json` as a ``tehcyx/kind`` ``kind_cluster``."""
     nodes = _kind_nodes(cluster)
-    tf_nodes = []
-    for node in nodes:
-        entry: dict[str, Any] = {"role": node.role}
-        if node.labels:
-            entry["labels"] = node.labels
-        if node.patches:
-            entry["kubeadm_config_patches"] = node.patches
-        tf_nodes.append(entry)
+    tf_nodes = [node.entry(patches_key="kubeadm_config_patches") for node in nodes]
     resource = {
         "name": cluster.name,
         "node_image": KIND_NODE_IMAGE,
