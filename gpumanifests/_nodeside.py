@@ -94,12 +94,17 @@ def _stale_taints(cluster: Cluster, node: Node) -> list[str]:
 
     Those are the other GPU profiles' taints and, on a control plane, kubeadm's control-plane taint.
     """
+    candidates = _foreign_gpu_taints(cluster, node)
     own = {(taint.key, taint.effect) for taint in node.profile.taints}
-    candidates = [(taint.key, taint.effect) for taint in _gpu_taints(cluster)]
-    if node.role is NodeRole.CONTROL_PLANE:
+    if node.role is NodeRole.CONTROL_PLANE and CONTROL_PLANE_TAINT not in own:
         candidates.append(CONTROL_PLANE_TAINT)
-    stale = dict.fromkeys(f"{key}:{effect}" for key, effect in candidates if (key, effect) not in own)
-    return list(stale)
+    return list(dict.fromkeys(f"{key}:{effect}" for key, effect in candidates))
+
+
+def _foreign_gpu_taints(cluster: Cluster, node: Node) -> list[tuple[str, TaintEffect]]:
+    """(key, effect) of the cluster's GPU taints that ``node``'s own profile does not carry."""
+    own = {(taint.key, taint.effect) for taint in node.profile.taints}
+    return [(taint.key, taint.effect) for taint in _gpu_taints(cluster) if (taint.key, taint.effect) not in own]
 
 
 def _tainted_gpu_nodes(cluster: Cluster) -> list[str]:
@@ -299,7 +304,6 @@ def _jsonpath_key(key: str) -> str:
 def _verify_nodes(cluster: Cluster) -> str:
     """Each GPU node's profile labels and taints; no node with a GPU taint its profile lacks."""
     lines: list[str] = []
-    gpu_taints = _gpu_taints(cluster)
     for node in cluster.nodes:
         lines.append(f"# node {node.name}, profile {node.profile.name}")
         if node.profile.is_gpu:
@@ -307,10 +311,8 @@ def _verify_nodes(cluster: Cluster) -> str:
                 lines.append(shlex.join(["expect_label", node.name, _jsonpath_key(key), key, value]))
             for taint in node.profile.taints:
                 lines.append(shlex.join(["expect_taint", node.name, taint.key, taint.value, str(taint.effect)]))
-        own = {(taint.key, taint.effect) for taint in node.profile.taints}
-        for taint in gpu_taints:
-            if (taint.key, taint.effect) not in own:
-                lines.append(shlex.join(["expect_no_taint", node.name, taint.key, str(taint.effect)]))
+        for key, effect in _foreign_gpu_taints(cluster, node):
+            lines.append(shlex.join(["expect_no_taint", node.name, key, str(effect)]))
     return "\n".join(lines) + "\n"
 
 
