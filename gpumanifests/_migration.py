@@ -312,22 +312,10 @@ def _facets(pod: Mapping[str, Any]) -> dict[str, str]:
     return facets
 
 
-def _workload_components(cluster: Cluster) -> list[Component]:
-    """The components the apps declared that hold workloads (not the generated node configuration)."""
-    generated = {id(configuration.component) for configuration in cluster.node_configurations}
-    return [
-        component
-        for component in cluster.components
-        if id(component) not in generated and any(isinstance(resource, Workload) for resource in component.resources)
-    ]
-
-
-def _workloads(component: Component) -> list[Workload[Any]]:
-    return [resource for resource in component.resources if isinstance(resource, Workload)]
-
-
 def _cluster_workloads(cluster: Cluster) -> list[Workload[Any]]:
-    return [workload for component in _workload_components(cluster) for workload in _workloads(component)]
+    """The workloads the apps declared (not the generated node configuration's), in declaration order."""
+    generated = {id(configuration.component) for configuration in cluster.node_configurations}
+    return [workload for workload in cluster.workloads() if id(workload.component) not in generated]
 
 
 def primary_gpu_profile(cluster: Cluster) -> NodeProfile:
@@ -397,10 +385,13 @@ def retarget_cluster(cluster: Cluster, target: NodeProfile) -> Cluster:
     nodes = [node.model_copy(update={"profile": target}) if node.profile == source else node for node in cluster.nodes]
     props = cluster.props
     shadow = Cluster(GitOpsApp(), cluster.name, nodes=nodes, repo=props.repo, server=props.server)
-    for component in _workload_components(cluster):
-        copy = Component(shadow, _rename(component.name, source, target), namespace=component.namespace)
-        for workload in _workloads(component):
-            _copy_workload(workload, copy, source, target)
+    copies: dict[int, Component] = {}
+    for workload in _cluster_workloads(cluster):
+        component = workload.component
+        if id(component) not in copies:
+            name = _rename(component.name, source, target)
+            copies[id(component)] = Component(shadow, name, namespace=component.namespace)
+        _copy_workload(workload, copies[id(component)], source, target)
     return shadow
 
 
