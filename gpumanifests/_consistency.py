@@ -25,7 +25,6 @@ from gpumanifests._errors import Problem, Severity
 from gpumanifests._nodeconfig import node_component_name
 from gpumanifests._plan import (
     FindingKind,
-    cluster_workloads,
     cpu_on_gpu_problem,
     plan_admissions,
     workload_gpus,
@@ -56,7 +55,7 @@ def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
     problems: list[Problem] = []
     covered: set[_Key] = set()
     admissions = plan_admissions(plan)
-    verdicts = [(workload, admissions.of_workload(workload)) for workload in cluster_workloads(cluster)]
+    verdicts = [(workload, admissions.of_workload(workload)) for workload in cluster.workloads()]
     for workload, verdict in verdicts:
         problems.extend(_workload_problems(workload, verdict, plan.nodes, covered))
     distinct = list({id(verdict): verdict for _, verdict in verdicts}.values())

@@ -69,7 +69,6 @@ __all__ = [
     "Plan",
     "PlanNode",
     "add_plan_arguments",
-    "cluster_workloads",
     "cpu_on_gpu_problem",
     "load_node_objects",
     "placement_key",
@@ -239,16 +238,6 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
 
 
 # --- workloads ---------------------------------------------------------------------------------
-
-
-def cluster_workloads(cluster: Cluster) -> list[Workload[Any]]:
-    """The cluster's workloads in declaration order (components in order, resources in order)."""
-    return [
-        resource
-        for component in cluster.components
-        for resource in component.resources
-        if isinstance(resource, Workload)
-    ]
 
 
 def workload_gpus(workload: Workload[Any]) -> int:
@@ -547,7 +536,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         key=lambda node: node.name,
     )
     placer = _Placer(tuple(plan_nodes))
-    for workload in _plan_order(cluster_workloads(cluster)):
+    for workload in _plan_order(cluster.workloads()):
         placer.place(workload)
     return Plan(
         cluster=cluster.name,

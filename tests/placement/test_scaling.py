@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._plan import FindingKind, cluster_workloads, plan_cluster, workload_gpus, workload_pod_spec
+from gpumanifests._plan import FindingKind, plan_cluster, workload_gpus, workload_pod_spec
 from gpumanifests.scheduling import RESOURCE_PLUGIN, check_fit
 
 from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
@@ -79,7 +79,7 @@ def _generated_cluster(*, seed: int, nodes: int, workloads: int, roomy: bool) ->
 def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
     """The plan's placements and finding keys, computed the slow way with plain check_fit."""
     nodes = sorted(plan.nodes, key=lambda node: node.name)
-    indexed = list(enumerate(cluster_workloads(cluster)))
+    indexed = list(enumerate(cluster.workloads()))
     indexed.sort(key=lambda item: (not workload_gpus(item[1]), -workload_gpus(item[1]), item[0]))
     bound: dict[str, list[Mapping[str, Any]]] = {node.name: [] for node in nodes}
     placements: list[dict[str, Any]] = []
@@ -159,7 +159,7 @@ def test_plan_equals_the_slow_check_fit_reference(seed: int) -> None:
 
 def test_plan_of_two_thousand_pods_on_forty_nodes_is_fast() -> None:
     cluster = _generated_cluster(seed=7, nodes=40, workloads=1600, roomy=True)
-    for workload in cluster_workloads(cluster):
+    for workload in cluster.workloads():
         workload_pod_spec(workload)  # render first: only the placement is timed
     start = time.perf_counter()
     plan = plan_cluster(cluster)
