@@ -6,7 +6,7 @@ Three pipelines on the same objects, each fleet size in a fresh subprocess (so m
   ``synthesize(app)`` and ``write_tree(tmp, files)``. ``synthesize`` is timed as one call and,
   through thin timing wrappers around module functions (~1 us per call), split into render,
   validate (Kubernetes + Argo CD schemas), argocd wiring and serialize. The placement proof
-  (``gpumanifests._plan.plan_cluster``) is timed as its own phase when that module exists.
+  (``gpumanifests._placement.plan.plan_cluster``) is timed as its own phase when that module exists.
 * **naive**: plain cdk8s L1 constructs (``k8s.KubeJob(chart, id, metadata=ObjectMeta(...),
   spec=JobSpec(...))`` with typed structs and ``Quantity.from_string``) for the same objects,
   ``chart.to_json()``, ``kubernetes_validate.validate(obj, "1.33", strict=True)`` per object
@@ -224,8 +224,9 @@ def build_fleet(size: int) -> Any:
 
 def run_ours(size: int, meter: Meter, outdir: Path) -> tuple[dict[str, bytes], list[tuple[str, dict[str, Any]]], int]:
     """Construct, synthesize (instrumented), plan, write. Returns the files and (path, manifest) pairs."""
-    from gpumanifests import _gitops, _render, _synth, synthesize
-    from gpumanifests._output import write_tree
+    from gpumanifests._output.tree import write_tree
+    from gpumanifests._synth import _render, _synth, synthesize
+    from gpumanifests._synth import wiring as _gitops
 
     argocd_outputs: list[Any] = []
     undo = [
@@ -249,7 +250,7 @@ def run_ours(size: int, meter: Meter, outdir: Path) -> tuple[dict[str, bytes], l
         for fn in undo:
             fn()
     try:
-        from gpumanifests._plan import plan_cluster
+        from gpumanifests._placement.plan import plan_cluster
     except ImportError:
         plan_cluster = None
     if plan_cluster is not None and not in_synth["plan_cluster"]:
@@ -271,7 +272,7 @@ def run_ours(size: int, meter: Meter, outdir: Path) -> tuple[dict[str, bytes], l
     else:
         t["e2e"] = t["construct"] + t["synthesize"] + t.get("plan", 0.0) + t["write"]
     # the same objects, with the file each one became
-    from gpumanifests._synth import cluster_dir, manifest_filename
+    from gpumanifests._synth.pipeline import cluster_dir, manifest_filename
 
     pairs: list[tuple[str, dict[str, Any]]] = []
     for render, argocd in zip(synthesis.renders, argocd_outputs, strict=True):
@@ -346,7 +347,7 @@ def run_floor(pairs: list[tuple[str, dict[str, Any]]], meter: Meter, outdir: Pat
             with open(target, "wb") as handle:
                 handle.write(content)
     with meter.phase("serialize.dump_yaml"):  # informational: the project's canonical C-emitter dump
-        from gpumanifests._yaml import dump_yaml
+        from gpumanifests._kube.yaml import dump_yaml
 
         for _, manifest in objects:
             dump_yaml(manifest)
@@ -553,7 +554,7 @@ def run_size(size: int, repeat: int, naive_max: int, memory: bool) -> dict[str, 
 _CHECK_SNIPPET = """
 import time, io, contextlib, json, sys
 t0 = time.perf_counter()
-import gpumanifests._cli as cli
+import gpumanifests._cli.main as cli
 t1 = time.perf_counter()
 out, err = io.StringIO(), io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -645,7 +646,7 @@ def report(results: list[dict[str, Any]], check: list[dict[str, Any]], naive_max
             peak = peaks.get(peak_key.get(row, row))
             peak_text = f"{peak / 2**20:10.1f}" if peak is not None else "         -"
             if row == "plan" and ours is None:
-                print(f"{row:<22}{'absent':>10}{'':>10}{'':>10}   (gpumanifests._plan not importable)")
+                print(f"{row:<22}{'absent':>10}{'':>10}{'':>10}   (gpumanifests._placement.plan not importable)")
                 continue
             print(f"{row:<22}{_fmt(ours):>10}{_fmt(floor):>10}{_fmt(naive):>10}   {peak_text}")
         print(f"{'floor serialize via dump_yaml':<22}{'':>10}{_fmt(_median(res['floor'], 'serialize.dump_yaml')):>10}")

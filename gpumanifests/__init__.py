@@ -11,13 +11,10 @@ _configure_jsii_node()
 # ruff: noqa: E402 - jsii must know its Node.js before cdk8s is imported
 from cdk8s import JsonPatch
 
-from gpumanifests._cluster import Cluster, GitOpsApp, GitRepo, Node, NodeRole
-from gpumanifests._component import Component, Resource
-from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, SynthError
-from gpumanifests._kubernetes import KUBERNETES_VERSION
-from gpumanifests._kubernetes import l1_module as _l1_module
-from gpumanifests._pod import SecurityOptOut
-from gpumanifests._profiles import (
+from gpumanifests._constructs.cluster import Cluster, GitOpsApp, GitRepo, Node, NodeRole
+from gpumanifests._constructs.component import Component, Resource
+from gpumanifests._constructs.pod import SecurityOptOut
+from gpumanifests._constructs.profiles import (
     Framework,
     NodeProfile,
     Taint,
@@ -26,8 +23,11 @@ from gpumanifests._profiles import (
     TolerationOperator,
     Vendor,
 )
-from gpumanifests._synth import Synthesis, synthesize
-from gpumanifests._workloads import Container, CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
+from gpumanifests._constructs.workloads import Container, CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
+from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, SynthError
+from gpumanifests._kube.versions import KUBERNETES_VERSION
+from gpumanifests._kube.versions import l1_module as _l1_module
+from gpumanifests._synth.pipeline import Synthesis, synthesize
 
 k8s = _l1_module()
 """The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""

@@ -1,5 +1,5 @@
 """``python -m gpumanifests``: the command line."""
 
-from gpumanifests._cli import main
+from gpumanifests._cli.main import main
 
 raise SystemExit(main())

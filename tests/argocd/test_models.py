@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpumanifests._argocd import (
+from gpumanifests._argocd.models import (
     DEFAULT_SYNC_OPTIONS,
     IN_CLUSTER_SERVER,
     RESOURCES_FINALIZER,
@@ -23,7 +23,7 @@ from gpumanifests._argocd import (
     SyncOption,
     SyncPolicy,
 )
-from gpumanifests._argocd_schema import validate_argocd_object
+from gpumanifests._argocd.schema import validate_argocd_object
 from gpumanifests._errors import InvalidInputError
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gpumanifests._argocd_schema import validate_argocd_object
+from gpumanifests._argocd.schema import validate_argocd_object
 
 UPSTREAM_COMMIT = "24ae54e6b39366da1b3f5d48979698ecdfdbc2e3"
 

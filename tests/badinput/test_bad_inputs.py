@@ -19,7 +19,7 @@ import pytest
 from pydantic import ValidationError
 
 import gpumanifests as gm
-from gpumanifests._cli import main
+from gpumanifests._cli.main import main
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gpumanifests._loader import AppLoadError, load_apps
+from gpumanifests._synth.loader import AppLoadError, load_apps
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 

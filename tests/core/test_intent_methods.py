@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._consistency import consistency_problems
-from gpumanifests._plan import plan_cluster
+from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.plan import plan_cluster
 
 IMAGE = "busybox:1.36.1"
 METAL = gm.NodeProfile.apple_metal()

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import gpumanifests as gm
-from gpumanifests._kubernetes import KUBERNETES_MINOR, l1_module
+from gpumanifests._kube.versions import KUBERNETES_MINOR, l1_module
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import gpumanifests as gm
-from gpumanifests._render import render_cluster
+from gpumanifests._synth.render import render_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Callable

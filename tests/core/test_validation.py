@@ -8,7 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from gpumanifests._validation import schema_errors
+from gpumanifests._kube.schemas import schema_errors
 
 JOB: dict[str, Any] = {
     "apiVersion": "batch/v1",

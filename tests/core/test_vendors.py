@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._plan import plan_cluster
+from gpumanifests._placement.plan import plan_cluster
 
 if TYPE_CHECKING:
     from types import ModuleType

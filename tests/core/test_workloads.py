@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._render import render_cluster
+from gpumanifests._synth.render import render_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Callable

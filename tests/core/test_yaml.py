@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from gpumanifests._yaml import dump_yaml
+from gpumanifests._kube.yaml import dump_yaml
 
 TRAPS = ["on", "off", "yes", "no", "y", "n", "~", "null", "0755", "1:20", "2026-11-29", "1e3", ".inf", "true", "", " x"]
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from gpumanifests import _output
 from gpumanifests._errors import OutputError
-from gpumanifests._output import OWNERSHIP_FILE, write_tree
+from gpumanifests._output import tree as _output
+from gpumanifests._output.tree import OWNERSHIP_FILE, write_tree
 
 if TYPE_CHECKING:
     from collections.abc import Callable

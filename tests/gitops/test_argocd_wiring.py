@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import gpumanifests as gm
-from gpumanifests._loader import load_apps
+from gpumanifests._synth.loader import load_apps
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,10 +14,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from gpumanifests._argocd_schema import validate_argocd_object
-from gpumanifests._loader import load_apps
-from gpumanifests._output import OWNERSHIP_FILE, diff_tree
-from gpumanifests._synth import Synthesis, synthesize
+from gpumanifests._argocd.schema import validate_argocd_object
+from gpumanifests._output.tree import OWNERSHIP_FILE, diff_tree
+from gpumanifests._synth.loader import load_apps
+from gpumanifests._synth.pipeline import Synthesis, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 TREE = ROOT / "gitops"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from gpumanifests._cli import main
-from gpumanifests._output import OWNERSHIP_FILE
+from gpumanifests._cli.main import main
+from gpumanifests._output.tree import OWNERSHIP_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -197,8 +197,8 @@ def test_a_changed_shared_app_module_is_picked_up_by_the_next_in_process_synth(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``load_apps`` must not reuse an ``apps/_seed.py`` imported by an earlier load from elsewhere."""
-    from gpumanifests._loader import load_apps
-    from gpumanifests._synth import synthesize
+    from gpumanifests._synth.loader import load_apps
+    from gpumanifests._synth.pipeline import synthesize
 
     load_apps(ROOT / "apps")  # the real apps: imports _seed from the repository
     seed = workspace.apps / "_seed.py"
@@ -261,9 +261,9 @@ def test_check_and_diff_fail_cleanly_while_a_synth_holds_the_lock(
 
 
 def test_two_checks_can_run_at_once(workspace: Workspace) -> None:
-    from gpumanifests._loader import load_apps
-    from gpumanifests._output import diff_tree, reading_tree
-    from gpumanifests._synth import synthesize
+    from gpumanifests._output.tree import diff_tree, reading_tree
+    from gpumanifests._synth.loader import load_apps
+    from gpumanifests._synth.pipeline import synthesize
 
     files = synthesize(load_apps(workspace.apps)).files
     with reading_tree(workspace.out):
@@ -288,9 +288,9 @@ def test_check_turns_a_read_error_into_a_message(
 
 
 def test_check_tells_stale_generated_files_from_stray_ones(workspace: Workspace) -> None:
-    from gpumanifests._loader import load_apps
-    from gpumanifests._output import diff_tree
-    from gpumanifests._synth import synthesize
+    from gpumanifests._output.tree import diff_tree
+    from gpumanifests._synth.loader import load_apps
+    from gpumanifests._synth.pipeline import synthesize
 
     seed = workspace.apps / "_seed.py"
     text = seed.read_text(encoding="utf-8")

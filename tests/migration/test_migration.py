@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gpumanifests import CpuJob, NodeProfile
-from gpumanifests._cli import main
-from gpumanifests._loader import load_apps
-from gpumanifests._migration import (
+from gpumanifests._cli.main import main
+from gpumanifests._synth.loader import load_apps
+from gpumanifests._synth.migration import (
     FieldChange,
     MigrationReport,
     migration_report,

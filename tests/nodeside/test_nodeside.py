@@ -20,9 +20,9 @@ import pytest
 from ruamel.yaml import YAML
 
 import gpumanifests as gm
-from gpumanifests._loader import load_apps
-from gpumanifests._nodeside import CONTROL_PLANE_TAINT, KIND_NODE_IMAGE, node_side_files
-from gpumanifests._workloads import Workload
+from gpumanifests._constructs.workloads import Workload
+from gpumanifests._nodeside.files import CONTROL_PLANE_TAINT, KIND_NODE_IMAGE, node_side_files
+from gpumanifests._synth.loader import load_apps
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

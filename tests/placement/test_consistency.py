@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 import gpumanifests as gm
-from gpumanifests import _plan
-from gpumanifests._consistency import consistency_problems
 from gpumanifests._errors import Severity
-from gpumanifests._loader import load_apps
-from gpumanifests._plan import plan_cluster
+from gpumanifests._placement import plan as _plan
+from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.plan import plan_cluster
+from gpumanifests._synth.loader import load_apps
 
 from . import APPS, IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster, open_gpu_profile
 

@@ -7,9 +7,9 @@ import re
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._loader import load_apps
-from gpumanifests._picture import _code_cell, _markdown_text, cluster_readme, mermaid_text
-from gpumanifests._plan import plan_cluster
+from gpumanifests._placement.picture import _code_cell, _markdown_text, cluster_readme, mermaid_text
+from gpumanifests._placement.plan import plan_cluster
+from gpumanifests._synth.loader import load_apps
 
 from . import APPS, IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster
 

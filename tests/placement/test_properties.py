@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gpumanifests as gm
-from gpumanifests._plan import plan_cluster, workload_pod_spec
+from gpumanifests._placement.plan import plan_cluster, workload_pod_spec
 from gpumanifests.scheduling import free_resources, pod_requests
 
 from . import IMAGE, REPO
@@ -18,7 +18,7 @@ from . import IMAGE, REPO
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gpumanifests._plan import Plan
+    from gpumanifests._placement.plan import Plan
 
 
 def _custom_profile(index: int, *, gpu: bool, tainted: bool, effect: gm.TaintEffect, counted: bool) -> gm.NodeProfile:

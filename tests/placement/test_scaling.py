@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._plan import FindingKind, plan_cluster, workload_gpus, workload_pod_spec
+from gpumanifests._placement.plan import FindingKind, plan_cluster, workload_gpus, workload_pod_spec
 from gpumanifests.scheduling import RESOURCE_PLUGIN, check_fit
 
 from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
@@ -23,8 +23,8 @@ from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gpumanifests._plan import Plan
-    from gpumanifests._workloads import Workload
+    from gpumanifests._constructs.workloads import Workload
+    from gpumanifests._placement.plan import Plan
     from gpumanifests.scheduling import FitResult
 
 AMD = gm.NodeProfile.amd_rocm()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpumanifests._quantity import QUANTITY_HELP, format_cpu, parse_quantity
+from gpumanifests._kube.quantity import QUANTITY_HELP, format_cpu, parse_quantity
 
 
 @pytest.mark.parametrize(

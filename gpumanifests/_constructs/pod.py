@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from gpumanifests._model import Props
+from gpumanifests._props import Props
 
 __all__ = ["NON_ROOT_UID", "OPT_OUT_ANNOTATION", "SecurityOptOut", "container_security", "pod_security"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
 
-from gpumanifests._argocd import (
+from gpumanifests._argocd.models import (
     Application,
     AppProject,
     Destination,
@@ -26,17 +26,17 @@ from gpumanifests._argocd import (
     SyncOption,
     SyncPolicy,
 )
-from gpumanifests._argocd_schema import validate_argocd_object
-from gpumanifests._component import RenderedObject
+from gpumanifests._argocd.schema import validate_argocd_object
+from gpumanifests._constructs.component import RenderedObject
+from gpumanifests._constructs.nodeconfig import node_component_name
+from gpumanifests._constructs.workloads import _GpuWorkload
 from gpumanifests._errors import Problem
-from gpumanifests._kinds import group_of, is_cluster_scoped
-from gpumanifests._nodeconfig import node_component_name
-from gpumanifests._workloads import _GpuWorkload
+from gpumanifests._kube.kinds import group_of, is_cluster_scoped
 
 if TYPE_CHECKING:
-    from gpumanifests._cluster import Cluster
-    from gpumanifests._component import Component
-    from gpumanifests._render import ClusterRender, ComponentRender
+    from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.component import Component
+    from gpumanifests._synth.render import ClusterRender, ComponentRender
 
 __all__ = ["APPS_DIR", "BOOTSTRAP_DIR", "application_waves", "wire_argocd"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from gpumanifests._kubernetes import KUBERNETES_VERSION
+from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 __all__ = ["schema_errors"]
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._quantity import parse_quantity
+from gpumanifests._kube.quantity import parse_quantity
 
 __all__ = [
     "DnsLabel",

@@ -15,10 +15,10 @@ import cdk8s
 from constructs import Construct, IConstruct
 
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._model import DnsLabel, Props, parse_props
+from gpumanifests._props import DnsLabel, Props, parse_props
 
 if TYPE_CHECKING:
-    from gpumanifests._cluster import Cluster
+    from gpumanifests._constructs.cluster import Cluster
 
 __all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "claim_construct_id", "object_key"]
 

@@ -3,7 +3,7 @@
 Each model refuses at construction what Argo CD would reject or silently misread, plus what the
 production checklist forbids (the ``default`` project, wildcard allow-lists, unpinned sources).
 ``to_manifest()`` gives the camelCase document with keys in a fixed order (``apiVersion``,
-``kind``, ``metadata``, ``spec``), which :func:`gpumanifests._argocd_schema.validate_argocd_object`
+``kind``, ``metadata``, ``spec``), which :func:`gpumanifests._argocd.schema.validate_argocd_object`
 accepts.
 
 **Usage**::
@@ -29,8 +29,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from gpumanifests._argocd_schema import ARGOCD_API_VERSION
-from gpumanifests._model import DnsLabel, LabelKey, LabelValue, Props, check_dns_subdomain, matching
+from gpumanifests._argocd.schema import ARGOCD_API_VERSION
+from gpumanifests._props import DnsLabel, LabelKey, LabelValue, Props, check_dns_subdomain, matching
 
 __all__ = [
     "DEFAULT_SYNC_OPTIONS",

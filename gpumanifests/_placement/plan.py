@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._constructs.workloads import Workload, _GpuWorkload
 from gpumanifests._errors import ExitCode, Problem, UsageError
-from gpumanifests._workloads import Workload, _GpuWorkload
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
@@ -55,8 +55,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from fractions import Fraction
 
-    from gpumanifests._cluster import Cluster, GitOpsApp, Node
-    from gpumanifests._profiles import NodeProfile
+    from gpumanifests._constructs.cluster import Cluster, GitOpsApp, Node
+    from gpumanifests._constructs.profiles import NodeProfile
     from gpumanifests.scheduling import FitFailure
 
 __all__ = [

@@ -11,7 +11,7 @@
 (d) a GPU request larger than the GPU count of every node the workload selects and tolerates;
 (e) a CPU workload the scheduler would admit to a GPU node, tainted or not (capacity aside);
 
-plus every violation of the placement plan (:mod:`gpumanifests._plan`). A plan violation that
+plus every violation of the placement plan (:mod:`gpumanifests._placement.plan`). A plan violation that
 restates one of these facts is dropped: "fits no node" when (a), (b) on every selected node or
 (d) already explains it, and "CPU workload on GPU node" for the (workload, node) pairs (e)
 reports.
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._errors import Problem, Severity
-from gpumanifests._nodeconfig import node_component_name
-from gpumanifests._plan import (
+from gpumanifests._placement.plan import (
     FindingKind,
     cpu_on_gpu_problem,
     plan_admissions,
@@ -35,9 +35,9 @@ from gpumanifests.scheduling import node_taints, taint_text, untolerated_taints
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from gpumanifests._cluster import Cluster
-    from gpumanifests._plan import AdmissionVerdicts, Plan, PlanNode
-    from gpumanifests._workloads import Workload
+    from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.workloads import Workload
+    from gpumanifests._placement.plan import AdmissionVerdicts, Plan, PlanNode
 
 __all__ = ["consistency_problems"]
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
+from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
 
 __all__ = [
     "Framework",

@@ -13,12 +13,12 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._cluster import Cluster, GitOpsApp
-from gpumanifests._component import Component
+from gpumanifests._constructs.cluster import Cluster, GitOpsApp
+from gpumanifests._constructs.component import Component
+from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
+from gpumanifests._constructs.workloads import GpuJobProps, Workload
 from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
-from gpumanifests._profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
-from gpumanifests._workloads import GpuJobProps, Workload
-from gpumanifests._yaml import dump_yaml
+from gpumanifests._kube.yaml import dump_yaml
 
 if TYPE_CHECKING:
     import argparse

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gpumanifests._cluster import Cluster
-    from gpumanifests._plan import Placement, Plan, PlanNode
+    from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._placement.plan import Placement, Plan, PlanNode
 
 __all__ = ["cluster_readme", "mermaid_text"]
 

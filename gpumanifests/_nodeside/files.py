@@ -20,15 +20,15 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._cluster import NodeRole
-from gpumanifests._nodeconfig import label_command, taint_command
-from gpumanifests._profiles import TaintEffect, Vendor
-from gpumanifests._workloads import PROFILE_LABEL, CpuJob, Workload
-from gpumanifests._yaml import dump_yaml
+from gpumanifests._constructs.cluster import NodeRole
+from gpumanifests._constructs.nodeconfig import label_command, taint_command
+from gpumanifests._constructs.profiles import TaintEffect, Vendor
+from gpumanifests._constructs.workloads import PROFILE_LABEL, CpuJob, Workload
+from gpumanifests._kube.yaml import dump_yaml
 
 if TYPE_CHECKING:
-    from gpumanifests._cluster import Cluster, Node
-    from gpumanifests._profiles import Taint
+    from gpumanifests._constructs.cluster import Cluster, Node
+    from gpumanifests._constructs.profiles import Taint
 
 __all__ = [
     "CONTROL_PLANE_TAINT",

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 
-from gpumanifests._component import Component, ObjectKey, RenderedObject
+from gpumanifests._constructs.component import Component, ObjectKey, RenderedObject
+from gpumanifests._constructs.pod import OPT_OUT_ANNOTATION
 from gpumanifests._errors import Problem, Severity
-from gpumanifests._kinds import group_of, is_cluster_scoped
-from gpumanifests._kubernetes import KUBERNETES_VERSION
-from gpumanifests._pod import OPT_OUT_ANNOTATION
-from gpumanifests._validation import schema_errors
+from gpumanifests._kube.kinds import group_of, is_cluster_scoped
+from gpumanifests._kube.schemas import schema_errors
+from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from gpumanifests._cluster import Cluster
-    from gpumanifests._workloads import Workload
+    from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.workloads import Workload
 
 __all__ = ["SYNC_WAVE", "ClusterRender", "ComponentRender", "render_cluster"]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
-from gpumanifests._loader import load_apps
-from gpumanifests._migration import add_migrate_arguments, check_migrate_arguments, run_migrate
-from gpumanifests._output import TreeDiff, diff_tree, write_tree
-from gpumanifests._plan import add_plan_arguments, run_plan
-from gpumanifests._review import run_diff
-from gpumanifests._synth import Synthesis, synthesize
+from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
+from gpumanifests._placement.plan import add_plan_arguments, run_plan
+from gpumanifests._synth.loader import load_apps
+from gpumanifests._synth.migration import add_migrate_arguments, check_migrate_arguments, run_migrate
+from gpumanifests._synth.pipeline import Synthesis, synthesize
+from gpumanifests._synth.review import run_diff
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

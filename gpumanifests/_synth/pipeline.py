@@ -9,20 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._consistency import consistency_problems
 from gpumanifests._errors import Problem, Severity, SynthError
-from gpumanifests._gitops import wire_argocd
-from gpumanifests._kinds import BUILTIN_GROUP_SUFFIX, group_of
-from gpumanifests._nodeside import node_side_files
-from gpumanifests._picture import cluster_readme
-from gpumanifests._plan import Plan, plan_cluster
-from gpumanifests._render import ClusterRender, render_cluster
+from gpumanifests._kube.kinds import BUILTIN_GROUP_SUFFIX, group_of
+from gpumanifests._kube.yaml import dump_yaml
+from gpumanifests._nodeside.files import node_side_files
+from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.picture import cluster_readme
+from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._runtime import paused_garbage_collection
-from gpumanifests._yaml import dump_yaml
+from gpumanifests._synth.render import ClusterRender, render_cluster
+from gpumanifests._synth.wiring import wire_argocd
 
 if TYPE_CHECKING:
-    from gpumanifests._cluster import Cluster, GitOpsApp
-    from gpumanifests._component import RenderedObject
+    from gpumanifests._constructs.cluster import Cluster, GitOpsApp
+    from gpumanifests._constructs.component import RenderedObject
 
 __all__ = ["Synthesis", "cluster_dir", "manifest_filename", "synthesize"]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._component import Component, RenderedObject, Resource
-from gpumanifests._kubernetes import KUBERNETES_VERSION
-from gpumanifests._pod import container_security
-from gpumanifests._workloads import CpuJob
+from gpumanifests._constructs.component import Component, RenderedObject, Resource
+from gpumanifests._constructs.pod import container_security
+from gpumanifests._constructs.workloads import CpuJob
+from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
-    from gpumanifests._cluster import Cluster, Node
-    from gpumanifests._profiles import NodeProfile
+    from gpumanifests._constructs.cluster import Cluster, Node
+    from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = ["KUBECTL_IMAGE", "NodeConfiguration", "label_command", "node_component_name", "taint_command"]
 

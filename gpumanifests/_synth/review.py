@@ -20,14 +20,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpumanifests._errors import OutputError
-from gpumanifests._output import _owned, _scan, reading_tree
+from gpumanifests._output.tree import _owned, _scan, reading_tree
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
-    from gpumanifests._synth import Synthesis
+    from gpumanifests._synth.pipeline import Synthesis
 
 __all__ = ["ApplicationDiff", "field_changes", "review_diff", "run_diff"]
 

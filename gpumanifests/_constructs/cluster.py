@@ -13,19 +13,19 @@ import cdk8s
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
-from gpumanifests._argocd import GitRevision, RepoPath, RepoUrl
-from gpumanifests._component import claim_construct_id
+from gpumanifests._argocd.models import GitRevision, RepoPath, RepoUrl
+from gpumanifests._constructs.component import claim_construct_id
+from gpumanifests._constructs.nodeconfig import NodeConfiguration
+from gpumanifests._constructs.profiles import NodeProfile
+from gpumanifests._constructs.workloads import Workload
 from gpumanifests._errors import UsageError
-from gpumanifests._kubernetes import KUBERNETES_VERSION
-from gpumanifests._model import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
-from gpumanifests._nodeconfig import NodeConfiguration
-from gpumanifests._profiles import NodeProfile
-from gpumanifests._workloads import Workload
+from gpumanifests._kube.versions import KUBERNETES_VERSION
+from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gpumanifests._component import Component
+    from gpumanifests._constructs.component import Component
 
 __all__ = ["Cluster", "GitOpsApp", "GitRepo", "Node", "NodeRole"]
 

@@ -15,12 +15,18 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, Typed
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from gpumanifests._component import RenderedObject, Resource
+from gpumanifests._constructs.component import RenderedObject, Resource
+from gpumanifests._constructs.pod import (
+    OPT_OUT_ANNOTATION,
+    SecurityOptOut,
+    container_security,
+    pod_security,
+    pull_policy,
+)
+from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._model import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
-from gpumanifests._pod import OPT_OUT_ANNOTATION, SecurityOptOut, container_security, pod_security, pull_policy
-from gpumanifests._profiles import Framework, NodeProfile, Toleration
-from gpumanifests._quantity import parse_quantity
+from gpumanifests._kube.quantity import parse_quantity
+from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
 
 if TYPE_CHECKING:
     from constructs import Construct
