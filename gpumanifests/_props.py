@@ -1,4 +1,4 @@
-"""The input boundary: a frozen pydantic base and the Kubernetes string and number types.
+"""The input boundary: a frozen pydantic base and the typed Kubernetes strings and quantities.
 
 Every prop a user types goes through one of these types, so a bad name, label or
 quantity is refused at construction with the value and the rule it broke.
@@ -6,14 +6,17 @@ quantity is refused at construction with the value and the rule it broke.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.names import check_dns_label, check_dns_subdomain, check_label_key, check_label_value
 from gpumanifests._kube.quantity import parse_quantity
+
+if TYPE_CHECKING:
+    import re
 
 __all__ = [
     "DnsLabel",
@@ -22,9 +25,6 @@ __all__ = [
     "LabelValue",
     "Props",
     "Quantity",
-    "check_dns_label",
-    "check_label_key",
-    "check_label_value",
     "matching",
     "parse_props",
 ]
@@ -52,62 +52,6 @@ def parse_props(model: type[PropsT], owner: str, **values: Any) -> PropsT:
         return model.model_validate(values)
     except ValidationError as error:
         raise InvalidInputError.from_validation(owner, error, arguments=model.model_fields) from None
-
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-DNS_LABEL_HELP = (
-    "a DNS-1123 label: at most 63 characters, lowercase letters, digits and '-', "
-    "starting and ending with a letter or digit (for example 'metal-ml-training')"
-)
-DNS_SUBDOMAIN_HELP = (
-    "a DNS-1123 subdomain: at most 253 characters, DNS labels joined by '.' (for example 'ml.example.com')"
-)
-LABEL_KEY_HELP = (
-    "a label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters "
-    "of letters, digits, '-', '_' and '.', starting and ending with a letter or digit "
-    "(for example 'apple.com/gpu')"
-)
-LABEL_VALUE_HELP = (
-    "a label value: empty, or at most 63 characters of letters, digits, '-', '_' and '.', "
-    "starting and ending with a letter or digit (for example 'true')"
-)
-
-
-def check_dns_label(value: str) -> str:
-    """Accept a DNS-1123 label (namespace, container and most object names)."""
-    if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError(f"{value!r} is not {DNS_LABEL_HELP}")
-    return value
-
-
-def check_dns_subdomain(value: str) -> str:
-    """Accept a DNS-1123 subdomain (ConfigMap, RBAC and label-prefix names)."""
-    if len(value) > 253 or not all(_DNS_LABEL.match(part) for part in value.split(".")):
-        raise ValueError(f"{value!r} is not {DNS_SUBDOMAIN_HELP}")
-    return value
-
-
-def check_label_key(value: str) -> str:
-    """Accept a label or taint key: ``[prefix/]name`` as Kubernetes validates it."""
-    prefix, _, name = value.rpartition("/")
-    if value.count("/") > 1 or len(name) > 63 or not _LABEL_NAME.match(name):
-        raise ValueError(f"{value!r} is not {LABEL_KEY_HELP}")
-    if "/" in value:
-        try:
-            check_dns_subdomain(prefix)
-        except ValueError:
-            raise ValueError(f"{value!r} is not {LABEL_KEY_HELP}") from None
-    return value
-
-
-def check_label_value(value: str) -> str:
-    """Accept a label or taint value."""
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
-        raise ValueError(f"{value!r} is not {LABEL_VALUE_HELP}")
-    return value
 
 
 def matching(pattern: re.Pattern[str], allowed: str) -> AfterValidator:

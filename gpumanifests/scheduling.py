@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._kube.names import is_label_value, is_qualified_name
 from gpumanifests._kube.quantity import format_cpu, parse_quantity
 
 if TYPE_CHECKING:
@@ -67,9 +68,6 @@ _NATIVE_CHECKED = ("cpu", "memory", "ephemeral-storage")
 _POD_LEVEL_RESOURCES = ("cpu", "memory")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _MILLI = Fraction(1, 1000)
 _CPU_SCALE = 1000
 _CACHE_SIZE = 4096
@@ -404,7 +402,7 @@ def _required_affinity_mismatch(terms: Sequence[Mapping[str, Any]], node: Mappin
 def _valid_label_requirement(requirement: Mapping[str, Any]) -> bool:
     """``labels.NewRequirement``'s checks for a NodeSelectorRequirement in ``matchExpressions``."""
     key, operator, values = _requirement_parts(requirement)
-    return _valid_arity(operator, values) and _is_qualified_name(key) and all(map(_is_label_value, values))
+    return _valid_arity(operator, values) and is_qualified_name(key) and all(map(is_label_value, values))
 
 
 def _valid_arity(operator: str, values: Sequence[str]) -> bool:
@@ -465,18 +463,6 @@ def _parse_int64(text: str) -> int | None:
         return None
     number = int(text)
     return number if _INT64_MIN <= number <= _INT64_MAX else None
-
-
-def _is_qualified_name(text: str) -> bool:
-    """A label key: an optional DNS-subdomain prefix and ``/``, then a name of at most 63 characters."""
-    prefix, slash, name = text.rpartition("/")
-    if slash and not (prefix and len(prefix) <= 253 and "/" not in prefix and _DNS_SUBDOMAIN.fullmatch(prefix)):
-        return False
-    return len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name) is not None
-
-
-def _is_label_value(text: str) -> bool:
-    return len(text) <= 63 and _LABEL_VALUE.fullmatch(text) is not None
 
 
 # --- NodeResourcesFit --------------------------------------------------------------------------
@@ -652,7 +638,7 @@ def _is_scalar_resource(name: str) -> bool:
 
 def _is_extended_resource(name: str) -> bool:
     """A resource outside ``kubernetes.io`` with a domain prefix, such as ``nvidia.com/gpu``."""
-    return "/" in name and not name.startswith("requests.") and _is_qualified_name(f"requests.{name}")
+    return "/" in name and not name.startswith("requests.") and is_qualified_name(f"requests.{name}")
 
 
 def _added(left: Mapping[str, Fraction], right: Mapping[str, Fraction]) -> dict[str, Fraction]:

@@ -30,7 +30,8 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from gpumanifests._argocd.schema import ARGOCD_API_VERSION
-from gpumanifests._props import DnsLabel, LabelKey, LabelValue, Props, check_dns_subdomain, matching
+from gpumanifests._kube.names import check_dns_subdomain
+from gpumanifests._props import DnsLabel, LabelKey, LabelValue, Props, matching
 
 __all__ = [
     "DEFAULT_SYNC_OPTIONS",

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gpumanifests as gm
+from gpumanifests._kube.names import check_dns_label, check_dns_subdomain, check_label_key, check_label_value
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import check_dns_label, check_dns_subdomain, check_label_key, check_label_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable
