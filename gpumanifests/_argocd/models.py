@@ -30,6 +30,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from gpumanifests._argocd.schema import ARGOCD_API_VERSION
+from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION
 from gpumanifests._kube.names import check_dns_subdomain
 from gpumanifests._props import DnsLabel, LabelKey, LabelValue, Props, matching
 
@@ -37,7 +38,6 @@ __all__ = [
     "DEFAULT_SYNC_OPTIONS",
     "IN_CLUSTER_SERVER",
     "RESOURCES_FINALIZER",
-    "SYNC_WAVE_ANNOTATION",
     "AppProject",
     "Application",
     "Destination",
@@ -54,8 +54,6 @@ RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 """On an Application: delete its resources (foreground cascade) before the Application goes.
 On an AppProject: keep the project until no Application references it (``AppProject.HasFinalizer``
 in argo-cd pkg/apis/application/v1alpha1/app_project_types.go checks the same name)."""
-SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
-"""Argo CD syncs lower waves first and prunes in reverse; the value is an integer as a string."""
 
 _HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 _PORT = r"(?::[0-9]{1,5})?"

@@ -8,11 +8,11 @@ validates every object against its schema and gathers every problem with its con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import cdk8s
 
+from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, ObjectKey, RenderedObject
 from gpumanifests._constructs.pod import OPT_OUT_ANNOTATION
 from gpumanifests._errors import Problem, Severity
@@ -26,9 +26,8 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["SYNC_WAVE", "ClusterRender", "ComponentRender", "render_cluster"]
+__all__ = ["ClusterRender", "ComponentRender", "render_cluster"]
 
-SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 _POD_SECURITY_LABELS = ("enforce", "audit", "warn")
 
 
@@ -171,17 +170,14 @@ def _assign_waves(component: Component, objects: list[RenderedObject], problems:
         for obj in objects
     }
     try:
-        order = list(TopologicalSorter(graph).static_order())
-    except CycleError as error:
-        cycle = " -> ".join("/".join(part for part in key if part) for key in error.args[1])
+        waves = sync_waves(graph)
+    except WaveCycleError as error:
+        cycle = " -> ".join("/".join(part for part in key if part) for key in error.cycle)
         problems.append(Problem(component.path, f"dependency cycle: {cycle}", "remove one of the add_dependency calls"))
         return objects
-    waves: dict[ObjectKey, int] = {}
-    for key in order:
-        waves[key] = 1 + max((waves[dep] for dep in graph[key]), default=-1)
     for obj in objects:
         annotations = obj.manifest["metadata"].setdefault("annotations", {})
-        annotations[SYNC_WAVE] = str(waves[obj.key])
+        annotations[SYNC_WAVE_ANNOTATION] = str(waves[obj.key])
     return sorted(objects, key=lambda obj: (waves[obj.key], obj.key))
 
 

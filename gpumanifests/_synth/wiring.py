@@ -14,7 +14,6 @@ health check enabled (see the README).
 
 from __future__ import annotations
 
-from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
 
 from gpumanifests._argocd.models import (
@@ -27,6 +26,7 @@ from gpumanifests._argocd.models import (
     SyncPolicy,
 )
 from gpumanifests._argocd.schema import validate_argocd_object
+from gpumanifests._argocd.waves import WaveCycleError, sync_waves
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._constructs.workloads import _GpuWorkload
@@ -67,14 +67,10 @@ def application_waves(cluster: Cluster, problems: list[Problem]) -> dict[str, in
         for component in cluster.components
     }
     try:
-        order = list(TopologicalSorter(graph).static_order())
-    except CycleError as error:
-        problems.append(Problem(cluster.path, f"component dependency cycle: {' -> '.join(error.args[1])}"))
+        return sync_waves(graph)
+    except WaveCycleError as error:
+        problems.append(Problem(cluster.path, f"component dependency cycle: {' -> '.join(error.cycle)}"))
         return dict.fromkeys(names, 0)
-    waves: dict[str, int] = {}
-    for name in order:
-        waves[name] = 1 + max((waves[dep] for dep in graph[name]), default=-1)
-    return waves
 
 
 def _source(cluster: Cluster, directory: str) -> GitSource:

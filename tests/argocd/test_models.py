@@ -13,7 +13,6 @@ from gpumanifests._argocd.models import (
     DEFAULT_SYNC_OPTIONS,
     IN_CLUSTER_SERVER,
     RESOURCES_FINALIZER,
-    SYNC_WAVE_ANNOTATION,
     Application,
     AppProject,
     Destination,
@@ -24,6 +23,7 @@ from gpumanifests._argocd.models import (
     SyncPolicy,
 )
 from gpumanifests._argocd.schema import validate_argocd_object
+from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -375,3 +375,14 @@ def test_app_project_refuses(overrides: dict[str, Any], expected: list[str]) -> 
     message = _message(lambda: _project(**overrides))
     for text in expected:
         assert text in message
+
+
+def test_waves_put_each_node_one_after_its_deepest_dependency() -> None:
+    waves = sync_waves({"ns": set(), "account": {"ns"}, "config": {"ns"}, "job": {"account", "config"}, "other": set()})
+    assert waves == {"ns": 0, "account": 1, "config": 1, "job": 2, "other": 0}
+
+
+def test_fails_on_a_dependency_cycle_naming_it() -> None:
+    with pytest.raises(WaveCycleError) as raised:
+        sync_waves({"a": {"b"}, "b": {"a"}})
+    assert sorted(set(raised.value.cycle)) == ["a", "b"]

@@ -51,7 +51,7 @@ def test_fails_a_workload_name_with_a_trailing_newline() -> None:
         (
             "Apple.com/gpu",
             ["prefix part must be DNS labels of lower case alphanumeric characters or '-' joined by '.'"],
-        ),  # noqa: E501
+        ),
         ("x" * 64, ["name part must be no more than 63 characters"]),
         ("apple.com/", ["name part must be non-empty"]),
     ],
