@@ -272,11 +272,11 @@ def run_ours(size: int, meter: Meter, outdir: Path) -> tuple[dict[str, bytes], l
     else:
         t["e2e"] = t["construct"] + t["synthesize"] + t.get("plan", 0.0) + t["write"]
     # the same objects, with the file each one became
-    from gpumanifests._synth.pipeline import cluster_dir, manifest_filename
+    from gpumanifests._output.layout import cluster_dir, manifest_filename
 
     pairs: list[tuple[str, dict[str, Any]]] = []
     for render, argocd in zip(synthesis.renders, argocd_outputs, strict=True):
-        base = cluster_dir(render.cluster)
+        base = cluster_dir(render.cluster.name)
         for component in render.components:
             for obj in component.objects:
                 pairs.append((f"{base}/{component.component.name}/{manifest_filename(obj.manifest)}", obj.manifest))

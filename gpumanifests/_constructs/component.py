@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from constructs import Construct, IConstruct
+from pydantic import field_validator
 
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._output.layout import RESERVED_DIRS
 from gpumanifests._props import DnsLabel, Props, parse_props
 
 if TYPE_CHECKING:
@@ -63,6 +65,16 @@ class _ComponentProps(Props):
     name: DnsLabel
     namespace: DnsLabel
     server_side_apply: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _not_a_reserved_directory(cls, value: str) -> str:
+        if value in RESERVED_DIRS:
+            raise ValueError(
+                f"{value!r} is the name of a directory every cluster has ({', '.join(sorted(RESERVED_DIRS))}); "
+                "a component's directory would mix with it, so choose another name"
+            )
+        return value
 
 
 class Component(cdk8s.Chart):

@@ -25,6 +25,7 @@ from gpumanifests._constructs.nodeconfig import label_command, taint_command
 from gpumanifests._constructs.profiles import TaintEffect, Vendor
 from gpumanifests._constructs.workloads import PROFILE_LABEL, CpuJob, Workload
 from gpumanifests._kube.yaml import dump_yaml
+from gpumanifests._output.layout import NODE_SETUP_DIR
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
@@ -34,7 +35,6 @@ __all__ = [
     "CONTROL_PLANE_TAINT",
     "KIND_NODE_IMAGE",
     "KIND_PROVIDER_VERSION",
-    "NODE_SETUP_DIR",
     "kind_config_json",
     "kind_terraform_json",
     "node_setup_readme",
@@ -42,8 +42,6 @@ __all__ = [
     "setup_script",
     "verify_script",
 ]
-
-NODE_SETUP_DIR = "node-setup"
 
 # kind v0.29.0 release notes ("Images pre-built for this release"):
 # https://github.com/kubernetes-sigs/kind/releases/tag/v0.29.0 -- the digest pins a build made for

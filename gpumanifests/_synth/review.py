@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpumanifests._errors import OutputError
+from gpumanifests._output.layout import manifest_location
 from gpumanifests._output.tree import _owned, _scan, reading_tree
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["ApplicationDiff", "field_changes", "review_diff", "run_diff"]
 
 _ABSENT = "(absent)"
-_PATH_PARTS = 4
 _MISSING = object()
 
 
@@ -56,14 +56,6 @@ class ApplicationDiff:
     def counts(self) -> tuple[int, int, int]:
         """How many objects are created, changed and deleted."""
         return len(self.created), len(self.changed), len(self.deleted)
-
-
-def _location(path: str) -> tuple[str, str] | None:
-    """``(cluster, directory)`` of a managed manifest path, or None for any other file."""
-    parts = path.split("/")
-    if len(parts) != _PATH_PARTS or parts[0] != "clusters" or not parts[3].endswith(".yaml"):
-        return None
-    return parts[1], parts[2]
 
 
 def _load(text: bytes | str, where: str) -> Any:
@@ -118,12 +110,12 @@ def _disk_manifests(out: Path) -> dict[str, bytes]:
         return {
             path: (tree / path).read_bytes()
             for path, entry in _scan(tree).items()
-            if entry.kind == "file" and _location(path) is not None and (not owned or path in owned)
+            if entry.kind == "file" and manifest_location(path) is not None and (not owned or path in owned)
         }
 
 
 def _fresh_manifests(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    return {path: content for path, content in files.items() if _location(path) is not None}
+    return {path: content for path, content in files.items() if manifest_location(path) is not None}
 
 
 def _compare(
@@ -131,7 +123,7 @@ def _compare(
 ) -> dict[tuple[str, str], ApplicationDiff]:
     diffs: dict[tuple[str, str], ApplicationDiff] = defaultdict(ApplicationDiff)
     for path in sorted({*disk, *fresh}):
-        location = _location(path)
+        location = manifest_location(path)
         assert location is not None
         before = _load(disk[path], str(out / path)) if path in disk else None
         after = _load(fresh[path], path) if path in fresh else None

@@ -32,16 +32,15 @@ from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._constructs.workloads import _GpuWorkload
 from gpumanifests._errors import Problem
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
+from gpumanifests._output.layout import APPS_DIR, BOOTSTRAP_DIR, repo_path
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.component import Component
     from gpumanifests._synth.render import ClusterRender, ComponentRender
 
-__all__ = ["APPS_DIR", "BOOTSTRAP_DIR", "application_waves", "wire_argocd"]
+__all__ = ["application_waves", "wire_argocd"]
 
-BOOTSTRAP_DIR = "bootstrap"
-APPS_DIR = "apps"
 _BASE_OPTIONS = (SyncOption.PRUNE_LAST, SyncOption.FAIL_ON_SHARED_RESOURCE)
 
 
@@ -78,7 +77,7 @@ def _source(cluster: Cluster, directory: str) -> GitSource:
     return GitSource(
         repo_url=repo.url,
         target_revision=repo.revision,
-        path=f"{repo.path}/clusters/{cluster.name}/{directory}",
+        path=repo_path(repo.path, cluster.name, directory),
     )
 
 
