@@ -13,7 +13,7 @@ import cdk8s
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
-from gpumanifests._argocd.models import GitRevision, RepoPath, RepoUrl
+from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath, RepoUrl, ServerUrl
 from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.nodeconfig import NodeConfiguration
 from gpumanifests._constructs.profiles import NodeProfile
@@ -106,7 +106,7 @@ class _ClusterProps(Props):
     repo: GitRepo
     kubernetes_version: str = KUBERNETES_VERSION
     argocd_namespace: DnsLabel = "argocd"
-    server: str = "https://kubernetes.default.svc"
+    server: ServerUrl = IN_CLUSTER_SERVER
 
     @field_validator("nodes")
     @classmethod
@@ -188,7 +188,7 @@ class Cluster(Construct):
         repo: GitRepo,
         kubernetes_version: str = KUBERNETES_VERSION,
         argocd_namespace: str = "argocd",
-        server: str = "https://kubernetes.default.svc",
+        server: str = IN_CLUSTER_SERVER,
     ) -> None:
         self.props = parse_props(
             _ClusterProps,

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
+from gpumanifests.scheduling import taint_text
 
 __all__ = [
     "Framework",
@@ -71,8 +72,7 @@ class Taint(Props):
     effect: TaintEffect
 
     def __str__(self) -> str:
-        value = f"={self.value}" if self.value else ""
-        return f"{self.key}{value}:{self.effect}"
+        return taint_text(self.to_dict())
 
     def to_dict(self) -> dict[str, str]:
         """The taint as ``Node.spec.taints[]`` holds it."""

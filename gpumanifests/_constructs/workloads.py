@@ -25,6 +25,14 @@ from gpumanifests._constructs.pod import (
 )
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.labels import (
+    COMPONENT_LABEL,
+    INSTANCE_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGER,
+    NAME_LABEL,
+    PART_OF_LABEL,
+)
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
 
@@ -41,7 +49,6 @@ __all__ = [
     "Workload",
 ]
 
-MANAGED_BY = "gpumanifests"
 PROFILE_LABEL = "gpumanifests.io/profile"
 
 _IMAGE = re.compile(
@@ -386,15 +393,15 @@ class Workload(Resource, Generic[_P]):
 
     def selector_labels(self) -> dict[str, str]:
         """Labels that select this workload's pods."""
-        return {"app.kubernetes.io/instance": self.name, "app.kubernetes.io/name": self.name}
+        return {INSTANCE_LABEL: self.name, NAME_LABEL: self.name}
 
     def object_labels(self) -> dict[str, str]:
         """The standard ``app.kubernetes.io/*`` labels plus the user's labels."""
         return {
-            "app.kubernetes.io/component": self.role,
+            COMPONENT_LABEL: self.role,
             **self.selector_labels(),
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            "app.kubernetes.io/part-of": self.component.cluster.name,
+            MANAGED_BY_LABEL: MANAGER,
+            PART_OF_LABEL: self.component.cluster.name,
             **self._profile_label(),
             **self.props.labels,
         }

@@ -26,6 +26,7 @@ from gpumanifests._constructs.profiles import TaintEffect, Vendor
 from gpumanifests._constructs.workloads import PROFILE_LABEL, CpuJob, Workload
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._output.layout import NODE_SETUP_DIR
+from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
@@ -96,7 +97,7 @@ def _stale_taints(cluster: Cluster, node: Node) -> list[str]:
     own = {(taint.key, taint.effect) for taint in node.profile.taints}
     if node.role is NodeRole.CONTROL_PLANE and CONTROL_PLANE_TAINT not in own:
         candidates.append(CONTROL_PLANE_TAINT)
-    return list(dict.fromkeys(f"{key}:{effect}" for key, effect in candidates))
+    return list(dict.fromkeys(taint_text({"key": key, "effect": effect}) for key, effect in candidates))
 
 
 def _foreign_gpu_taints(cluster: Cluster, node: Node) -> list[tuple[str, TaintEffect]]:

@@ -19,6 +19,7 @@ from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
 from gpumanifests._constructs.workloads import GpuJobProps, Workload
 from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
 from gpumanifests._kube.yaml import dump_yaml
+from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
     import argparse
@@ -292,8 +293,8 @@ def _node_selection(affinity: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _toleration_text(toleration: Mapping[str, str]) -> str:
-    value = f"={toleration['value']}" if toleration.get("value") else ""
-    return f"{toleration['key']}{value}:{toleration['effect']} ({toleration.get('operator', 'Equal')})"
+    """``key=value:Effect (Operator)``: what the toleration matches, written as the taint it tolerates."""
+    return f"{taint_text(toleration)} ({toleration.get('operator') or 'Equal'})"
 
 
 def _facets(pod: Mapping[str, Any]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from gpumanifests._constructs.component import Component, ObjectKey, RenderedObj
 from gpumanifests._constructs.pod import OPT_OUT_ANNOTATION
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
+from gpumanifests._kube.labels import MANAGED_BY_LABEL, MANAGER
 from gpumanifests._kube.schemas import schema_errors
 from gpumanifests._kube.versions import KUBERNETES_VERSION
 
@@ -96,7 +97,7 @@ def _namespace_object(component: Component, objects: list[RenderedObject]) -> Re
     level = _pod_security_level(objects)
     labels = {f"pod-security.kubernetes.io/{mode}": level for mode in _POD_SECURITY_LABELS}
     labels |= {f"pod-security.kubernetes.io/{mode}-version": f"v{KUBERNETES_VERSION}" for mode in _POD_SECURITY_LABELS}
-    labels["app.kubernetes.io/managed-by"] = "gpumanifests"
+    labels[MANAGED_BY_LABEL] = MANAGER
     manifest = {
         "apiVersion": "v1",
         "kind": "Namespace",

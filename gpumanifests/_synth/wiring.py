@@ -32,6 +32,7 @@ from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._constructs.workloads import _GpuWorkload
 from gpumanifests._errors import Problem
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
+from gpumanifests._kube.labels import managed_labels
 from gpumanifests._output.layout import APPS_DIR, BOOTSTRAP_DIR, repo_path
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def _component_application(render: ComponentRender, wave: int) -> Application:
         destination=Destination(server=cluster.props.server, namespace=component.namespace),
         sync_policy=SyncPolicy(options=tuple(options)),
         sync_wave=wave,
-        labels={"app.kubernetes.io/part-of": cluster.name, "app.kubernetes.io/managed-by": "gpumanifests"},
+        labels=managed_labels(cluster.name),
     )
 
 
@@ -145,7 +146,7 @@ def _bootstrap(cluster: Cluster) -> list[AppProject | Application]:
         source=_source(cluster, APPS_DIR),
         destination=Destination(server=cluster.props.server, namespace=argocd_namespace),
         sync_policy=SyncPolicy(options=_BASE_OPTIONS),
-        labels={"app.kubernetes.io/part-of": cluster.name, "app.kubernetes.io/managed-by": "gpumanifests"},
+        labels=managed_labels(cluster.name),
     )
     return [project, root]
 
