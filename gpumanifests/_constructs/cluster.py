@@ -17,7 +17,6 @@ from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath
 from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.nodeconfig import NodeConfiguration
 from gpumanifests._constructs.profiles import NodeProfile
-from gpumanifests._constructs.workloads import Workload
 from gpumanifests._errors import UsageError
 from gpumanifests._kube.versions import KUBERNETES_VERSION
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from gpumanifests._constructs.component import Component
+    from gpumanifests._constructs.workloads import Workload
 
 __all__ = ["Cluster", "GitOpsApp", "GitRepo", "Node", "NodeRole"]
 
@@ -231,12 +231,7 @@ class Cluster(Construct):
 
     def workloads(self) -> list[Workload[Any]]:
         """The cluster's workloads in declaration order (components in order, resources in order)."""
-        return [
-            resource
-            for component in self.components
-            for resource in component.resources
-            if isinstance(resource, Workload)
-        ]
+        return [workload for component in self.components for workload in component.workloads()]
 
     def nodes_of(self, profile: NodeProfile) -> list[Node]:
         """The nodes whose profile is ``profile``."""

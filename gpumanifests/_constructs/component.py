@@ -21,6 +21,7 @@ from gpumanifests._props import DnsLabel, Props, parse_props
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.workloads import Workload
 
 __all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "claim_construct_id", "object_key"]
 
@@ -105,6 +106,8 @@ class Component(cdk8s.Chart):
         self.cluster = scope
         self.path = f"{scope.path}/{id}"
         self.resources: list[Resource] = []
+        self.declared_workloads: list[Workload[Any]] = []
+        """The workloads among :attr:`resources`, each added by its own constructor."""
         self.dependencies: list[Component] = []
         scope.components.append(self)
 
@@ -112,6 +115,10 @@ class Component(cdk8s.Chart):
     def name(self) -> str:
         """The component (directory and Application) name."""
         return self.props.name
+
+    def workloads(self) -> list[Workload[Any]]:
+        """The component's workloads, in declaration order."""
+        return list(self.declared_workloads)
 
     @property
     def namespace(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -47,6 +48,7 @@ __all__ = [
     "GpuDeployment",
     "GpuJob",
     "Workload",
+    "WorkloadRole",
 ]
 
 PROFILE_LABEL = "gpumanifests.io/profile"
@@ -71,6 +73,15 @@ EnvName = Annotated[
 ]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
+
+
+class WorkloadRole(StrEnum):
+    """A workload's place in the cluster, also its ``app.kubernetes.io/component`` label."""
+
+    GPU = "gpu-workload"
+    """Runs on the nodes of one GPU profile."""
+    CPU = "cpu-workload"
+    """Kept off GPU nodes."""
 
 
 def _check_gpu_count(value: object) -> object:
@@ -311,7 +322,8 @@ class Workload(Resource, Generic[_P]):
     """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
 
     kind: ClassVar[str]
-    role: ClassVar[str]
+    role: ClassVar[WorkloadRole]
+    """Whether the workload runs on a GPU profile's nodes or is kept off them."""
     restart_policy: ClassVar[str]
     props: _P
 
@@ -320,6 +332,7 @@ class Workload(Resource, Generic[_P]):
         self._tolerations_added: list[Toleration] = []
         self._env_added: dict[str, str] = {}
         self._containers_added: list[Container] = []
+        self.component.declared_workloads.append(self)
 
     @property
     def name(self) -> str:
@@ -330,6 +343,16 @@ class Workload(Resource, Generic[_P]):
     def replicas(self) -> int:
         """How many pods of this template run at once."""
         return 1
+
+    @property
+    def profile(self) -> NodeProfile | None:
+        """The GPU node profile the workload runs on; None for a CPU workload."""
+        return None
+
+    @property
+    def gpus(self) -> int:
+        """How many GPUs each pod gets (0 for a CPU workload)."""
+        return 0
 
     @property
     def image(self) -> str:
@@ -398,7 +421,7 @@ class Workload(Resource, Generic[_P]):
     def object_labels(self) -> dict[str, str]:
         """The standard ``app.kubernetes.io/*`` labels plus the user's labels."""
         return {
-            COMPONENT_LABEL: self.role,
+            COMPONENT_LABEL: str(self.role),
             **self.selector_labels(),
             MANAGED_BY_LABEL: MANAGER,
             PART_OF_LABEL: self.component.cluster.name,
@@ -582,12 +605,17 @@ class _DeploymentMixin(Workload[_DP]):
 
 
 class _GpuWorkload(Workload[_GP]):
-    role = "gpu-workload"
+    role = WorkloadRole.GPU
 
     @property
     def profile(self) -> NodeProfile:
-        """The node profile this workload runs on."""
+        """The GPU node profile this workload runs on."""
         return self.props.profile
+
+    @property
+    def gpus(self) -> int:
+        """How many GPUs each pod of this workload gets."""
+        return self.props.gpus
 
     def _image(self) -> str:
         return self.props.image or self.profile.image_for(self.props.framework)
@@ -626,7 +654,7 @@ class _GpuWorkload(Workload[_GP]):
 
 
 class _CpuWorkload(Workload[_CP]):
-    role = "cpu-workload"
+    role = WorkloadRole.CPU
 
     def _affinity(self) -> dict[str, Any]:
         keys = sorted({key for profile in self.component.cluster.gpu_profiles() for key in profile.accelerator_labels})

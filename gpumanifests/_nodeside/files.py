@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._constructs.cluster import NodeRole
 from gpumanifests._constructs.nodeconfig import label_command, taint_command
 from gpumanifests._constructs.profiles import TaintEffect, Vendor
-from gpumanifests._constructs.workloads import PROFILE_LABEL, CpuJob, Workload
+from gpumanifests._constructs.workloads import PROFILE_LABEL, Workload, WorkloadRole
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._output.layout import NODE_SETUP_DIR
 from gpumanifests.scheduling import taint_text
@@ -334,7 +334,7 @@ def _verify_placement(cluster: Cluster) -> str:
     workloads = cluster.workloads()
     lines: list[str] = []
     for profile in cluster.gpu_profiles():
-        mine = [w for w in workloads if w.object_labels().get(PROFILE_LABEL) == profile.name]
+        mine = [w for w in workloads if w.profile is not None and w.profile.name == profile.name]
         if mine:
             nodes = [node.name for node in cluster.nodes_of(profile)]
             what = f"{profile.name} GPU pods on {profile.name} nodes"
@@ -342,7 +342,7 @@ def _verify_placement(cluster: Cluster) -> str:
             lines.append(shlex.join(["check_placement", what, selector, "in", _pods_required(mine), *nodes]))
     forbidden = _tainted_gpu_nodes(cluster)
     for workload in workloads:
-        if workload.role == CpuJob.role:
+        if workload.role is WorkloadRole.CPU:
             what = f"CPU workload {workload.name} off tainted GPU nodes"
             selector = _pod_selector(workload)
             lines.append(shlex.join(["check_placement", what, selector, "out", _pods_required([workload]), *forbidden]))

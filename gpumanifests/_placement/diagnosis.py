@@ -27,8 +27,6 @@ from gpumanifests._placement.plan import (
     FindingKind,
     cpu_on_gpu_problem,
     plan_admissions,
-    workload_gpus,
-    workload_profile,
 )
 from gpumanifests.scheduling import node_taints, taint_text, untolerated_taints
 
@@ -78,7 +76,7 @@ def _workload_problems(
     if not verdict.selected:
         covered.add(unschedulable)
         return [_no_node_selected(workload, verdict, nodes)]
-    if workload_profile(workload) is None:
+    if workload.profile is None:
         return _cpu_on_gpu(workload, verdict, nodes, covered)
     problems = []
     tolerated = []
@@ -104,7 +102,7 @@ def _no_node_selected(workload: Workload[Any], verdict: AdmissionVerdicts, nodes
     ]
     if len(nodes) > _SHOWN_NODES:
         shown.append(f"and {len(nodes) - _SHOWN_NODES} more node(s)")
-    profile = workload_profile(workload)
+    profile = workload.profile
     if profile is not None:
         fix = (
             f"add a node of profile {profile.name!r} to the cluster, or use the profile of an existing node "
@@ -121,7 +119,7 @@ def _no_node_selected(workload: Workload[Any], verdict: AdmissionVerdicts, nodes
 def _untolerated(workload: Workload[Any], node: PlanNode, taints: Sequence[Mapping[str, Any]]) -> Problem:
     """(b): a GPU workload selects a node whose taint it does not tolerate."""
     text = ", ".join(taint_text(taint) for taint in taints)
-    profile = workload_profile(workload)
+    profile = workload.profile
     name = profile.name if profile is not None else "?"
     message = (
         f"GPU workload {workload.name!r} selects node {node.name!r} ({node.describe()}) but does not tolerate "
@@ -137,7 +135,7 @@ def _untolerated(workload: Workload[Any], node: PlanNode, taints: Sequence[Mappi
 def _gpus_too_big(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem | None:
     """(d): the workload asks for more GPUs than any node it could run on has."""
     counts = [node.gpus for node in nodes if node.gpus is not None]
-    wanted = workload_gpus(workload)
+    wanted = workload.gpus
     if not counts or len(counts) != len(nodes) or wanted <= max(counts):
         return None
     per_node = ", ".join(f"{node.name}: {node.gpus}" for node in nodes)

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._constructs.workloads import Workload, _GpuWorkload
 from gpumanifests._errors import ExitCode, Problem, UsageError
 from gpumanifests.scheduling import (
     FitResult,
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.cluster import Cluster, GitOpsApp, Node
     from gpumanifests._constructs.profiles import NodeProfile
+    from gpumanifests._constructs.workloads import Workload
     from gpumanifests.scheduling import FitFailure
 
 __all__ = [
@@ -75,7 +75,6 @@ __all__ = [
     "plan_admissions",
     "plan_cluster",
     "run_plan",
-    "workload_gpus",
     "workload_pod_spec",
 ]
 
@@ -240,16 +239,6 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
 # --- workloads ---------------------------------------------------------------------------------
 
 
-def workload_gpus(workload: Workload[Any]) -> int:
-    """How many GPUs one pod of the workload asks for (0 for CPU workloads)."""
-    return workload.props.gpus if isinstance(workload, _GpuWorkload) else 0
-
-
-def workload_profile(workload: Workload[Any]) -> NodeProfile | None:
-    """The GPU profile of a GPU workload, None for a CPU workload."""
-    return workload.profile if isinstance(workload, _GpuWorkload) else None
-
-
 def workload_pod_spec(workload: Workload[Any]) -> dict[str, Any]:
     """The PodSpec the committed object carries: ``spec.template.spec`` of the rendered object.
 
@@ -264,7 +253,7 @@ def workload_pod_spec(workload: Workload[Any]) -> dict[str, Any]:
 def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
     """GPU workloads first, then descending GPU count, then declaration order."""
     indexed = list(enumerate(workloads))
-    indexed.sort(key=lambda item: (workload_profile(item[1]) is None, -workload_gpus(item[1]), item[0]))
+    indexed.sort(key=lambda item: (item[1].profile is None, -item[1].gpus, item[0]))
     return [workload for _, workload in indexed]
 
 
@@ -605,7 +594,7 @@ class _Placer:
         if not shape.admitted:
             self.findings.append(_unschedulable(workload, shape.empty))
         overflow: list[Placement] = []
-        profile = workload_profile(workload)
+        profile = workload.profile
         for replica in range(workload.replicas):
             placement = self._place_replica(workload, spec, shape, replica, profile)
             self.placements.append(placement)
@@ -675,7 +664,7 @@ class _Placer:
             replica=replica,
             pod=f"{workload.name}-{replica}",
             profile=profile.name if profile is not None else None,
-            gpus=workload_gpus(workload),
+            gpus=workload.gpus,
             node=names[chosen] if chosen is not None else None,
             eligible=shape.eligible_names,
             excluded=shape.excluded,
@@ -687,7 +676,7 @@ def _admission_findings(workload: Workload[Any], admitted: Iterable[PlanNode]) -
 
     ``admitted`` are the nodes whose filters pass for the workload's pod when they are empty.
     """
-    profile = workload_profile(workload)
+    profile = workload.profile
     findings = []
     for node in admitted:
         if profile is not None and node.profile != profile.name:
@@ -769,7 +758,7 @@ def _unschedulable(workload: Workload[Any], empty: Mapping[str, FitResult]) -> F
     """``empty`` holds the verdict on every node with no pods on it, by node name."""
     reasons = _grouped_reasons((name, str(result)) for name, result in empty.items())
     message = f"workload {workload.name!r} fits no node, even an empty one: {reasons}"
-    profile = workload_profile(workload)
+    profile = workload.profile
     target = f"a node of profile {profile.name!r}" if profile is not None else "an untainted CPU node"
     fix = f"add {target} that its selection, tolerations and requests fit, or lower its requests"
     return Finding(FindingKind.UNSCHEDULABLE, workload.path, "", Problem(workload.path, message, fix))
@@ -782,7 +771,7 @@ def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
         f"workload {workload.name!r} overflows the cluster: no node has room left for {names} "
         f"after the pods placed before it ({reasons})"
     )
-    profile = workload_profile(workload)
+    profile = workload.profile
     more = f"another node of profile {profile.name!r} or more GPUs per node" if profile is not None else "a CPU node"
     fix = f"add capacity ({more}) or lower the replicas, GPUs or requests"
     return Finding(FindingKind.OVERFLOW, workload.path, "", Problem(workload.path, message, fix))

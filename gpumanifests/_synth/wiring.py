@@ -29,7 +29,6 @@ from gpumanifests._argocd.schema import validate_argocd_object
 from gpumanifests._argocd.waves import WaveCycleError, sync_waves
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.nodeconfig import node_component_name
-from gpumanifests._constructs.workloads import _GpuWorkload
 from gpumanifests._errors import Problem
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
 from gpumanifests._kube.labels import managed_labels
@@ -48,7 +47,7 @@ _BASE_OPTIONS = (SyncOption.PRUNE_LAST, SyncOption.FAIL_ON_SHARED_RESOURCE)
 def _implicit_component_dependencies(component: Component) -> set[str]:
     """Node configuration of the profiles its GPU workloads use, and the owner of its namespace."""
     needed = {
-        node_component_name(resource.profile) for resource in component.resources if isinstance(resource, _GpuWorkload)
+        node_component_name(workload.profile) for workload in component.workloads() if workload.profile is not None
     }
     owner = next(other for other in component.cluster.components if other.namespace == component.namespace)
     if owner is not component:

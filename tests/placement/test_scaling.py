@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._placement.plan import FindingKind, plan_cluster, workload_gpus, workload_pod_spec
+from gpumanifests._placement.plan import FindingKind, plan_cluster, workload_pod_spec
 from gpumanifests.scheduling import RESOURCE_PLUGIN, check_fit
 
 from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
@@ -80,7 +80,7 @@ def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], l
     """The plan's placements and finding keys, computed the slow way with plain check_fit."""
     nodes = sorted(plan.nodes, key=lambda node: node.name)
     indexed = list(enumerate(cluster.workloads()))
-    indexed.sort(key=lambda item: (not workload_gpus(item[1]), -workload_gpus(item[1]), item[0]))
+    indexed.sort(key=lambda item: (not item[1].gpus, -item[1].gpus, item[0]))
     bound: dict[str, list[Mapping[str, Any]]] = {node.name: [] for node in nodes}
     placements: list[dict[str, Any]] = []
     findings: list[tuple[str, str, str]] = []
@@ -124,7 +124,7 @@ def _first_rejecting(result: FitResult) -> list[str]:
 
 
 def _admission_keys(workload: Workload[Any], nodes: Any, empty: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    gpus = workload_gpus(workload)
+    gpus = workload.gpus
     profile = getattr(workload, "profile", None) if gpus else None
     keys = []
     for node in nodes:
