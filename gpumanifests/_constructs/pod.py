@@ -8,17 +8,45 @@ escalation, all capabilities dropped and the RuntimeDefault seccomp profile; ``/
 
 from __future__ import annotations
 
-from typing import Any, Self
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field, model_validator
 
 from gpumanifests._props import Props
 
-__all__ = ["NON_ROOT_UID", "OPT_OUT_ANNOTATION", "SecurityOptOut", "container_security", "pod_security"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "NON_ROOT_UID",
+    "OPT_OUT_ANNOTATION",
+    "PodSecurityLevel",
+    "SecurityOptOut",
+    "container_security",
+    "pod_security",
+    "weakest_level",
+]
 
 NON_ROOT_UID = 10001
 """UID and GID generated pods run as: non-root and above the 10000 that policy scanners expect."""
 OPT_OUT_ANNOTATION = "gpumanifests.io/security-opt-out"
+
+
+class PodSecurityLevel(StrEnum):
+    """A Pod Security Standards level (kubernetes.io/docs/concepts/security/pod-security-standards/).
+
+    ``restricted`` is the hardened profile every generated pod meets by default; ``baseline``
+    also admits pods that run as root.
+    """
+
+    RESTRICTED = "restricted"
+    BASELINE = "baseline"
+
+
+def weakest_level(levels: Iterable[PodSecurityLevel]) -> PodSecurityLevel:
+    """The level a namespace can enforce for pods of ``levels``: the least strict of them."""
+    return PodSecurityLevel.BASELINE if PodSecurityLevel.BASELINE in set(levels) else PodSecurityLevel.RESTRICTED
 
 
 class SecurityOptOut(Props):
@@ -38,6 +66,11 @@ class SecurityOptOut(Props):
         if not (self.run_as_root or self.writable_root_filesystem):
             raise ValueError("a SecurityOptOut must opt out of something: set run_as_root or writable_root_filesystem")
         return self
+
+    @property
+    def pod_security_level(self) -> PodSecurityLevel:
+        """The strictest Pod Security level the opted-out pods still meet."""
+        return PodSecurityLevel.BASELINE if self.run_as_root else PodSecurityLevel.RESTRICTED
 
     def describe(self) -> str:
         """The annotation text: what was given up, and why."""

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._constructs.pod import (
     OPT_OUT_ANNOTATION,
+    PodSecurityLevel,
     SecurityOptOut,
     container_security,
     pod_security,
@@ -343,6 +344,12 @@ class Workload(Resource, Generic[_P]):
     def replicas(self) -> int:
         """How many pods of this template run at once."""
         return 1
+
+    @property
+    def pod_security_level(self) -> PodSecurityLevel:
+        """The strictest Pod Security level this workload's pods meet."""
+        security = self.props.security
+        return PodSecurityLevel.RESTRICTED if security is None else security.pod_security_level
 
     @property
     def profile(self) -> NodeProfile | None:

@@ -14,7 +14,7 @@ import cdk8s
 
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, ObjectKey, RenderedObject
-from gpumanifests._constructs.pod import OPT_OUT_ANNOTATION
+from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
 from gpumanifests._kube.labels import MANAGED_BY_LABEL, MANAGER
@@ -83,19 +83,10 @@ def _component_objects(component: Component) -> list[RenderedObject]:
     return objects
 
 
-def _pod_security_level(objects: Iterable[RenderedObject]) -> str:
-    """``restricted``, or ``baseline`` when a workload opted out of running as non-root."""
-    for obj in objects:
-        template = obj.manifest.get("spec", {}).get("template", {})
-        reason = template.get("metadata", {}).get("annotations", {}).get(OPT_OUT_ANNOTATION, "")
-        if "run-as-root" in reason:
-            return "baseline"
-    return "restricted"
-
-
-def _namespace_object(component: Component, objects: list[RenderedObject]) -> RenderedObject:
-    level = _pod_security_level(objects)
-    labels = {f"pod-security.kubernetes.io/{mode}": level for mode in _POD_SECURITY_LABELS}
+def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) -> RenderedObject:
+    """The component's namespace, enforcing the strictest Pod Security level all ``workloads`` meet."""
+    level = weakest_level(workload.pod_security_level for workload in workloads)
+    labels = {f"pod-security.kubernetes.io/{mode}": str(level) for mode in _POD_SECURITY_LABELS}
     labels |= {f"pod-security.kubernetes.io/{mode}-version": f"v{KUBERNETES_VERSION}" for mode in _POD_SECURITY_LABELS}
     labels[MANAGED_BY_LABEL] = MANAGER
     manifest = {
@@ -258,10 +249,10 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
     renders = [ComponentRender(component, _component_objects(component)) for component in cluster.components]
-    in_namespace: dict[str, list[RenderedObject]] = {}
+    in_namespace: dict[str, list[Workload[Any]]] = {}
     for render in renders:
         _check_namespaces(render.component, render.objects, problems)
-        in_namespace.setdefault(render.component.namespace, []).extend(render.objects)
+        in_namespace.setdefault(render.component.namespace, []).extend(render.component.workloads())
     for render in renders:
         # the first component of a namespace owns its Namespace and default policy
         shared = in_namespace.pop(render.component.namespace, None)

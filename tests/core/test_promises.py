@@ -28,3 +28,21 @@ def test_a_server_url_reaches_every_destination() -> None:
     files = gm.synthesize(cluster.app).files
     application = files["clusters/lab/apps/argocd_application.argoproj.io_jobs.yaml"].decode()
     assert "server: https://api.lab.example.com:6443" in application
+
+
+def test_the_namespace_level_follows_the_typed_opt_out_not_its_reason_text() -> None:
+    """A reason that merely mentions run-as-root does not lower the namespace to baseline."""
+    cluster = _cluster()
+    jobs = gm.Component(cluster, "jobs")
+    opt_out = gm.SecurityOptOut(writable_root_filesystem=True, reason="the tool writes to /etc; it is not run-as-root")
+    gm.CpuJob(jobs, "job", image=IMAGE, security=opt_out)
+    namespace = gm.synthesize(cluster.app).files["clusters/lab/jobs/namespace_jobs.yaml"].decode()
+    assert "pod-security.kubernetes.io/enforce: restricted" in namespace
+
+
+def test_a_root_opt_out_lowers_its_namespace_to_baseline() -> None:
+    cluster = _cluster()
+    jobs = gm.Component(cluster, "jobs")
+    gm.CpuJob(jobs, "job", image=IMAGE, security=gm.SecurityOptOut(run_as_root=True, reason="vendor image needs root"))
+    namespace = gm.synthesize(cluster.app).files["clusters/lab/jobs/namespace_jobs.yaml"].decode()
+    assert "pod-security.kubernetes.io/enforce: baseline" in namespace
