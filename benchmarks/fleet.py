@@ -236,11 +236,11 @@ def run_ours(size: int, meter: Meter, outdir: Path) -> tuple[dict[str, bytes], l
         meter.wrap(_gitops, "validate_argocd_object", "validate.argocd"),
         meter.wrap(_synth, "_cluster_files", "serialize"),
     ]
-    in_synth = {name: name in vars(_synth) for name in ("plan_cluster", "consistency_problems")}
+    in_synth = {name: name in vars(_synth) for name in ("plan_cluster", "diagnose")}
     if in_synth["plan_cluster"]:  # synthesize runs the placement proof itself
         undo.append(meter.wrap(_synth, "plan_cluster", "plan"))
-    if in_synth["consistency_problems"]:
-        undo.append(meter.wrap(_synth, "consistency_problems", "consistency"))
+    if in_synth["diagnose"]:
+        undo.append(meter.wrap(_synth, "diagnose", "consistency"))
     try:
         with meter.phase("construct"):
             app = build_fleet(size)

@@ -1,33 +1,33 @@
-"""Synth-time consistency checks between a cluster's nodes and its workloads.
+"""The diagnosis of a cluster: what the placement plan found, explained in the model's terms.
 
-:func:`consistency_problems` reports, each on a construct path with a suggested fix:
+The plan (:mod:`gpumanifests._placement.plan`) states placement facts as kube-scheduler's filters
+see them: a workload fits no node, overflows, lands on a foreign or GPU node. The diagnosis
+states each fact once, in the most specific wording the model has, each on a construct path
+with a suggested fix:
 
 (a) a workload whose required node selection (``nodeSelector`` and required node affinity)
-    no node of the cluster satisfies;
+    no node of the cluster satisfies; it explains the plan's "fits no node";
 (b) a GPU workload that does not tolerate a ``NoSchedule``/``NoExecute`` taint of a node it
-    selects;
+    selects; when that holds for every selected node, it explains "fits no node";
 (c) a warning for a node taint no workload tolerates, when it leaves the node with nothing
     to run;
-(d) a GPU request larger than the GPU count of every node the workload selects and tolerates;
-(e) a CPU workload the scheduler would admit to a GPU node, tainted or not (capacity aside);
+(d) a GPU request larger than the GPU count of every node the workload selects and tolerates
+    (also where no device plugin lets the scheduler count GPUs); it explains "fits no node";
+(e) a CPU workload the scheduler would admit to a GPU node, tainted or not (capacity aside):
+    the plan's "CPU workload on GPU node" fact, stated for every such node.
 
-plus every violation of the placement plan (:mod:`gpumanifests._placement.plan`). A plan violation that
-restates one of these facts is dropped: "fits no node" when (a), (b) on every selected node or
-(d) already explains it, and "CPU workload on GPU node" for the (workload, node) pairs (e)
-reports.
+Every other plan finding is kept as the plan words it. The rules read the capacity-independent
+verdicts the plan recorded while placing (:meth:`Plan.verdicts_of`); nothing is recomputed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._errors import Problem, Severity
-from gpumanifests._placement.plan import (
-    FindingKind,
-    cpu_on_gpu_problem,
-    plan_admissions,
-)
+from gpumanifests._placement.plan import FindingKind, cpu_on_gpu_problem
 from gpumanifests.scheduling import node_taints, taint_text, untolerated_taints
 
 if TYPE_CHECKING:
@@ -37,61 +37,66 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.workloads import Workload
     from gpumanifests._placement.plan import AdmissionVerdicts, Plan, PlanNode
 
-__all__ = ["consistency_problems"]
+__all__ = ["diagnose"]
 
-_Key = tuple[str, str, str]
-"""(finding kind, workload path, node name or ''): the fact a plan violation states."""
+_Fact = tuple[str, str, str]
+"""(finding kind, workload path, node name or ''): the fact a plan finding states."""
 _SHOWN_NODES = 3
 """How many nodes' filter failures rule (a) shows; the others are counted."""
 
 
-def consistency_problems(cluster: Cluster, plan: Plan) -> list[Problem]:
-    """Every consistency problem of ``cluster`` against the nodes of ``plan``, sorted.
+@dataclass(frozen=True)
+class _Explanation:
+    """A model-level problem and the plan facts it states more specifically."""
+
+    problem: Problem
+    explains: tuple[_Fact, ...] = ()
+
+
+def diagnose(cluster: Cluster, plan: Plan) -> list[Problem]:
+    """Every problem of ``cluster`` against the nodes of ``plan``, each fact once, sorted.
 
     Errors should stop the synth; the (c) warnings should only be printed.
     """
+    facts: dict[_Fact, Problem] = {(f.kind, f.workload, f.node): f.problem for f in plan.findings}
     problems: list[Problem] = []
-    covered: set[_Key] = set()
-    admissions = plan_admissions(plan)
-    verdicts = [(workload, admissions.of_workload(workload)) for workload in cluster.workloads()]
+    verdicts = [(workload, plan.verdicts_of(workload)) for workload in cluster.workloads()]
     for workload, verdict in verdicts:
-        problems.extend(_workload_problems(workload, verdict, plan.nodes, covered))
+        for explanation in _explanations(workload, verdict, plan.nodes):
+            problems.append(explanation.problem)
+            for fact in explanation.explains:
+                facts.pop(fact, None)
     distinct = list({id(verdict): verdict for _, verdict in verdicts}.values())
     problems.extend(_unused_taint_warnings(cluster, plan.nodes, distinct))
-    problems.extend(
-        finding.problem for finding in plan.findings if (finding.kind, finding.workload, finding.node) not in covered
-    )
+    problems.extend(facts.values())
     return sorted(set(problems))
 
 
-def _workload_problems(
-    workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode], covered: set[_Key]
-) -> list[Problem]:
-    """Rules (a), (b), (d) and (e) for one workload; records the plan facts they restate.
+def _explanations(workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode]) -> list[_Explanation]:
+    """Rules (a), (b), (d) and (e) for one workload.
 
     ``verdict`` holds the filters' capacity-independent verdicts of the workload's pod spec on
     ``nodes``, shared by every workload with the same placement key.
     """
     unschedulable = (FindingKind.UNSCHEDULABLE, workload.path, "")
     if not verdict.selected:
-        covered.add(unschedulable)
-        return [_no_node_selected(workload, verdict, nodes)]
+        return [_Explanation(_no_node_selected(workload, verdict, nodes), (unschedulable,))]
     if workload.profile is None:
-        return _cpu_on_gpu(workload, verdict, nodes, covered)
-    problems = []
+        return _cpu_on_gpu(workload, verdict, nodes)
+    untolerated = []
     tolerated = []
     for index, node in verdict.selected:
         taints = verdict.untolerated(index)
         if taints:
-            problems.append(_untolerated(workload, node, taints))
+            untolerated.append(_untolerated(workload, node, taints))
         else:
             tolerated.append(node)
+    explains = () if tolerated else (unschedulable,)
+    explanations = [_Explanation(problem, explains) for problem in untolerated]
     too_big = _gpus_too_big(workload, tolerated)
     if too_big is not None:
-        problems.append(too_big)
-    if not tolerated or too_big is not None:
-        covered.add(unschedulable)
-    return problems
+        explanations.append(_Explanation(too_big, (unschedulable,)))
+    return explanations
 
 
 def _no_node_selected(workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode]) -> Problem:
@@ -147,17 +152,13 @@ def _gpus_too_big(workload: Workload[Any], nodes: Sequence[PlanNode]) -> Problem
     return Problem(workload.path, message, fix)
 
 
-def _cpu_on_gpu(
-    workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode], covered: set[_Key]
-) -> list[Problem]:
+def _cpu_on_gpu(workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Sequence[PlanNode]) -> list[_Explanation]:
     """(e): a CPU workload whose selection and tolerations admit it to a GPU node."""
-    problems = []
-    for index, node in enumerate(nodes):
-        if not node.is_gpu or not verdict.admitted(index):
-            continue
-        covered.add((FindingKind.CPU_ON_GPU, workload.path, node.name))
-        problems.append(cpu_on_gpu_problem(workload, node))
-    return problems
+    return [
+        _Explanation(cpu_on_gpu_problem(workload, node), ((FindingKind.CPU_ON_GPU, workload.path, node.name),))
+        for index, node in enumerate(nodes)
+        if node.is_gpu and verdict.admitted(index)
+    ]
 
 
 def _unused_taint_warnings(

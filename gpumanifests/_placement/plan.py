@@ -72,7 +72,6 @@ __all__ = [
     "cpu_on_gpu_problem",
     "load_node_objects",
     "placement_key",
-    "plan_admissions",
     "plan_cluster",
     "run_plan",
     "workload_pod_spec",
@@ -348,14 +347,6 @@ class Admissions:
         return verdicts
 
 
-def plan_admissions(plan: Plan) -> Admissions:
-    """The admission verdicts the plan computed while placing, or fresh ones for its nodes."""
-    admissions = plan._admissions
-    if admissions is None or admissions.nodes is not plan.nodes:
-        admissions = Admissions(plan.nodes)
-    return admissions
-
-
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -426,7 +417,12 @@ class Plan:
     nodes: tuple[PlanNode, ...]
     placements: tuple[Placement, ...]
     findings: tuple[Finding, ...]
-    _admissions: Admissions | None = field(default=None, compare=False, repr=False)
+    admissions: Admissions = field(compare=False, repr=False)
+    """The capacity-independent filter verdicts the plan computed, by placement key and by workload."""
+
+    def verdicts_of(self, workload: Workload[Any]) -> AdmissionVerdicts:
+        """The filters' capacity-independent verdicts of ``workload``'s pod spec on the plan's nodes."""
+        return self.admissions.of_workload(workload)
 
     @property
     def violations(self) -> list[Problem]:
@@ -534,7 +530,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         nodes=placer.nodes,
         placements=tuple(placer.placements),
         findings=tuple(placer.findings),
-        _admissions=placer.admissions,
+        admissions=placer.admissions,
     )
 
 

@@ -13,7 +13,7 @@ from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._nodeside.files import node_side_files
 from gpumanifests._output.layout import CLUSTER_README, cluster_dir, manifest_filename, manifest_notice
-from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._runtime import paused_garbage_collection
@@ -71,7 +71,7 @@ def _synthesize(app: GitOpsApp) -> Synthesis:
         argocd = wire_argocd(render)
         plan = plan_cluster(cluster)
         problems.extend(render.problems)
-        problems.extend(consistency_problems(cluster, plan))
+        problems.extend(diagnose(cluster, plan))
         synthesis.renders.append(render)
         synthesis.files |= _cluster_files(render, argocd, plan)
     if not app.clusters:

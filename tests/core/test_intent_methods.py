@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.plan import plan_cluster
 
 IMAGE = "busybox:1.36.1"
@@ -89,5 +89,5 @@ def test_fails_consistency_when_a_cpu_workload_tolerates_its_way_onto_a_gpu_node
     )
     job = gm.CpuJob(gm.Component(cluster, "batch"), "report", image=IMAGE)
     job.tolerate(*METAL.tolerations)
-    messages = [str(problem) for problem in consistency_problems(cluster, plan_cluster(cluster))]
+    messages = [str(problem) for problem in diagnose(cluster, plan_cluster(cluster))]
     assert any("lab/batch/report" in message and "'mac'" in message for message in messages), messages

@@ -7,7 +7,7 @@ import pytest
 import gpumanifests as gm
 from gpumanifests._errors import Severity
 from gpumanifests._placement import plan as _plan
-from gpumanifests._placement.diagnosis import consistency_problems
+from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.plan import plan_cluster
 from gpumanifests._synth.loader import load_apps
 
@@ -15,7 +15,7 @@ from . import APPS, IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster, open_gpu_pr
 
 
 def _problems(cluster: gm.Cluster) -> list[gm.Problem]:
-    return consistency_problems(cluster, plan_cluster(cluster))
+    return diagnose(cluster, plan_cluster(cluster))
 
 
 def _on(problems: list[gm.Problem], path: str) -> list[gm.Problem]:
@@ -129,9 +129,9 @@ def test_the_checks_use_the_verdicts_the_plan_recorded(monkeypatch: pytest.Monke
         raise AssertionError(f"{workload} rendered again")
 
     monkeypatch.setattr(_plan, "workload_pod_spec", not_again)
-    problems = consistency_problems(cluster, plan)
+    problems = diagnose(cluster, plan)
     monkeypatch.undo()
-    assert problems == consistency_problems(cluster, plan_cluster(cluster))
+    assert problems == diagnose(cluster, plan_cluster(cluster))
     assert any("no node of the cluster satisfies" in problem.message for problem in problems)
 
 
