@@ -136,33 +136,38 @@ class Component(cdk8s.Chart):
             self.dependencies.append(dependency)
 
     @staticmethod
-    def containing(scope: Construct) -> Component:
-        """The component that ``scope`` belongs to."""
-        current: Any = scope
-        while not isinstance(current, Component):
-            parent = getattr(current, "_gm_parent", None)
-            if parent is None:
-                raise TypeError(
-                    f"{type(scope).__name__} is not inside a Component; "
-                    "declare workloads with a Component (or a construct inside one) as their scope"
-                )
-            current = parent
+    def containing(scope: IConstruct, what: str) -> Component:
+        """The component that ``scope`` is in: itself, or the nearest Component above it.
+
+        Any construct inside a component can be a scope, including a plain ``Construct`` used to
+        group resources. ``what`` names the construct being declared, for the error.
+        """
+        current: IConstruct | None = scope
+        while current is not None and not isinstance(current, Component):
+            current = getattr(current, "_gm_parent", None) or current.node.scope
+        if current is None:
+            where = getattr(scope, "path", "") or scope.node.path or "the app"
+            raise InvalidInputError(
+                f"{what}: scope {where!r} ({type(scope).__name__}) is not inside a Component; "
+                "declare resources in a Component (or a construct inside one)"
+            )
         return current
 
 
 class Resource(Construct):
     """Base of the constructs that render Kubernetes objects into a component.
 
-    Subclasses implement :meth:`_render`. Rendering happens at synth, so calls made after
-    construction (``add_dependency``, ``add_json_patch``) still reach the output.
+    Subclasses implement ``_render()``, returning a list of :class:`RenderedObject` (the main
+    object first). Rendering happens at synth and is redone after any change, so calls made after
+    construction, or between two synths (``add_dependency``, ``add_json_patch``), reach the output.
     """
 
     def __init__(self, scope: Construct, id: str) -> None:
-        self.component = Component.containing(scope)
+        self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
         super().__init__(scope, id)
         self._gm_parent = scope
-        self.path = f"{getattr(scope, 'path', self.component.path)}/{id}"
+        self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None
@@ -171,6 +176,7 @@ class Resource(Construct):
     def add_dependency(self, *resources: Resource) -> None:
         """Apply this resource after ``resources`` (compiled into ``argocd.argoproj.io/sync-wave``)."""
         self._dependencies.extend(resources)
+        self._changed()
 
     def add_json_patch(self, *patches: cdk8s.JsonPatch) -> None:
         """Escape hatch: apply RFC 6902 patches to the main object after rendering.
@@ -178,9 +184,10 @@ class Resource(Construct):
         The patched object is still validated against the Kubernetes schema at synth.
         """
         self._patches.extend(patches)
+        self._changed()
 
     def render(self) -> list[RenderedObject]:
-        """The objects of this resource, patched; rendered once, at synth."""
+        """The objects of this resource, patched; rendered once and kept until the resource changes."""
         if self._rendered is None:
             objects = self._render()
             if self._patches:
@@ -191,6 +198,10 @@ class Resource(Construct):
     def dependency_keys(self) -> list[ObjectKey]:
         """The objects this resource's objects must be applied after."""
         return [obj.key for other in self._dependencies for obj in other.render()]
+
+    def _changed(self) -> None:
+        """Forget the rendered objects: the next :meth:`render` reflects every call made so far."""
+        self._rendered = None
 
     def _render(self) -> list[RenderedObject]:
         raise NotImplementedError

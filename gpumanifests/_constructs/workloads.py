@@ -375,11 +375,13 @@ class Workload(Resource, Generic[_P]):
         whose tolerations let it onto a GPU node.
         """
         self._tolerations_added.extend(tolerations)
+        self._changed()
 
     def add_env(self, name: str, value: str) -> None:
         """Set an environment variable of the main container (wins over profile and props env)."""
         check = parse_props(_EnvEntry, f"{type(self).__name__} {self.name!r}.add_env", name=name, value=value)
         self._env_added[check.name] = check.value
+        self._changed()
 
     def add_container(self, container: Container) -> Container:
         """Run ``container`` next to the main container, in the same pod; returns it."""
@@ -390,6 +392,7 @@ class Workload(Resource, Generic[_P]):
                 f"in this pod ({', '.join(sorted(taken))}); give each container its own name"
             )
         self._containers_added.append(container)
+        self._changed()
         return container
 
     # -- placement: overridden by GPU and CPU workloads ------------------------------------
@@ -499,8 +502,14 @@ class Workload(Resource, Generic[_P]):
         return {"metadata": metadata, "spec": self._pod_spec()}
 
     def pod_template_spec(self) -> dict[str, Any]:
-        """The PodSpec of this workload's pods, as rendered."""
-        return self._pod_spec()
+        """The PodSpec the committed object carries: ``spec.template.spec`` after JSON patches.
+
+        Read it, do not change it: it is the rendered object itself. When a patch removed the
+        pod template, this is the spec as the workload's props and intent methods declare it.
+        """
+        manifest = self.render()[0].manifest
+        spec = ((manifest.get("spec") or {}).get("template") or {}).get("spec")
+        return spec if isinstance(spec, dict) else self._pod_spec()
 
 
 def _container(

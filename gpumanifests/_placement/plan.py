@@ -74,7 +74,6 @@ __all__ = [
     "placement_key",
     "plan_cluster",
     "run_plan",
-    "workload_pod_spec",
 ]
 
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
@@ -238,17 +237,6 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
 # --- workloads ---------------------------------------------------------------------------------
 
 
-def workload_pod_spec(workload: Workload[Any]) -> dict[str, Any]:
-    """The PodSpec the committed object carries: ``spec.template.spec`` of the rendered object.
-
-    Falls back to :meth:`Workload.pod_template_spec` when the rendered object has no template.
-    """
-    manifest = workload.render()[0].manifest
-    template = (manifest.get("spec") or {}).get("template") or {}
-    spec = template.get("spec")
-    return spec if isinstance(spec, dict) else workload.pod_template_spec()
-
-
 def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
     """GPU workloads first, then descending GPU count, then declaration order."""
     indexed = list(enumerate(workloads))
@@ -342,7 +330,7 @@ class Admissions:
         recorded = self._by_workload.get(id(workload))
         if recorded is not None and recorded[0] is workload:  # the entry keeps the workload, so its id stays its own
             return recorded[1]
-        verdicts = self.of(workload_pod_spec(workload))
+        verdicts = self.of(workload.pod_template_spec())
         self.record(workload, verdicts)
         return verdicts
 
@@ -583,7 +571,7 @@ class _Placer:
 
     def place(self, workload: Workload[Any]) -> None:
         """Check the workload's admission, then place each of its replicas."""
-        spec = workload_pod_spec(workload)
+        spec = workload.pod_template_spec()
         shape = self._shape(spec)
         self.admissions.record(workload, shape.admission)
         self.findings.extend(_admission_findings(workload, shape.admitted))

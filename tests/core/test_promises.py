@@ -46,3 +46,41 @@ def test_a_root_opt_out_lowers_its_namespace_to_baseline() -> None:
     gm.CpuJob(jobs, "job", image=IMAGE, security=gm.SecurityOptOut(run_as_root=True, reason="vendor image needs root"))
     namespace = gm.synthesize(cluster.app).files["clusters/lab/jobs/namespace_jobs.yaml"].decode()
     assert "pod-security.kubernetes.io/enforce: baseline" in namespace
+
+
+def test_pod_template_spec_is_the_committed_spec_with_patches() -> None:
+    cluster = _cluster()
+    job = gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
+    job.add_json_patch(gm.JsonPatch.add("/spec/template/spec/priorityClassName", "batch-low"))
+    assert job.pod_template_spec()["priorityClassName"] == "batch-low"
+
+
+def test_calls_after_a_synth_reach_the_next_synth() -> None:
+    cluster = _cluster()
+    job = gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
+    path = "clusters/lab/jobs/jobs_job_job.yaml"
+    assert "WANDB_MODE" not in gm.synthesize(cluster.app).files[path].decode()
+    job.add_env("WANDB_MODE", "offline")
+    job.add_json_patch(gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600))
+    job.tolerate(gm.Toleration(key="example.com/batch", effect=gm.TaintEffect.NO_SCHEDULE))
+    job.add_container(gm.Container(name="shipper", image="fluent/fluent-bit:3.1.9"))
+    manifest = gm.synthesize(cluster.app).files[path].decode()
+    for expected in ("WANDB_MODE", "activeDeadlineSeconds: 600", "example.com/batch", "name: shipper"):
+        assert expected in manifest
+
+
+def test_a_plain_construct_groups_resources_inside_a_component() -> None:
+    """The CDK idiom: an empty Construct as a namespace for ids."""
+    from constructs import Construct
+
+    cluster = _cluster()
+    group = Construct(gm.Component(cluster, "jobs"), "nightly")
+    job = gm.CpuJob(group, "job", image=IMAGE)
+    assert job.path == "lab/jobs/nightly/job"
+    assert "clusters/lab/jobs/jobs_job_job.yaml" in gm.synthesize(cluster.app).files
+
+
+def test_fails_on_a_resource_outside_any_component() -> None:
+    cluster = _cluster()
+    with pytest.raises(gm.InvalidInputError, match=r"CpuJob 'job': scope 'lab' \(Cluster\) is not inside a Component"):
+        gm.CpuJob(cluster, "job", image=IMAGE)

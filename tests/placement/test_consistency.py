@@ -6,7 +6,6 @@ import pytest
 
 import gpumanifests as gm
 from gpumanifests._errors import Severity
-from gpumanifests._placement import plan as _plan
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.plan import plan_cluster
 from gpumanifests._synth.loader import load_apps
@@ -128,7 +127,7 @@ def test_the_checks_use_the_verdicts_the_plan_recorded(monkeypatch: pytest.Monke
     def not_again(workload: object) -> None:
         raise AssertionError(f"{workload} rendered again")
 
-    monkeypatch.setattr(_plan, "workload_pod_spec", not_again)
+    monkeypatch.setattr(gm.Workload, "pod_template_spec", not_again)
     problems = diagnose(cluster, plan)
     monkeypatch.undo()
     assert problems == diagnose(cluster, plan_cluster(cluster))

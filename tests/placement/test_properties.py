@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gpumanifests as gm
-from gpumanifests._placement.plan import plan_cluster, workload_pod_spec
+from gpumanifests._placement.plan import plan_cluster
 from gpumanifests.scheduling import free_resources, pod_requests
 
 from . import IMAGE, REPO
@@ -138,7 +138,7 @@ def _has_room(pod: Mapping[str, Any], node: Mapping[str, Any], bound: list[Mappi
 def _check_invariants(cluster: gm.Cluster, plan: Plan) -> None:
     by_name = {node.name: node for node in cluster.nodes}
     objects = {name: node.to_node_object() for name, node in by_name.items()}
-    specs = {workload.name: workload_pod_spec(workload) for workload in cluster.workloads()}
+    specs = {workload.name: workload.pod_template_spec() for workload in cluster.workloads()}
     bound: dict[str, list[Mapping[str, Any]]] = {name: [] for name in by_name}
     for placement in plan.placements:
         pod = specs[placement.workload]

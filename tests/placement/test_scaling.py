@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
-from gpumanifests._placement.plan import FindingKind, plan_cluster, workload_pod_spec
+from gpumanifests._placement.plan import FindingKind, plan_cluster
 from gpumanifests.scheduling import RESOURCE_PLUGIN, check_fit
 
 from . import CPU, IMAGE, NVIDIA, REPO, open_gpu_profile
@@ -85,7 +85,7 @@ def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], l
     placements: list[dict[str, Any]] = []
     findings: list[tuple[str, str, str]] = []
     for _, workload in indexed:
-        spec = workload_pod_spec(workload)
+        spec = workload.pod_template_spec()
         empty = {node.name: check_fit(spec, node.obj) for node in nodes}
         findings.extend(_admission_keys(workload, nodes, empty))
         if not any(empty.values()):
@@ -160,7 +160,7 @@ def test_plan_equals_the_slow_check_fit_reference(seed: int) -> None:
 def test_plan_of_two_thousand_pods_on_forty_nodes_is_fast() -> None:
     cluster = _generated_cluster(seed=7, nodes=40, workloads=1600, roomy=True)
     for workload in cluster.workloads():
-        workload_pod_spec(workload)  # render first: only the placement is timed
+        workload.pod_template_spec()  # render first: only the placement is timed
     start = time.perf_counter()
     plan = plan_cluster(cluster)
     elapsed = time.perf_counter() - start
