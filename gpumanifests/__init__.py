@@ -11,7 +11,8 @@ _configure_jsii_node()
 # ruff: noqa: E402 - jsii must know its Node.js before cdk8s is imported
 from cdk8s import JsonPatch
 
-from gpumanifests._constructs.cluster import Cluster, GitOpsApp, GitRepo, Node, NodeRole
+from gpumanifests._constructs.app import GitOpsApp
+from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, Resource
 from gpumanifests._constructs.pod import SecurityOptOut
 from gpumanifests._constructs.profiles import (

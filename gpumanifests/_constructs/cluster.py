@@ -9,25 +9,24 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Self
 
-import cdk8s
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath, RepoUrl, ServerUrl
 from gpumanifests._constructs.component import claim_construct_id
-from gpumanifests._constructs.nodeconfig import NodeConfiguration
 from gpumanifests._constructs.profiles import NodeProfile
-from gpumanifests._errors import UsageError
 from gpumanifests._kube.versions import KUBERNETES_VERSION
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import Component
+    from gpumanifests._constructs.nodeconfig import NodeConfiguration
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Cluster", "GitOpsApp", "GitRepo", "Node", "NodeRole"]
+__all__ = ["Cluster", "GitRepo", "Node", "NodeRole"]
 
 
 class NodeRole(StrEnum):
@@ -149,27 +148,6 @@ def _distinct_profiles(nodes: tuple[Node, ...]) -> tuple[NodeProfile, ...]:
     return tuple(seen.values())
 
 
-class GitOpsApp(cdk8s.App):
-    """The root of a gpumanifests app: the clusters it declares are synthesized into one tree.
-
-    ``strict=True`` turns warnings (for example an image tagged ``:latest``) into errors.
-    """
-
-    def __init__(self, *, strict: bool = False) -> None:
-        super().__init__()
-        self.strict = strict
-        self.clusters: list[Cluster] = []
-        self.source = "app"
-
-    def cluster(self, name: str) -> Cluster:
-        """The declared cluster called ``name``; a :class:`UsageError` listing the others when there is none."""
-        for cluster in self.clusters:
-            if cluster.name == name:
-                return cluster
-        known = ", ".join(cluster.name for cluster in self.clusters) or "none"
-        raise UsageError(f"unknown cluster {name!r}; the apps declare: {known}")
-
-
 class Cluster(Construct):
     """One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
 
@@ -208,8 +186,9 @@ class Cluster(Construct):
         self.components: list[Component] = []
         self._profiles = _distinct_profiles(self.props.nodes)  # nodes are frozen: computed once
         self._gpu_profiles = tuple(profile for profile in self._profiles if profile.is_gpu)
-        scope.clusters.append(self)
-        self.node_configurations = [NodeConfiguration(self, profile) for profile in self.gpu_profiles()]
+        self.node_configurations: list[NodeConfiguration] = []
+        """The components that put each GPU profile's labels and taints on its nodes."""
+        scope.adopt(self)
 
     @property
     def name(self) -> str:

@@ -54,7 +54,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from fractions import Fraction
 
-    from gpumanifests._constructs.cluster import Cluster, GitOpsApp, Node
+    from gpumanifests._constructs.app import GitOpsApp
+    from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import NodeProfile
     from gpumanifests._constructs.workloads import Workload
     from gpumanifests.scheduling import FitFailure

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from gpumanifests._constructs.cluster import GitOpsApp
+from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._errors import GpuManifestsError, InvalidInputError
 from gpumanifests._runtime import paused_garbage_collection
 

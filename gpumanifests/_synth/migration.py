@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._constructs.cluster import Cluster, GitOpsApp
+from gpumanifests._constructs.app import GitOpsApp
+from gpumanifests._constructs.cluster import Cluster
 from gpumanifests._constructs.component import Component
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
 from gpumanifests._constructs.workloads import GpuJobProps, Workload

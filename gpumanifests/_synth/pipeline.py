@@ -21,7 +21,7 @@ from gpumanifests._synth.render import ClusterRender, render_cluster
 from gpumanifests._synth.wiring import wire_argocd
 
 if TYPE_CHECKING:
-    from gpumanifests._constructs.cluster import GitOpsApp
+    from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import RenderedObject
 
 __all__ = ["Synthesis", "synthesize"]

@@ -84,3 +84,12 @@ def test_fails_on_a_resource_outside_any_component() -> None:
     cluster = _cluster()
     with pytest.raises(gm.InvalidInputError, match=r"CpuJob 'job': scope 'lab' \(Cluster\) is not inside a Component"):
         gm.CpuJob(cluster, "job", image=IMAGE)
+
+
+@pytest.mark.parametrize("method", ["synth", "synth_yaml"])
+def test_fails_on_cdk8s_synth_naming_gpumanifests_synth(method: str, tmp_path: object) -> None:
+    """cdk8s' own writer would write an unchecked dist/; the app refuses and names the real command."""
+    cluster = _cluster()
+    gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
+    with pytest.raises(gm.GpuManifestsError, match=r"run `gpumanifests synth`, or call gm\.synthesize\(app\)"):
+        getattr(cluster.app, method)()

@@ -1,0 +1,59 @@
+"""The app: the root construct whose clusters are synthesized into one tree.
+
+It is also where each cluster gets the components the library declares for it (the node
+configuration of its GPU profiles), so :class:`Cluster` itself knows no feature built on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NoReturn
+
+import cdk8s
+
+from gpumanifests._constructs.nodeconfig import NodeConfiguration
+from gpumanifests._errors import UsageError
+
+if TYPE_CHECKING:
+    from gpumanifests._constructs.cluster import Cluster
+
+__all__ = ["GitOpsApp"]
+
+
+class GitOpsApp(cdk8s.App):
+    """The root of a gpumanifests app: the clusters it declares are synthesized into one tree.
+
+    ``strict=True`` turns warnings (for example an image tagged ``:latest``) into errors.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
+        super().__init__()
+        self.strict = strict
+        self.clusters: list[Cluster] = []
+        self.source = "app"
+
+    def cluster(self, name: str) -> Cluster:
+        """The declared cluster called ``name``; a :class:`UsageError` listing the others when there is none."""
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(cluster.name for cluster in self.clusters) or "none"
+        raise UsageError(f"unknown cluster {name!r}; the apps declare: {known}")
+
+    def adopt(self, cluster: Cluster) -> None:
+        """Register ``cluster`` (its constructor calls this) and declare its node configuration."""
+        self.clusters.append(cluster)
+        cluster.node_configurations.extend(NodeConfiguration(cluster, profile) for profile in cluster.gpu_profiles())
+
+    def synth(self) -> NoReturn:
+        """Refused: cdk8s' writer would skip every check and write ``dist/`` instead of the tree."""
+        raise UsageError(_NOT_CDK8S_SYNTH.format(method="synth"))
+
+    def synth_yaml(self) -> NoReturn:
+        """Refused, as :meth:`synth`."""
+        raise UsageError(_NOT_CDK8S_SYNTH.format(method="synth_yaml"))
+
+
+_NOT_CDK8S_SYNTH = (
+    "GitOpsApp.{method}() is cdk8s' own writer: it would skip validation, placement and Argo CD wiring "
+    "and write dist/ instead of the tree; run `gpumanifests synth`, or call gm.synthesize(app) in Python"
+)
