@@ -96,7 +96,7 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _scan(root: Path) -> dict[str, _Entry]:
+def scan_tree(root: Path) -> dict[str, _Entry]:
     """Every entry below ``root`` (directories included), by POSIX relative path; symlinks are not followed."""
     entries: dict[str, _Entry] = {}
     if _lstat(root) is None:
@@ -133,7 +133,7 @@ def ownership_record(files: Mapping[str, bytes]) -> bytes:
     return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _owned(out: Path) -> dict[str, str]:
+def owned_files(out: Path) -> dict[str, str]:
     record = out / OWNERSHIP_FILE
     try:
         if not record.is_file():
@@ -614,7 +614,7 @@ def _recover(out: Path) -> None:
                 _rmtree(tree)
                 continue
             try:
-                generated = {*_owned(tree), *_owned(out), OWNERSHIP_FILE}
+                generated = {*owned_files(tree), *owned_files(out), OWNERSHIP_FILE}
             except OutputError as error:
                 problems.append(f"{tree} is kept beside {out}: {error}")
                 continue
@@ -634,10 +634,10 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
     with _locked(out):
         try:
             _recover(out)
-            disk = _scan(out)
+            disk = scan_tree(out)
         except OSError as error:
             raise OutputError(f"cannot read {out}: {_why(error)}") from None
-        owned = _owned(out)
+        owned = owned_files(out)
         conflicts = _conflicts(out, files, disk, owned)
         if conflicts:
             raise OutputError(
@@ -714,8 +714,8 @@ def diff_tree(out: Path, files: Mapping[str, bytes]) -> TreeDiff:
     """Compare ``out`` with ``files`` (plus the ownership record): changed, missing, stale and extra entries."""
     expected = {**files, OWNERSHIP_FILE: ownership_record(files)}
     with reading_tree(out) as tree:
-        owned = _owned(tree)
-        disk = _scan(tree)
+        owned = owned_files(tree)
+        disk = scan_tree(tree)
         changed: list[str] = []
         missing: list[str] = []
         patches: list[str] = []

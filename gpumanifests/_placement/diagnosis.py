@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
-    from gpumanifests._placement.plan import AdmissionVerdicts, Plan, PlanNode
+    from gpumanifests._placement.nodes import PlanNode
+    from gpumanifests._placement.plan import AdmissionVerdicts, Plan
 
 __all__ = ["diagnose"]
 

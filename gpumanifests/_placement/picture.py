@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from gpumanifests._constructs.cluster import Cluster
-    from gpumanifests._placement.plan import Placement, Plan, PlanNode
+    from gpumanifests._placement.nodes import PlanNode
+    from gpumanifests._placement.plan import Placement, Plan
 
 __all__ = ["cluster_readme", "mermaid_text"]
 

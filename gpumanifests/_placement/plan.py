@@ -31,31 +31,24 @@ The pod spec checked is the one committed to the tree: the rendered object's
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._errors import ExitCode, Problem, UsageError
+from gpumanifests._errors import Problem
+from gpumanifests._placement.nodes import PlanNode, plan_node
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
-    has_blocking_taint,
-    node_name,
     node_taints,
     pod_requests,
-    taint_text,
     untolerated_taints,
 )
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterable, Mapping, Sequence
     from fractions import Fraction
 
-    from gpumanifests._constructs.app import GitOpsApp
-    from gpumanifests._constructs.cluster import Cluster, Node
+    from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.profiles import NodeProfile
     from gpumanifests._constructs.workloads import Workload
     from gpumanifests.scheduling import FitFailure
@@ -68,16 +61,10 @@ __all__ = [
     "FindingKind",
     "Placement",
     "Plan",
-    "PlanNode",
-    "add_plan_arguments",
     "cpu_on_gpu_problem",
-    "load_node_objects",
     "placement_key",
     "plan_cluster",
-    "run_plan",
 ]
-
-_ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
 
 
 class FindingKind:
@@ -87,152 +74,6 @@ class FindingKind:
     CPU_ON_GPU = "cpu-on-gpu-node"
     UNSCHEDULABLE = "fits-no-node"
     OVERFLOW = "capacity-overflow"
-
-
-# --- nodes -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanNode:
-    """A node as the plan sees it: its Node object and the profile its labels identify.
-
-    ``gpu_resource`` is the extended resource the profile's device plugin advertises; without
-    one (Apple Metal) the GPU count is descriptive and the scheduler does not count it.
-
-    ``kind`` is ``gpu`` for a node of a GPU profile, ``cpu`` for a node of a CPU profile or an
-    unmatched untainted node, and ``unknown`` for an unmatched node with a ``NoSchedule`` or
-    ``NoExecute`` taint (a pool this app does not describe).
-    """
-
-    name: str
-    role: str
-    profile: str | None
-    kind: str
-    gpus: int | None
-    gpu_resource: str | None
-    labels: dict[str, str]
-    taints: tuple[str, ...]
-    obj: Mapping[str, Any] = field(compare=False, repr=False)
-
-    @property
-    def is_gpu(self) -> bool:
-        """Whether the node belongs to a GPU profile."""
-        return self.kind == "gpu"
-
-    @property
-    def tainted(self) -> bool:
-        """Whether a ``NoSchedule`` or ``NoExecute`` taint keeps untolerating pods off the node."""
-        return has_blocking_taint(self.obj)
-
-    def describe(self) -> str:
-        """``a CPU node``, ``a node of profile 'nvidia'`` or ``an unknown tainted node``."""
-        if self.kind == "cpu":
-            return "a CPU node"
-        if self.kind == "unknown":
-            return "a tainted node of no declared profile"
-        return f"a node of profile {self.profile!r}"
-
-    def to_json(self) -> dict[str, Any]:
-        """The node's plan-relevant facts, keys in a fixed order."""
-        return {
-            "name": self.name,
-            "role": self.role,
-            "profile": self.profile,
-            "kind": self.kind,
-            "gpus": self.gpus,
-            "gpuResource": self.gpu_resource,
-            "labels": dict(sorted(self.labels.items())),
-            "taints": list(self.taints),
-        }
-
-
-def _node_labels(node: Mapping[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in ((node.get("metadata") or {}).get("labels") or {}).items()}
-
-
-def _match_profile(cluster: Cluster, labels: Mapping[str, str], tainted: bool) -> NodeProfile | None:
-    """The profile whose node labels are all on the node; the most specific one wins.
-
-    A profile without labels (a plain CPU profile) matches only untainted nodes, so an
-    unknown tainted pool is never mistaken for CPU nodes.
-    """
-    best: NodeProfile | None = None
-    for profile in cluster.profiles():
-        wanted = profile.node_labels
-        if not wanted and tainted:
-            continue
-        if all(labels.get(key) == value for key, value in wanted.items()) and (
-            best is None or len(wanted) > len(best.node_labels)
-        ):
-            best = profile
-    return best
-
-
-def _node_role(labels: Mapping[str, str], declared: str | None) -> str:
-    roles = sorted(key.removeprefix(_ROLE_LABEL_PREFIX) for key in labels if key.startswith(_ROLE_LABEL_PREFIX))
-    return roles[0] if roles else (declared or "worker")
-
-
-def _node_gpus(node: Mapping[str, Any], profile: NodeProfile | None, declared: int | None) -> int | None:
-    """The GPU count: the profile's extended resource in allocatable, else the declared count."""
-    if profile is None or not profile.is_gpu:
-        return 0 if profile is not None else declared
-    allocatable = (node.get("status") or {}).get("allocatable") or {}
-    if profile.gpu_resource is not None and profile.gpu_resource in allocatable:
-        try:
-            return int(str(allocatable[profile.gpu_resource]))
-        except ValueError:
-            return declared
-    return declared
-
-
-def _plan_node(
-    cluster: Cluster, node: Mapping[str, Any], declared_nodes: Mapping[str, Node], *, declared_profiles: bool
-) -> PlanNode:
-    """The plan's view of ``node``; ``declared_nodes`` are the cluster's declared nodes by name."""
-    name, labels = node_name(node), _node_labels(node)
-    declared = declared_nodes.get(name)
-    tainted = has_blocking_taint(node)
-    if declared_profiles and declared is not None:
-        profile: NodeProfile | None = declared.profile
-    else:
-        profile = _match_profile(cluster, labels, tainted)
-    kind = "unknown" if profile is None and tainted else "gpu" if profile is not None and profile.is_gpu else "cpu"
-    return PlanNode(
-        name=name,
-        role=_node_role(labels, declared.role.value if declared is not None else None),
-        profile=profile.name if profile is not None else None,
-        kind=kind,
-        gpus=_node_gpus(node, profile, declared.gpus if declared is not None else None),
-        gpu_resource=profile.gpu_resource if profile is not None else None,
-        labels=labels,
-        taints=tuple(taint_text(taint) for taint in node_taints(node)),
-        obj=node,
-    )
-
-
-def load_node_objects(path: Path) -> list[dict[str, Any]]:
-    """Node dicts from a ``kubectl get nodes -o json`` file (a NodeList, a list or one Node).
-
-    Raises ``ValueError`` with a readable message when the file is not such JSON.
-    """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"cannot read nodes file {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise ValueError(f"nodes file {path} is not UTF-8 text: {error.reason}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"nodes file {path} is not JSON: {error}") from None
-    items = document.get("items") if isinstance(document, dict) and "items" in document else document
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ValueError(f"nodes file {path} must hold `kubectl get nodes -o json` output (a NodeList)")
-    nodes = [item for item in items if item.get("kind", "Node") == "Node"]
-    if not nodes or not all(node_name(node) for node in nodes):
-        raise ValueError(f"nodes file {path} holds no named Node objects")
-    return nodes
 
 
 # --- workloads ---------------------------------------------------------------------------------
@@ -506,7 +347,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
     declared_nodes = {node.name: node for node in cluster.nodes}
     plan_nodes = sorted(
-        (_plan_node(cluster, obj, declared_nodes, declared_profiles=declared) for obj in objects),
+        (plan_node(cluster, obj, declared_nodes, declared_profiles=declared) for obj in objects),
         key=lambda node: node.name,
     )
     placer = _Placer(tuple(plan_nodes))
@@ -760,53 +601,3 @@ def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
     more = f"another node of profile {profile.name!r} or more GPUs per node" if profile is not None else "a CPU node"
     fix = f"add capacity ({more}) or lower the replicas, GPUs or requests"
     return Finding(FindingKind.OVERFLOW, workload.path, "", Problem(workload.path, message, fix))
-
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``plan`` subcommand's arguments: an optional cluster name, ``--nodes FILE``, ``--json``."""
-    parser.add_argument("cluster", nargs="?", help="the cluster to plan (default: every cluster)")
-    parser.add_argument(
-        "--nodes",
-        type=Path,
-        metavar="FILE",
-        help="plan against the nodes of `kubectl get nodes -o json` instead of the declared ones",
-    )
-    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
-
-
-def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
-    """Plan the selected clusters; 0 without violations, 1 listing them. An unknown cluster, or a
-    ``--nodes`` file that cannot be read or holds no Node objects, is a :class:`UsageError`.
-    """
-    clusters = _selected_clusters(args, app)
-    nodes: list[dict[str, Any]] | None = None
-    if args.nodes is not None:
-        try:
-            nodes = load_node_objects(args.nodes)
-        except ValueError as error:
-            raise UsageError(f"--nodes: {error}; pass a file written by `kubectl get nodes -o json > FILE`") from None
-    plans = [plan_cluster(cluster, nodes) for cluster in clusters]
-    if args.json:
-        print(json.dumps({"clusters": [plan.to_json() for plan in plans]}, indent=2))
-    else:
-        print("\n".join(plan.format_table() for plan in plans), end="")
-    violations = [problem for plan in plans for problem in plan.violations]
-    for problem in violations:
-        print(problem, file=sys.stderr)
-    if violations:
-        print(f"plan failed with {len(violations)} violation(s)", file=sys.stderr)
-        return ExitCode.FAILED
-    return ExitCode.OK
-
-
-def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster]:
-    """The named cluster, or every cluster (``--nodes`` describes one cluster, so it needs a name)."""
-    if args.cluster is not None:
-        return [app.cluster(args.cluster)]
-    if args.nodes is not None and len(app.clusters) != 1:
-        known = ", ".join(cluster.name for cluster in app.clusters) or "none"
-        raise UsageError(f"--nodes needs a cluster name; the apps declare: {known}")
-    return list(app.clusters)

@@ -9,7 +9,6 @@ models; the layout of its first section follows the seed's "For Future Cloud Mig
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +17,11 @@ from gpumanifests._constructs.cluster import Cluster
 from gpumanifests._constructs.component import Component
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
 from gpumanifests._constructs.workloads import GpuJobProps, Workload
-from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
+from gpumanifests._errors import GpuManifestsError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterable, Mapping
 
 __all__ = [
@@ -32,11 +30,9 @@ __all__ = [
     "MigrationReport",
     "ProfileMigration",
     "WorkloadMigration",
-    "add_migrate_arguments",
     "migration_report",
     "profile_migration",
     "retarget_cluster",
-    "run_migrate",
 ]
 
 _INDENT = "   "
@@ -395,38 +391,3 @@ def retarget_cluster(cluster: Cluster, target: NodeProfile) -> Cluster:
             copies[id(component)] = Component(shadow, name, namespace=component.namespace)
         _copy_workload(workload, copies[id(component)], source, target)
     return shadow
-
-
-# -- command line --------------------------------------------------------------------------
-
-
-def _catalog() -> dict[str, NodeProfile]:
-    return {profile.name: profile for profile in NodeProfile.catalog() if profile.is_gpu}
-
-
-def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
-    """``migrate SOURCE TARGET`` or ``migrate SOURCE --to-profile NAME``."""
-    parser.add_argument("source", help="the cluster whose workloads move")
-    parser.add_argument("target", nargs="?", help="the cluster they move to (its workloads are paired by name)")
-    parser.add_argument(
-        "--to-profile",
-        choices=sorted(_catalog()),
-        help="instead of a target cluster: the source cluster with its GPU profile replaced by this catalog profile",
-    )
-
-
-def check_migrate_arguments(args: argparse.Namespace) -> None:
-    """Refuse a call naming both or neither of a target cluster and ``--to-profile`` (before loading apps)."""
-    if (args.target is None) == (args.to_profile is None):
-        raise UsageError("give either a target cluster or --to-profile, not both and not neither")
-
-
-def run_migrate(args: argparse.Namespace, app: GitOpsApp) -> int:
-    """Print the migration report; an unknown cluster is a usage error, an unfit one a :class:`MigrationError`."""
-    source = app.cluster(args.source)
-    if args.to_profile is not None:
-        target = retarget_cluster(source, _catalog()[args.to_profile])
-    else:
-        target = app.cluster(args.target)
-    sys.stdout.write(migration_report(source, target).format())
-    return ExitCode.OK

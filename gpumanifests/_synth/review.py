@@ -10,7 +10,6 @@ only those the ownership record lists (a synth leaves any other file alone).
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -21,16 +20,14 @@ from ruamel.yaml.error import YAMLError
 
 from gpumanifests._errors import OutputError
 from gpumanifests._output.layout import manifest_location
-from gpumanifests._output.tree import _owned, _scan, reading_tree
+from gpumanifests._output.tree import owned_files, reading_tree, scan_tree
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
-    from gpumanifests._synth.pipeline import Synthesis
 
-__all__ = ["ApplicationDiff", "field_changes", "review_diff", "run_diff"]
+__all__ = ["ApplicationDiff", "field_changes", "review_diff", "tree_changes"]
 
 _ABSENT = "(absent)"
 _MISSING = object()
@@ -106,10 +103,10 @@ def field_changes(before: Any, after: Any) -> list[str]:
 def _disk_manifests(out: Path) -> dict[str, bytes]:
     # under the synth lock (shared), regular files only: a symlink at a managed path is replaced by synth
     with reading_tree(out) as tree:
-        owned = _owned(tree)
+        owned = owned_files(tree)
         return {
             path: (tree / path).read_bytes()
-            for path, entry in _scan(tree).items()
+            for path, entry in scan_tree(tree).items()
             if entry.kind == "file" and manifest_location(path) is not None and (not owned or path in owned)
         }
 
@@ -118,9 +115,9 @@ def _fresh_manifests(files: Mapping[str, bytes]) -> dict[str, bytes]:
     return {path: content for path, content in files.items() if manifest_location(path) is not None}
 
 
-def _compare(
-    disk: Mapping[str, bytes], fresh: Mapping[str, bytes], out: Path
-) -> dict[tuple[str, str], ApplicationDiff]:
+def tree_changes(out: Path, files: Mapping[str, bytes]) -> dict[tuple[str, str], ApplicationDiff]:
+    """What writing ``files`` into ``out`` would change, by (cluster, Application directory)."""
+    disk, fresh = _disk_manifests(out), _fresh_manifests(files)
     diffs: dict[tuple[str, str], ApplicationDiff] = defaultdict(ApplicationDiff)
     for path in sorted({*disk, *fresh}):
         location = manifest_location(path)
@@ -139,7 +136,7 @@ def _compare(
 
 def review_diff(out: Path, files: Mapping[str, bytes]) -> str:
     """What writing ``files`` into ``out`` would change, per cluster and Application; "no changes" if nothing."""
-    diffs = _compare(_disk_manifests(out), _fresh_manifests(files), out)
+    diffs = tree_changes(out, files)
     if not diffs:
         return "no changes\n"
     lines: list[str] = []
@@ -153,9 +150,3 @@ def review_diff(out: Path, files: Mapping[str, bytes]) -> str:
     )
     lines.append(f"{created} created, {changed} changed, {deleted} deleted")
     return "\n".join(lines) + "\n"
-
-
-def run_diff(args: argparse.Namespace, synthesis: Synthesis) -> int:
-    """Print what a synth into ``args.out`` would change; always 0 (errors raise :class:`OutputError`)."""
-    sys.stdout.write(review_diff(args.out, synthesis.files))
-    return 0

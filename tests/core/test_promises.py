@@ -87,7 +87,7 @@ def test_fails_on_a_resource_outside_any_component() -> None:
 
 
 @pytest.mark.parametrize("method", ["synth", "synth_yaml"])
-def test_fails_on_cdk8s_synth_naming_gpumanifests_synth(method: str, tmp_path: object) -> None:
+def test_fails_on_cdk8s_synth_naming_gpumanifests_synth(method: str) -> None:
     """cdk8s' own writer would write an unchecked dist/; the app refuses and names the real command."""
     cluster = _cluster()
     gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)

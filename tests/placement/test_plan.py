@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import gpumanifests as gm
+from gpumanifests._cli.commands import add_plan_arguments, run_plan
 from gpumanifests._cli.main import run_reporting_errors
-from gpumanifests._placement.plan import FindingKind, add_plan_arguments, plan_cluster, run_plan
+from gpumanifests._placement.plan import FindingKind, plan_cluster
 from gpumanifests._synth.loader import load_apps
 
 from . import APPS, CPU, IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster, open_gpu_profile

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 import gpumanifests as gm
+from gpumanifests._cli.commands import run_diff
 from gpumanifests._output.tree import write_tree
-from gpumanifests._synth.review import field_changes, review_diff, run_diff
+from gpumanifests._synth.review import field_changes, review_diff
 
 if TYPE_CHECKING:
     from pathlib import Path

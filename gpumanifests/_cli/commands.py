@@ -1,0 +1,181 @@
+"""The commands of the command line: each loads the apps, calls the library, and prints.
+
+This is the only code that parses arguments or prints; every command's work is a library
+call that returns data (a synthesis, a plan, a migration report, a review of changes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests._constructs.profiles import NodeProfile
+from gpumanifests._errors import ExitCode, UsageError
+from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
+from gpumanifests._placement.nodes import load_node_objects
+from gpumanifests._placement.plan import plan_cluster
+from gpumanifests._synth.loader import load_apps
+from gpumanifests._synth.migration import migration_report, retarget_cluster
+from gpumanifests._synth.pipeline import Synthesis, synthesize
+from gpumanifests._synth.review import review_diff
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
+    from gpumanifests._constructs.app import GitOpsApp
+    from gpumanifests._constructs.cluster import Cluster
+
+__all__ = ["COMMANDS", "add_migrate_arguments", "add_plan_arguments", "run_diff", "run_migrate", "run_plan"]
+
+
+def _synthesize(args: argparse.Namespace) -> Synthesis:
+    synthesis = synthesize(load_apps(args.apps, strict=args.strict))
+    for warning in synthesis.warnings:
+        print(warning, file=sys.stderr)
+    return synthesis
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    synthesis = _synthesize(args)
+    write_tree(args.out, synthesis.files)
+    clusters = ", ".join(render.cluster.name for render in synthesis.renders)
+    print(f"synthesized {len(synthesis.files)} files for {clusters} into {args.out}")
+    return ExitCode.OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    synthesis = _synthesize(args)
+    drift = diff_tree(args.out, synthesis.files)
+    if not drift:
+        print(f"{args.out} is up to date ({len(synthesis.files)} generated files)")
+        return ExitCode.OK
+    sys.stdout.write(drift.patch)
+    print(_drift_summary(args.out, drift), file=sys.stderr)
+    return ExitCode.FAILED
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    return run_diff(args, _synthesize(args))
+
+
+def run_diff(args: argparse.Namespace, synthesis: Synthesis) -> int:
+    """Print what writing ``synthesis`` into ``--out`` would change; always 0 (errors raise OutputError)."""
+    sys.stdout.write(review_diff(args.out, synthesis.files))
+    return ExitCode.OK
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    return run_plan(args, load_apps(args.apps, strict=args.strict))
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    check_migrate_arguments(args)
+    return run_migrate(args, load_apps(args.apps, strict=args.strict))
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``plan`` subcommand's arguments: an optional cluster name, ``--nodes FILE``, ``--json``."""
+    parser.add_argument("cluster", nargs="?", help="the cluster to plan (default: every cluster)")
+    parser.add_argument(
+        "--nodes",
+        type=Path,
+        metavar="FILE",
+        help="plan against the nodes of `kubectl get nodes -o json` instead of the declared ones",
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
+    """Plan the selected clusters; 0 without violations, 1 listing them. An unknown cluster, or a
+    ``--nodes`` file that cannot be read or holds no Node objects, is a :class:`UsageError`.
+    """
+    clusters = _selected_clusters(args, app)
+    nodes: list[dict[str, Any]] | None = None
+    if args.nodes is not None:
+        try:
+            nodes = load_node_objects(args.nodes)
+        except ValueError as error:
+            raise UsageError(f"--nodes: {error}; pass a file written by `kubectl get nodes -o json > FILE`") from None
+    plans = [plan_cluster(cluster, nodes) for cluster in clusters]
+    if args.json:
+        print(json.dumps({"clusters": [plan.to_json() for plan in plans]}, indent=2))
+    else:
+        print("\n".join(plan.format_table() for plan in plans), end="")
+    violations = [problem for plan in plans for problem in plan.violations]
+    for problem in violations:
+        print(problem, file=sys.stderr)
+    if violations:
+        print(f"plan failed with {len(violations)} violation(s)", file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster]:
+    """The named cluster, or every cluster (``--nodes`` describes one cluster, so it needs a name)."""
+    if args.cluster is not None:
+        return [app.cluster(args.cluster)]
+    if args.nodes is not None and len(app.clusters) != 1:
+        known = ", ".join(cluster.name for cluster in app.clusters) or "none"
+        raise UsageError(f"--nodes needs a cluster name; the apps declare: {known}")
+    return list(app.clusters)
+
+
+def _catalog() -> dict[str, NodeProfile]:
+    return {profile.name: profile for profile in NodeProfile.catalog() if profile.is_gpu}
+
+
+def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
+    """``migrate SOURCE TARGET`` or ``migrate SOURCE --to-profile NAME``."""
+    parser.add_argument("source", help="the cluster whose workloads move")
+    parser.add_argument("target", nargs="?", help="the cluster they move to (its workloads are paired by name)")
+    parser.add_argument(
+        "--to-profile",
+        choices=sorted(_catalog()),
+        help="instead of a target cluster: the source cluster with its GPU profile replaced by this catalog profile",
+    )
+
+
+def check_migrate_arguments(args: argparse.Namespace) -> None:
+    """Refuse a call naming both or neither of a target cluster and ``--to-profile`` (before loading apps)."""
+    if (args.target is None) == (args.to_profile is None):
+        raise UsageError("give either a target cluster or --to-profile, not both and not neither")
+
+
+def run_migrate(args: argparse.Namespace, app: GitOpsApp) -> int:
+    """Print the migration report; an unknown cluster is a usage error, an unfit one a :class:`MigrationError`."""
+    source = app.cluster(args.source)
+    if args.to_profile is not None:
+        target = retarget_cluster(source, _catalog()[args.to_profile])
+    else:
+        target = app.cluster(args.target)
+    sys.stdout.write(migration_report(source, target).format())
+    return ExitCode.OK
+
+
+def _drift_summary(out: Path, drift: TreeDiff) -> str:
+    """One line: how the tree differs, and what synth does about each kind of difference."""
+    sizes = zip(
+        ("changed", "missing", "stale", "extra"), (drift.changed, drift.missing, drift.stale, drift.extra), strict=True
+    )
+    counts = ", ".join(f"{len(paths)} {what}" for what, paths in sizes)
+    advice = ["run `gpumanifests synth` to restore changed and missing files"]
+    if drift.stale:
+        advice.append(f"it removes the stale ones it generated earlier ({', '.join(drift.stale)})")
+    if drift.extra:
+        advice.append(
+            f"extra files are not generated by gpumanifests and must be moved by hand: {', '.join(drift.extra)}"
+        )
+    return f"{out} differs from a fresh synth: {counts}; " + "; ".join(advice)
+
+
+_Command = tuple["Callable[[argparse.Namespace], int]", str, "Callable[[argparse.ArgumentParser], None] | None"]
+COMMANDS: dict[str, _Command] = {
+    "synth": (_cmd_synth, "regenerate the tree from the apps (atomic; removes stale generated files)", None),
+    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", None),
+    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", None),
+    "plan": (_cmd_plan, "prove where every workload lands, with kube-scheduler's filter rules", add_plan_arguments),
+    "migrate": (_cmd_migrate, "report what changes between two clusters or two GPU profiles", add_migrate_arguments),
+}

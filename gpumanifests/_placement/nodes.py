@@ -1,0 +1,168 @@
+"""The nodes a placement plan places pods on, as the plan sees them.
+
+Nodes come either from the cluster's declaration (each with its declared profile) or from
+``kubectl get nodes -o json``, where each node is matched to the cluster profile whose node
+labels it carries (the most specific profile wins).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gpumanifests.scheduling import has_blocking_taint, node_name, node_taints, taint_text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from gpumanifests._constructs.cluster import Cluster, Node
+    from gpumanifests._constructs.profiles import NodeProfile
+
+__all__ = ["PlanNode", "load_node_objects", "plan_node"]
+
+_ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    """A node as the plan sees it: its Node object and the profile its labels identify.
+
+    ``gpu_resource`` is the extended resource the profile's device plugin advertises; without
+    one (Apple Metal) the GPU count is descriptive and the scheduler does not count it.
+
+    ``kind`` is ``gpu`` for a node of a GPU profile, ``cpu`` for a node of a CPU profile or an
+    unmatched untainted node, and ``unknown`` for an unmatched node with a ``NoSchedule`` or
+    ``NoExecute`` taint (a pool this app does not describe).
+    """
+
+    name: str
+    role: str
+    profile: str | None
+    kind: str
+    gpus: int | None
+    gpu_resource: str | None
+    labels: dict[str, str]
+    taints: tuple[str, ...]
+    obj: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def is_gpu(self) -> bool:
+        """Whether the node belongs to a GPU profile."""
+        return self.kind == "gpu"
+
+    @property
+    def tainted(self) -> bool:
+        """Whether a ``NoSchedule`` or ``NoExecute`` taint keeps untolerating pods off the node."""
+        return has_blocking_taint(self.obj)
+
+    def describe(self) -> str:
+        """``a CPU node``, ``a node of profile 'nvidia'`` or ``an unknown tainted node``."""
+        if self.kind == "cpu":
+            return "a CPU node"
+        if self.kind == "unknown":
+            return "a tainted node of no declared profile"
+        return f"a node of profile {self.profile!r}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The node's plan-relevant facts, keys in a fixed order."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "profile": self.profile,
+            "kind": self.kind,
+            "gpus": self.gpus,
+            "gpuResource": self.gpu_resource,
+            "labels": dict(sorted(self.labels.items())),
+            "taints": list(self.taints),
+        }
+
+
+def _node_labels(node: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in ((node.get("metadata") or {}).get("labels") or {}).items()}
+
+
+def _match_profile(cluster: Cluster, labels: Mapping[str, str], tainted: bool) -> NodeProfile | None:
+    """The profile whose node labels are all on the node; the most specific one wins.
+
+    A profile without labels (a plain CPU profile) matches only untainted nodes, so an
+    unknown tainted pool is never mistaken for CPU nodes.
+    """
+    best: NodeProfile | None = None
+    for profile in cluster.profiles():
+        wanted = profile.node_labels
+        if not wanted and tainted:
+            continue
+        if all(labels.get(key) == value for key, value in wanted.items()) and (
+            best is None or len(wanted) > len(best.node_labels)
+        ):
+            best = profile
+    return best
+
+
+def _node_role(labels: Mapping[str, str], declared: str | None) -> str:
+    roles = sorted(key.removeprefix(_ROLE_LABEL_PREFIX) for key in labels if key.startswith(_ROLE_LABEL_PREFIX))
+    return roles[0] if roles else (declared or "worker")
+
+
+def _node_gpus(node: Mapping[str, Any], profile: NodeProfile | None, declared: int | None) -> int | None:
+    """The GPU count: the profile's extended resource in allocatable, else the declared count."""
+    if profile is None or not profile.is_gpu:
+        return 0 if profile is not None else declared
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    if profile.gpu_resource is not None and profile.gpu_resource in allocatable:
+        try:
+            return int(str(allocatable[profile.gpu_resource]))
+        except ValueError:
+            return declared
+    return declared
+
+
+def plan_node(
+    cluster: Cluster, node: Mapping[str, Any], declared_nodes: Mapping[str, Node], *, declared_profiles: bool
+) -> PlanNode:
+    """The plan's view of ``node``; ``declared_nodes`` are the cluster's declared nodes by name."""
+    name, labels = node_name(node), _node_labels(node)
+    declared = declared_nodes.get(name)
+    tainted = has_blocking_taint(node)
+    if declared_profiles and declared is not None:
+        profile: NodeProfile | None = declared.profile
+    else:
+        profile = _match_profile(cluster, labels, tainted)
+    kind = "unknown" if profile is None and tainted else "gpu" if profile is not None and profile.is_gpu else "cpu"
+    return PlanNode(
+        name=name,
+        role=_node_role(labels, declared.role.value if declared is not None else None),
+        profile=profile.name if profile is not None else None,
+        kind=kind,
+        gpus=_node_gpus(node, profile, declared.gpus if declared is not None else None),
+        gpu_resource=profile.gpu_resource if profile is not None else None,
+        labels=labels,
+        taints=tuple(taint_text(taint) for taint in node_taints(node)),
+        obj=node,
+    )
+
+
+def load_node_objects(path: Path) -> list[dict[str, Any]]:
+    """Node dicts from a ``kubectl get nodes -o json`` file (a NodeList, a list or one Node).
+
+    Raises ``ValueError`` with a readable message when the file is not such JSON.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read nodes file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"nodes file {path} is not UTF-8 text: {error.reason}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"nodes file {path} is not JSON: {error}") from None
+    items = document.get("items") if isinstance(document, dict) and "items" in document else document
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError(f"nodes file {path} must hold `kubectl get nodes -o json` output (a NodeList)")
+    nodes = [item for item in items if item.get("kind", "Node") == "Node"]
+    if not nodes or not all(node_name(node) for node in nodes):
+        raise ValueError(f"nodes file {path} holds no named Node objects")
+    return nodes
