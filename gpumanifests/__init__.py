@@ -1,7 +1,9 @@
 """gpumanifests: GPU and CPU Kubernetes workloads and their node profiles, as typed Python.
 
 Declare clusters, node profiles and workloads with cdk8s constructs, then ``gpumanifests
-synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys.
+synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys. This module
+only re-exports: everything public is listed in ``__all__``, and shows ``gpumanifests`` as its
+module.
 """
 
 from gpumanifests._runtime import configure_jsii_node as _configure_jsii_node
@@ -13,8 +15,8 @@ from cdk8s import JsonPatch
 
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
-from gpumanifests._constructs.component import Component, Resource
-from gpumanifests._constructs.pod import SecurityOptOut
+from gpumanifests._constructs.component import Component, RenderedObject, Resource
+from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
 from gpumanifests._constructs.profiles import (
     Framework,
     NodeProfile,
@@ -24,11 +26,23 @@ from gpumanifests._constructs.profiles import (
     TolerationOperator,
     Vendor,
 )
-from gpumanifests._constructs.workloads import Container, CpuDeployment, CpuJob, GpuDeployment, GpuJob, Workload
-from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, SynthError
+from gpumanifests._constructs.workloads import (
+    Container,
+    CpuDeployment,
+    CpuJob,
+    GpuDeployment,
+    GpuJob,
+    Workload,
+    WorkloadRole,
+)
+from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, Severity, SynthError
 from gpumanifests._kube.versions import KUBERNETES_VERSION
 from gpumanifests._kube.versions import l1_module as _l1_module
+from gpumanifests._placement.plan import Plan, plan_cluster
+from gpumanifests._synth.loader import load_apps
+from gpumanifests._synth.migration import MigrationReport, migration_report, retarget_cluster
 from gpumanifests._synth.pipeline import Synthesis, synthesize
+from gpumanifests._synth.render import ClusterRender, ComponentRender
 
 k8s = _l1_module()
 """The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""
@@ -36,7 +50,9 @@ k8s = _l1_module()
 __all__ = [
     "KUBERNETES_VERSION",
     "Cluster",
+    "ClusterRender",
     "Component",
+    "ComponentRender",
     "Container",
     "CpuDeployment",
     "CpuJob",
@@ -48,13 +64,18 @@ __all__ = [
     "GpuManifestsError",
     "InvalidInputError",
     "JsonPatch",
+    "MigrationReport",
     "Node",
     "NodeProfile",
     "NodeRole",
     "OutputError",
+    "Plan",
+    "PodSecurityLevel",
     "Problem",
+    "RenderedObject",
     "Resource",
     "SecurityOptOut",
+    "Severity",
     "SynthError",
     "Synthesis",
     "Taint",
@@ -63,6 +84,17 @@ __all__ = [
     "TolerationOperator",
     "Vendor",
     "Workload",
+    "WorkloadRole",
     "k8s",
+    "load_apps",
+    "migration_report",
+    "plan_cluster",
+    "retarget_cluster",
     "synthesize",
 ]
+
+for _name in __all__:
+    _value = globals()[_name]
+    if getattr(_value, "__module__", "").startswith("gpumanifests._"):
+        _value.__module__ = __name__
+del _name, _value

@@ -5,8 +5,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import types
+from typing import TYPE_CHECKING
+
+import pytest
 
 import gpumanifests
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PUBLIC_MODULES = {"scheduling"}
 
@@ -53,3 +59,19 @@ def test_the_public_scheduling_module_imports_and_declares_all() -> None:
     assert module.__all__
     for name in module.__all__:
         assert hasattr(module, name)
+
+
+def test_public_classes_and_functions_show_gpumanifests_as_their_module() -> None:
+    """``repr`` and tracebacks name ``gpumanifests.Cluster``, not the private room it lives in."""
+    for name in gpumanifests.__all__:
+        module = getattr(getattr(gpumanifests, name), "__module__", None)
+        assert module is None or not module.startswith("gpumanifests._"), (name, module)
+    assert gpumanifests.Cluster.__module__ == "gpumanifests"
+
+
+def test_output_errors_come_from_the_public_write(tmp_path: Path) -> None:
+    """``OutputError`` is what :meth:`Synthesis.write` raises; nothing there is a Python internal error."""
+    (tmp_path / "gitops").write_text("a file where the tree should be", encoding="utf-8")
+    synthesis = gpumanifests.Synthesis(files={"clusters/lab/README.md": b"x\n"})
+    with pytest.raises(gpumanifests.OutputError, match="is a file, not a directory"):
+        synthesis.write(tmp_path / "gitops")

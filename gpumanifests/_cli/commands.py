@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import ExitCode, UsageError
-from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
 from gpumanifests._placement.nodes import load_node_objects
 from gpumanifests._placement.plan import plan_cluster
 from gpumanifests._synth.loader import load_apps
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._output.tree import TreeDiff
 
 __all__ = ["COMMANDS", "add_migrate_arguments", "add_plan_arguments", "run_diff", "run_migrate", "run_plan"]
 
@@ -40,15 +40,15 @@ def _synthesize(args: argparse.Namespace) -> Synthesis:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     synthesis = _synthesize(args)
-    write_tree(args.out, synthesis.files)
-    clusters = ", ".join(render.cluster.name for render in synthesis.renders)
+    synthesis.write(args.out)
+    clusters = ", ".join(synthesis.clusters)
     print(f"synthesized {len(synthesis.files)} files for {clusters} into {args.out}")
     return ExitCode.OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     synthesis = _synthesize(args)
-    drift = diff_tree(args.out, synthesis.files)
+    drift = synthesis.drift(args.out)
     if not drift:
         print(f"{args.out} is up to date ({len(synthesis.files)} generated files)")
         return ExitCode.OK

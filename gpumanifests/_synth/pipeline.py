@@ -13,14 +13,18 @@ from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._nodeside.files import node_side_files
 from gpumanifests._output.layout import CLUSTER_README, cluster_dir, manifest_filename, manifest_notice
+from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._runtime import paused_garbage_collection
 from gpumanifests._synth.render import ClusterRender, render_cluster
+from gpumanifests._synth.review import ApplicationDiff, tree_changes
 from gpumanifests._synth.wiring import wire_argocd
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import RenderedObject
 
@@ -29,11 +33,42 @@ __all__ = ["Synthesis", "synthesize"]
 
 @dataclass
 class Synthesis:
-    """The result of a synth: the files of the tree, the warnings, and the renders behind them."""
+    """The result of a synth: the files of the tree, the warnings, and the renders behind them.
+
+    **Usage**::
+
+        synthesis = gm.synthesize(app)
+        synthesis.changes(Path("gitops"))   # what writing would change, per cluster and Application
+        synthesis.write(Path("gitops"))     # atomic; raises OutputError, never half-writes
+
+    ``files`` maps each path inside the tree to its bytes; ``renders`` holds each cluster's
+    validated objects, component by component, in apply order.
+    """
 
     files: dict[str, bytes] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     renders: list[ClusterRender] = field(default_factory=list)
+
+    @property
+    def clusters(self) -> list[str]:
+        """The names of the synthesized clusters, in declaration order."""
+        return [render.cluster.name for render in self.renders]
+
+    def write(self, out: Path) -> None:
+        """Make the tree at ``out`` hold exactly these files (plus entries gpumanifests did not generate).
+
+        All or nothing: the new tree is built beside ``out`` and swapped in atomically. Raises
+        :class:`OutputError` when it cannot be done safely (see the README's "How synth writes").
+        """
+        write_tree(out, self.files)
+
+    def drift(self, out: Path) -> TreeDiff:
+        """How the tree at ``out`` differs from these files; falsy when it is up to date."""
+        return diff_tree(out, self.files)
+
+    def changes(self, out: Path) -> dict[tuple[str, str], ApplicationDiff]:
+        """What :meth:`write` would change in ``out``, object by object, by (cluster, Application)."""
+        return tree_changes(out, self.files)
 
 
 def _manifest_files(directory: str, objects: list[RenderedObject], header: str) -> dict[str, bytes]:
