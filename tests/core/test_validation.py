@@ -8,6 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+import gpumanifests as gm
 from gpumanifests._kube.schemas import schema_errors
 
 JOB: dict[str, Any] = {
@@ -45,7 +46,7 @@ CASES = {
 
 def _kubernetes_validate_accepts(manifest: dict[str, Any]) -> bool:
     try:
-        kubernetes_validate.validate(manifest, "1.33", strict=True)
+        kubernetes_validate.validate(manifest, gm.KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError:
         return False
     return True

@@ -14,6 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+import gpumanifests as gm
 from gpumanifests._argocd.schema import validate_argocd_object
 from gpumanifests._output.tree import OWNERSHIP_FILE, diff_tree
 from gpumanifests._synth.loader import load_apps
@@ -88,7 +89,7 @@ def test_the_tree_holds_the_seed_clusters() -> None:
 
 @pytest.mark.parametrize(("path", "doc"), _params([(p, d) for p, d in DOCUMENTS if d["kind"] not in ARGOCD_KINDS]))
 def test_kubernetes_object_validates_strictly_against_the_pinned_schema(path: Path, doc: dict[str, Any]) -> None:
-    kubernetes_validate.validate(doc, "1.33", strict=True)
+    kubernetes_validate.validate(doc, gm.KUBERNETES_VERSION, strict=True)
 
 
 @pytest.mark.parametrize(("path", "doc"), _params([(p, d) for p, d in DOCUMENTS if d["kind"] in ARGOCD_KINDS]))
