@@ -29,11 +29,12 @@ def check(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format) and strict mypy on the package."""
+    """ruff (lint and format), strict mypy on the package, and the layer contract (import-linter)."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("lint-imports")
 
 
 @nox.session
@@ -43,6 +44,7 @@ def tests(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("lint-imports")
     session.run("gpumanifests", "check")
     session.run("pytest", "-n", "2", *session.posargs)
 
