@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._nodeside.files import node_side_files
-from gpumanifests._output.layout import CLUSTER_README, cluster_dir, manifest_filename, manifest_notice
+from gpumanifests._output.layout import CLUSTER_README, cluster_dir, generated_notice, manifest_filename
 from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
@@ -81,7 +81,7 @@ def _manifest_files(directory: str, objects: list[RenderedObject], header: str) 
 def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]], plan: Plan) -> dict[str, bytes]:
     cluster = render.cluster
     base = cluster_dir(cluster.name)
-    header = manifest_notice(cluster.source)
+    header = generated_notice(cluster.source)
     files: dict[str, bytes] = {}
     for component in render.components:
         files |= _manifest_files(f"{base}/{component.component.name}", component.objects, header)

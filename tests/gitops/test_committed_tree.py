@@ -6,6 +6,7 @@ API server's), so these tests check what Argo CD would actually apply.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,17 @@ def test_metal_cpu_workload_tolerates_no_gpu_taint(path: Path, doc: dict[str, An
     assert pod is not None
     assert all(toleration.get("key") != "apple.com/gpu" for toleration in pod.get("tolerations", []))
     assert "tolerations" not in pod
+
+
+def test_every_generated_file_but_the_kind_config_opens_with_the_one_notice() -> None:
+    """One wording, from one function, in each format's comment syntax (kind parses its config strictly)."""
+    from gpumanifests._output.layout import generated_notice
+
+    record = json.loads((TREE / OWNERSHIP_FILE).read_text(encoding="utf-8"))["files"]
+    for path in record:
+        if path.endswith("kind-config.json"):
+            continue
+        cluster = path.split("/")[1]
+        source = {"data-platform-local": "apps/local_metal.py", "data-platform-cloud": "apps/cloud_nvidia.py"}[cluster]
+        head = (TREE / path).read_text(encoding="utf-8")[:600]
+        assert generated_notice(source) in head, path
