@@ -21,7 +21,9 @@ from ruamel.yaml import YAML
 
 import gpumanifests as gm
 from gpumanifests._constructs.workloads import Workload
-from gpumanifests._nodeside.files import CONTROL_PLANE_TAINT, KIND_NODE_IMAGE, node_side_files
+from gpumanifests._nodeside.files import node_side_files
+from gpumanifests._nodeside.kind import KIND_NODE_IMAGE
+from gpumanifests._nodeside.scripts import CONTROL_PLANE_TAINT
 from gpumanifests._synth.loader import load_apps
 
 if TYPE_CHECKING:
