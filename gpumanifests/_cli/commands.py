@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.cluster import Cluster
-    from gpumanifests._output.tree import TreeDiff
+    from gpumanifests._output.compare import TreeDiff
 
 __all__ = ["COMMANDS", "add_migrate_arguments", "add_plan_arguments", "run_diff", "run_migrate", "run_plan"]
 

@@ -1,4 +1,4 @@
-"""Writing the generated tree safely, and comparing it with what is on disk.
+"""Writing the generated tree safely: the lock, the atomic swap, recovery after a killed synth.
 
 ``write_tree`` never leaves a half-written tree: it builds the complete new tree in a staging
 directory beside the output (hard-linking files that did not change and entries it does not
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import difflib
 import errno
 import filecmp
 import hashlib
@@ -49,7 +48,7 @@ if sys.platform != "win32":
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping
 
-__all__ = ["OWNERSHIP_FILE", "TreeDiff", "diff_tree", "write_tree"]
+__all__ = ["OWNERSHIP_FILE", "Entry", "owned_files", "ownership_record", "reading_tree", "scan_tree", "write_tree"]
 
 OWNERSHIP_FILE = ".gpumanifests.json"
 _STAGING = ".staging-"
@@ -63,7 +62,7 @@ _Kind = Literal["file", "symlink", "directory", "fifo", "socket", "device"]
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Entry:
     """One entry of a tree, as ``lstat`` sees it (symlinks are not followed)."""
 
     kind: _Kind
@@ -85,8 +84,8 @@ def _kind(mode: int) -> _Kind:
     return "file"
 
 
-def _entry(st: os.stat_result) -> _Entry:
-    return _Entry(_kind(st.st_mode), st.st_ino, st.st_mtime_ns)
+def _entry(st: os.stat_result) -> Entry:
+    return Entry(_kind(st.st_mode), st.st_ino, st.st_mtime_ns)
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -96,9 +95,9 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def scan_tree(root: Path) -> dict[str, _Entry]:
+def scan_tree(root: Path) -> dict[str, Entry]:
     """Every entry below ``root`` (directories included), by POSIX relative path; symlinks are not followed."""
-    entries: dict[str, _Entry] = {}
+    entries: dict[str, Entry] = {}
     if _lstat(root) is None:
         return entries
 
@@ -347,7 +346,7 @@ def _check_paths(files: Collection[str]) -> None:
             raise OutputError(f"refusing to write {path!r}: not a plain relative path inside the tree")
 
 
-def _describe(root: Path, path: str, entry: _Entry) -> str:
+def _describe(root: Path, path: str, entry: Entry) -> str:
     if entry.kind == "symlink":
         try:
             return f"a symlink to {os.readlink(root / path)}"
@@ -356,7 +355,7 @@ def _describe(root: Path, path: str, entry: _Entry) -> str:
     return f"a {entry.kind}"
 
 
-def _conflicts(out: Path, files: Collection[str], disk: Mapping[str, _Entry], owned: Mapping[str, str]) -> list[str]:
+def _conflicts(out: Path, files: Collection[str], disk: Mapping[str, Entry], owned: Mapping[str, str]) -> list[str]:
     """Entries that writing ``files`` would overwrite, or write below, and that we did not generate."""
     problems: dict[str, str] = {}
     for path in sorted(files):
@@ -395,7 +394,7 @@ class _Staging:
             self._checked.add(parent)
         return target
 
-    def carry(self, source: Path, path: str, entry: _Entry) -> None:
+    def carry(self, source: Path, path: str, entry: Entry) -> None:
         """Carry an entry we did not generate over from the old tree (a hard link where possible)."""
         try:
             if entry.kind == "directory":
@@ -427,7 +426,7 @@ class _Staging:
 
 
 def _stage(
-    staging: Path, source: Path, files: Mapping[str, bytes], disk: Mapping[str, _Entry], owned: Mapping[str, str]
+    staging: Path, source: Path, files: Mapping[str, bytes], disk: Mapping[str, Entry], owned: Mapping[str, str]
 ) -> dict[str, int]:
     """Build the new tree in ``staging``; returns the inode of every entry carried over from ``source``."""
     staging.mkdir()
@@ -468,7 +467,7 @@ def _stage(
 # -- after the swap: what changed in the old tree while we were building ---------------------------
 
 
-def _same(old: Path, old_entry: _Entry, new: Path, new_st: os.stat_result) -> bool:
+def _same(old: Path, old_entry: Entry, new: Path, new_st: os.stat_result) -> bool:
     """Whether the new tree's entry holds the same thing as the old tree's."""
     new_kind = _kind(new_st.st_mode)
     if new_kind != old_entry.kind:
@@ -501,7 +500,7 @@ def _put_back(
     old: Path,
     out: Path,
     generated: Collection[str],
-    snapshot: Mapping[str, _Entry] | None,
+    snapshot: Mapping[str, Entry] | None,
     placed: Mapping[str, int],
 ) -> list[str]:
     """Move back into ``out`` every entry of the old tree ``old`` that is not generated and not in ``out``.
@@ -560,7 +559,7 @@ def _settle(
     out: Path,
     old: Path,
     generated: Collection[str],
-    snapshot: Mapping[str, _Entry] | None,
+    snapshot: Mapping[str, Entry] | None,
     placed: Mapping[str, int],
 ) -> str | None:
     """Move back what changed in ``old`` (an old tree), then delete it; else keep it and say why."""
@@ -674,66 +673,3 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
         marker.unlink(missing_ok=True)
         if problem is not None:
             raise OutputError(f"wrote {out}, but {problem}")
-
-
-# -- comparing ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TreeDiff:
-    """How the tree on disk differs from a fresh synth.
-
-    ``stale`` entries are listed in the ownership file but no longer produced (synth removes them);
-    ``extra`` entries were not generated by gpumanifests (synth leaves them; a person must move them).
-    """
-
-    changed: tuple[str, ...]
-    missing: tuple[str, ...]
-    extra: tuple[str, ...]
-    patch: str
-    stale: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.missing or self.extra or self.stale)
-
-
-def _text(content: bytes) -> list[str]:
-    return content.decode("utf-8", errors="replace").splitlines(keepends=True)
-
-
-def _shown(root: Path, path: str, entry: _Entry) -> list[str]:
-    """What an entry holds, as diff lines: a file's text, ``symlink -> target`` or its kind."""
-    if entry.kind == "file":
-        return _text((root / path).read_bytes())
-    if entry.kind == "symlink":
-        return [f"symlink -> {os.readlink(root / path)}\n"]
-    return [f"({entry.kind})\n"]
-
-
-def diff_tree(out: Path, files: Mapping[str, bytes]) -> TreeDiff:
-    """Compare ``out`` with ``files`` (plus the ownership record): changed, missing, stale and extra entries."""
-    expected = {**files, OWNERSHIP_FILE: ownership_record(files)}
-    with reading_tree(out) as tree:
-        owned = owned_files(tree)
-        disk = scan_tree(tree)
-        changed: list[str] = []
-        missing: list[str] = []
-        patches: list[str] = []
-        for path, content in sorted(expected.items()):
-            entry = disk.get(path)
-            if entry is None:
-                missing.append(path)
-                patches.extend(difflib.unified_diff([], _text(content), "/dev/null", f"b/{path}"))
-                continue
-            actual = (tree / path).read_bytes() if entry.kind == "file" else None
-            if actual != content:
-                changed.append(path)
-                before = _text(actual) if actual is not None else _shown(tree, path, entry)
-                patches.extend(difflib.unified_diff(before, _text(content), f"a/{path}", f"b/{path}"))
-        # directories are compared through what they hold (git does not keep empty ones)
-        others = sorted(path for path, entry in disk.items() if path not in expected and entry.kind != "directory")
-        for path in others:
-            patches.extend(difflib.unified_diff(_shown(tree, path, disk[path]), [], f"a/{path}", "/dev/null"))
-    stale = tuple(path for path in others if path in owned)
-    extra = tuple(path for path in others if path not in owned)
-    return TreeDiff(tuple(changed), tuple(missing), extra, "".join(patches), stale)

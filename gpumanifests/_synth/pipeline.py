@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._nodeside.files import node_side_files
+from gpumanifests._output.compare import TreeDiff, diff_tree
 from gpumanifests._output.layout import CLUSTER_README, cluster_dir, generated_notice, manifest_filename
-from gpumanifests._output.tree import TreeDiff, diff_tree, write_tree
+from gpumanifests._output.tree import write_tree
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
 from gpumanifests._placement.plan import Plan, plan_cluster

@@ -17,7 +17,8 @@ import yaml
 
 import gpumanifests as gm
 from gpumanifests._argocd.schema import validate_argocd_object
-from gpumanifests._output.tree import OWNERSHIP_FILE, diff_tree
+from gpumanifests._output.compare import diff_tree
+from gpumanifests._output.tree import OWNERSHIP_FILE
 from gpumanifests._synth.loader import load_apps
 from gpumanifests._synth.pipeline import Synthesis, synthesize
 

@@ -262,7 +262,8 @@ def test_check_and_diff_fail_cleanly_while_a_synth_holds_the_lock(
 
 
 def test_two_checks_can_run_at_once(workspace: Workspace) -> None:
-    from gpumanifests._output.tree import diff_tree, reading_tree
+    from gpumanifests._output.compare import diff_tree
+    from gpumanifests._output.tree import reading_tree
     from gpumanifests._synth.loader import load_apps
     from gpumanifests._synth.pipeline import synthesize
 
@@ -289,7 +290,7 @@ def test_check_turns_a_read_error_into_a_message(
 
 
 def test_check_tells_stale_generated_files_from_stray_ones(workspace: Workspace) -> None:
-    from gpumanifests._output.tree import diff_tree
+    from gpumanifests._output.compare import diff_tree
     from gpumanifests._synth.loader import load_apps
     from gpumanifests._synth.pipeline import synthesize
 
