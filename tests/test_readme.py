@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gpumanifests as gm
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+if TYPE_CHECKING:
+    import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch() -> None:
+def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ```python block runs, in order, in a copy of the repository's apps/ and gitops/."""
+    shutil.copytree(ROOT / "apps", tmp_path / "apps")
+    shutil.copytree(ROOT / "gitops", tmp_path / "gitops")
+    monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}
     for block in _python_blocks():
         exec(compile(block, str(README), "exec"), namespace)  # the README's own examples, in order
@@ -25,3 +37,7 @@ def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch() -> No
     job = synthesis.files["clusters/lab/nvidia-gpu-workloads/training_job_llama-finetune.yaml"].decode()
     assert "nvidia.com/gpu: '8'" in job
     assert "activeDeadlineSeconds: 86400" in job
+    # the library-calls block wrote the tree with synthesis.write: the copy still equals the committed tree
+    for path in (ROOT / "gitops").rglob("*"):
+        if path.is_file():
+            assert (tmp_path / "gitops" / path.relative_to(ROOT / "gitops")).read_bytes() == path.read_bytes()
