@@ -36,7 +36,8 @@ from gpumanifests._constructs.workloads import (
     WorkloadRole,
 )
 from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, Severity, SynthError
-from gpumanifests._kube.versions import KUBERNETES_VERSION
+from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
+from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
 from gpumanifests._kube.versions import l1_module as _l1_module
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._synth.loader import load_apps
@@ -45,10 +46,11 @@ from gpumanifests._synth.pipeline import Synthesis, synthesize
 from gpumanifests._synth.render import ClusterRender, ComponentRender
 
 k8s = _l1_module()
-"""The typed cdk8s L1 bindings of the pinned Kubernetes version (the escape hatch)."""
+"""The typed cdk8s L1 bindings of the newest supported Kubernetes minor (the escape hatch)."""
 
 __all__ = [
-    "KUBERNETES_VERSION",
+    "DEFAULT_KUBERNETES_VERSION",
+    "SUPPORTED_KUBERNETES_VERSIONS",
     "Cluster",
     "ClusterRender",
     "Component",

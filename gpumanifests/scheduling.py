@@ -264,9 +264,9 @@ def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
     ``{operator: Exists}`` tolerates everything. Operator ``Exists`` ignores the value;
     ``Equal`` (also the meaning of an empty operator) needs equal values, so an empty key with
     ``Equal`` tolerates every taint whose value equals the toleration's. Any other operator
-    tolerates nothing: in the pinned Kubernetes (1.33) a toleration operator is only ``Equal``
-    or ``Exists`` (the ``Gt``/``Lt`` of the later TaintTolerationComparisonOperators feature
-    gate do not exist there, and ``ToleratesTaint`` returns false for them).
+    tolerates nothing. ``Gt`` and ``Lt`` exist only behind the TaintTolerationComparisonOperators
+    feature gate (alpha in 1.35, off by default), and with the gate off ``ToleratesTaint``
+    returns false for them: this model follows the default.
     """
     effect, key = toleration.get("effect") or "", toleration.get("key") or ""
     if (effect and effect != (taint.get("effect") or "")) or (key and key != (taint.get("key") or "")):

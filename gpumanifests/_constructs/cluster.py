@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath, RepoUrl, ServerUrl
 from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.profiles import NodeProfile
-from gpumanifests._kube.versions import KUBERNETES_VERSION
+from gpumanifests._kube.versions import DEFAULT_VERSION, KubernetesRelease, release
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class _ClusterProps(Props):
     name: DnsLabel
     nodes: tuple[Node, ...] = Field(min_length=1)
     repo: GitRepo
-    kubernetes_version: str = KUBERNETES_VERSION
+    kubernetes_version: str = DEFAULT_VERSION
     argocd_namespace: DnsLabel = "argocd"
     server: ServerUrl = IN_CLUSTER_SERVER
 
@@ -131,12 +131,8 @@ class _ClusterProps(Props):
 
     @field_validator("kubernetes_version")
     @classmethod
-    def _pinned_version(cls, value: str) -> str:
-        if value != KUBERNETES_VERSION:
-            raise ValueError(
-                f"this gpumanifests is pinned to Kubernetes {KUBERNETES_VERSION} (L1 bindings and schemas); "
-                f"{value!r} is not supported"
-            )
+    def _supported_version(cls, value: str) -> str:
+        release(value)
         return value
 
 
@@ -164,7 +160,7 @@ class Cluster(Construct):
         *,
         nodes: Sequence[Node],
         repo: GitRepo,
-        kubernetes_version: str = KUBERNETES_VERSION,
+        kubernetes_version: str = DEFAULT_VERSION,
         argocd_namespace: str = "argocd",
         server: str = IN_CLUSTER_SERVER,
     ) -> None:
@@ -189,6 +185,11 @@ class Cluster(Construct):
         self.node_configurations: list[NodeConfiguration] = []
         """The components that put each GPU profile's labels and taints on its nodes."""
         scope.adopt(self)
+
+    @property
+    def kubernetes(self) -> KubernetesRelease:
+        """The Kubernetes minor the cluster runs: its schemas, images and end of life."""
+        return release(self.props.kubernetes_version)
 
     @property
     def name(self) -> str:

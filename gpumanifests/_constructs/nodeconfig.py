@@ -14,15 +14,12 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.pod import container_security
 from gpumanifests._constructs.workloads import CpuJob
-from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import NodeProfile
 
-__all__ = ["KUBECTL_IMAGE", "NodeConfiguration", "label_command", "node_component_name", "taint_command"]
-
-KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}.0"
+__all__ = ["NodeConfiguration", "label_command", "node_component_name", "taint_command"]
 
 
 def node_component_name(profile: NodeProfile) -> str:
@@ -124,7 +121,7 @@ class _NodeLabeller(CpuJob):
         super().__init__(
             scope,
             id,
-            image=KUBECTL_IMAGE,
+            image=scope.cluster.kubernetes.kubectl_image,
             command=["kubectl", "version", "--client"],
             service_account_name=service_account,
             api_access=True,
@@ -151,7 +148,7 @@ class _NodeLabeller(CpuJob):
         spec["initContainers"] = [
             {
                 "name": f"step-{index}",
-                "image": KUBECTL_IMAGE,
+                "image": main["image"],
                 "imagePullPolicy": main["imagePullPolicy"],
                 "command": ["kubectl", *command],
                 "resources": main["resources"],

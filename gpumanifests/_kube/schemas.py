@@ -1,4 +1,4 @@
-"""Schema validation against the pinned Kubernetes version, one compiled validator per kind.
+"""Schema validation of built-in objects against a Kubernetes minor, one compiled validator per kind.
 
 The schemas are the strict ones shipped by ``kubernetes-validate`` (unknown fields are
 errors), evaluated as JSON Schema 2020-12 exactly as ``kubernetes_validate.validate()`` does.
@@ -15,8 +15,6 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
-
-from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 __all__ = ["schema_errors"]
 
@@ -53,7 +51,7 @@ def _where(error: jsonschema_rs.ValidationError) -> str:
     return ".".join(str(part) for part in error.instance_path) or "(object)"
 
 
-def schema_errors(manifest: dict[str, Any], *, version: str = KUBERNETES_VERSION) -> list[str] | None:
+def schema_errors(manifest: dict[str, Any], *, version: str) -> list[str] | None:
     """Schema errors of a built-in Kubernetes object, or None when the kind has no schema here."""
     validator = _validator(version, manifest["apiVersion"], manifest["kind"])
     if validator is None:

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
 
 __all__ = [
-    "KIND_NODE_IMAGE",
     "KIND_PROVIDER_VERSION",
     "kind_config_json",
     "kind_nodes",
@@ -27,10 +26,6 @@ __all__ = [
     "kind_terraform_json",
 ]
 
-# kind v0.29.0 release notes ("Images pre-built for this release"):
-# https://github.com/kubernetes-sigs/kind/releases/tag/v0.29.0 -- the digest pins a build made for
-# that kind release; tests keep the tag's minor equal to KUBERNETES_VERSION.
-KIND_NODE_IMAGE = "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"
 KIND_API_VERSION = "kind.x-k8s.io/v1alpha4"
 
 # registry.terraform.io/providers/tehcyx/kind: resource kind_cluster (name, node_image,
@@ -157,7 +152,8 @@ def kind_config_json(cluster: Cluster) -> str:
     ``kind create cluster --config node-setup/kind-config.json``.
     """
     entries = [
-        {**node.entry(patches_key="kubeadmConfigPatches"), "image": KIND_NODE_IMAGE} for node in kind_nodes(cluster)
+        {**node.entry(patches_key="kubeadmConfigPatches"), "image": cluster.kubernetes.kind_node_image}
+        for node in kind_nodes(cluster)
     ]
     return _json({"kind": "Cluster", "apiVersion": KIND_API_VERSION, "name": cluster.name, "nodes": entries})
 
@@ -174,7 +170,7 @@ def kind_terraform_json(cluster: Cluster) -> str:
     tf_nodes = [node.entry(patches_key="kubeadm_config_patches") for node in nodes]
     resource = {
         "name": cluster.name,
-        "node_image": KIND_NODE_IMAGE,
+        "node_image": cluster.kubernetes.kind_node_image,
         "wait_for_ready": True,
         "kind_config": {"kind": "Cluster", "api_version": KIND_API_VERSION, "node": tf_nodes},
     }

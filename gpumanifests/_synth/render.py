@@ -19,7 +19,6 @@ from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
 from gpumanifests._kube.labels import MANAGED_BY_LABEL, MANAGER
 from gpumanifests._kube.schemas import schema_errors
-from gpumanifests._kube.versions import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -87,7 +86,8 @@ def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) 
     """The component's namespace, enforcing the strictest Pod Security level all ``workloads`` meet."""
     level = weakest_level(workload.pod_security_level for workload in workloads)
     labels = {f"pod-security.kubernetes.io/{mode}": str(level) for mode in _POD_SECURITY_LABELS}
-    labels |= {f"pod-security.kubernetes.io/{mode}-version": f"v{KUBERNETES_VERSION}" for mode in _POD_SECURITY_LABELS}
+    version = component.cluster.kubernetes.pod_security_version
+    labels |= {f"pod-security.kubernetes.io/{mode}-version": version for mode in _POD_SECURITY_LABELS}
     labels[MANAGED_BY_LABEL] = MANAGER
     manifest = {
         "apiVersion": "v1",
@@ -206,16 +206,15 @@ def _check_duplicates(renders: list[ComponentRender], problems: list[Problem]) -
                 )
 
 
-def _check_schemas(objects: Iterable[RenderedObject], problems: list[Problem]) -> None:
+def _check_schemas(objects: Iterable[RenderedObject], version: str, problems: list[Problem]) -> None:
     for obj in objects:
-        errors = schema_errors(obj.manifest)
+        errors = schema_errors(obj.manifest, version=version)
         if errors is None:
             problems.append(
                 Problem(
                     obj.path,
-                    f"no Kubernetes {KUBERNETES_VERSION} schema for "
-                    f"{obj.manifest['apiVersion']} {obj.manifest['kind']}",
-                    "use a built-in kind of the pinned Kubernetes version",
+                    f"no Kubernetes {version} schema for {obj.manifest['apiVersion']} {obj.manifest['kind']}",
+                    f"use a built-in kind of Kubernetes {version}",
                 )
             )
             continue
@@ -261,7 +260,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     _check_duplicates(renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, problems)
-        _check_schemas(render.objects, problems)
+        _check_schemas(render.objects, cluster.props.kubernetes_version, problems)
     result = ClusterRender(cluster, renders, problems)
     _check_images(result.workloads(), cluster.app.strict, problems)
     return result

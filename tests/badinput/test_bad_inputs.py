@@ -186,7 +186,7 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "cluster-other-kubernetes-version": (
         lambda app: _cluster(app, kubernetes_version="1.20"),
-        ("Cluster 'c'", "kubernetes_version", "'1.20'", "pinned to Kubernetes"),
+        ("Cluster 'c'", "kubernetes_version", "'1.20'", "is not a supported Kubernetes minor; supported: 1.35"),
     ),
     "cluster-two-profiles-one-name": (
         lambda app: _cluster(

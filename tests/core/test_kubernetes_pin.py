@@ -1,4 +1,4 @@
-"""One pinned Kubernetes minor drives the L1 bindings, the schemas and the kind node image."""
+"""The supported Kubernetes minors: one table drives the L1 bindings, the schemas and the images."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 import gpumanifests as gm
-from gpumanifests._kube.versions import KUBERNETES_MINOR, l1_module
+from gpumanifests._kube.versions import L1_MINOR, l1_module
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
@@ -16,13 +18,12 @@ def test_the_l1_dependency_is_the_pinned_minor() -> None:
     dependencies = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
     plus = [dependency for dependency in dependencies if dependency.startswith("cdk8s-plus-")]
     assert plus
-    assert all(dependency.startswith(f"cdk8s-plus-{KUBERNETES_MINOR}") for dependency in plus)
-    assert l1_module().__name__ == f"cdk8s_plus_{KUBERNETES_MINOR}.k8s"
+    assert all(dependency.startswith(f"cdk8s-plus-{L1_MINOR}") for dependency in plus)
+    assert l1_module().__name__ == f"cdk8s_plus_{L1_MINOR}.k8s"
     assert gm.k8s is l1_module()
 
 
-def test_strict_schemas_of_the_pinned_version_ship_with_kubernetes_validate() -> None:
-    schemas = resources.files("kubernetes_validate").joinpath(
-        "kubernetes-json-schema", f"v{gm.KUBERNETES_VERSION}.0-local-strict"
-    )
+@pytest.mark.parametrize("version", gm.SUPPORTED_KUBERNETES_VERSIONS)
+def test_strict_schemas_of_every_supported_minor_ship_with_kubernetes_validate(version: str) -> None:
+    schemas = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
     assert schemas.joinpath("job-batch-v1.json").is_file()

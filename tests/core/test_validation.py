@@ -46,7 +46,7 @@ CASES = {
 
 def _kubernetes_validate_accepts(manifest: dict[str, Any]) -> bool:
     try:
-        kubernetes_validate.validate(manifest, gm.KUBERNETES_VERSION, strict=True)
+        kubernetes_validate.validate(manifest, gm.DEFAULT_KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError:
         return False
     return True
@@ -55,16 +55,17 @@ def _kubernetes_validate_accepts(manifest: dict[str, Any]) -> bool:
 @pytest.mark.parametrize("case", CASES)
 def test_verdict_matches_kubernetes_validate(case: str) -> None:
     manifest = CASES[case]
-    errors = schema_errors(manifest)
+    errors = schema_errors(manifest, version=gm.DEFAULT_KUBERNETES_VERSION)
     assert errors is not None
     assert (errors == []) == _kubernetes_validate_accepts(manifest)
 
 
 def test_errors_name_the_field() -> None:
-    errors = schema_errors(CASES["wrong-type"])
+    errors = schema_errors(CASES["wrong-type"], version=gm.DEFAULT_KUBERNETES_VERSION)
     assert errors is not None
     assert any(error.startswith("spec.backoffLimit:") for error in errors)
 
 
 def test_an_unknown_kind_has_no_schema() -> None:
-    assert schema_errors({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}) is None
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    assert schema_errors(widget, version=gm.DEFAULT_KUBERNETES_VERSION) is None

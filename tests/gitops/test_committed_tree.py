@@ -91,7 +91,7 @@ def test_the_tree_holds_the_seed_clusters() -> None:
 
 @pytest.mark.parametrize(("path", "doc"), _params([(p, d) for p, d in DOCUMENTS if d["kind"] not in ARGOCD_KINDS]))
 def test_kubernetes_object_validates_strictly_against_the_pinned_schema(path: Path, doc: dict[str, Any]) -> None:
-    kubernetes_validate.validate(doc, gm.KUBERNETES_VERSION, strict=True)
+    kubernetes_validate.validate(doc, gm.DEFAULT_KUBERNETES_VERSION, strict=True)
 
 
 @pytest.mark.parametrize(("path", "doc"), _params([(p, d) for p, d in DOCUMENTS if d["kind"] in ARGOCD_KINDS]))

@@ -21,8 +21,8 @@ from ruamel.yaml import YAML
 
 import gpumanifests as gm
 from gpumanifests._constructs.workloads import Workload
+from gpumanifests._kube.versions import release
 from gpumanifests._nodeside.files import node_side_files
-from gpumanifests._nodeside.kind import KIND_NODE_IMAGE
 from gpumanifests._nodeside.scripts import CONTROL_PLANE_TAINT
 from gpumanifests._synth.loader import load_apps
 
@@ -109,7 +109,7 @@ def test_kind_config_carries_exactly_the_profile(shipped: gm.GitOpsApp, cluster_
     assert (config["kind"], config["apiVersion"], config["name"]) == ("Cluster", "kind.x-k8s.io/v1alpha4", cluster.name)
     entry = config["nodes"][_kind_index(cluster, node)]
     assert entry["role"] == str(node.role)
-    assert entry["image"] == KIND_NODE_IMAGE
+    assert entry["image"] == cluster.kubernetes.kind_node_image
     assert entry["labels"] == node.profile.node_labels
     kind = "InitConfiguration" if node.role is gm.NodeRole.CONTROL_PLANE else "JoinConfiguration"
     registered, _ = _patch_taints(entry["kubeadmConfigPatches"], kind)
@@ -124,7 +124,7 @@ def test_terraform_carries_exactly_the_profile(shipped: gm.GitOpsApp, cluster_na
     assert document["terraform"]["required_providers"]["kind"]["source"] == "tehcyx/kind"
     (resource,) = document["resource"]["kind_cluster"].values()
     assert resource["name"] == cluster.name
-    assert resource["node_image"] == KIND_NODE_IMAGE
+    assert resource["node_image"] == cluster.kubernetes.kind_node_image
     kind_config = resource["kind_config"]
     assert (kind_config["kind"], kind_config["api_version"]) == ("Cluster", "kind.x-k8s.io/v1alpha4")
     entry = kind_config["node"][_kind_index(cluster, node)]
@@ -183,9 +183,11 @@ def test_seed_control_plane_stays_untainted(shipped: gm.GitOpsApp) -> None:
     assert "Metal" in files[NOTES].decode()
 
 
-def test_kind_image_matches_kubernetes_version() -> None:
-    assert KIND_NODE_IMAGE.startswith(f"kindest/node:v{gm.KUBERNETES_VERSION}.")
-    assert "@sha256:" in KIND_NODE_IMAGE
+@pytest.mark.parametrize("version", gm.SUPPORTED_KUBERNETES_VERSIONS)
+def test_kind_image_matches_kubernetes_version(version: str) -> None:
+    image = release(version).kind_node_image
+    assert image.startswith(f"kindest/node:v{version}.")
+    assert "@sha256:" in image
 
 
 @pytest.mark.parametrize("cluster_name", CLUSTERS)
