@@ -16,6 +16,7 @@ from constructs import Construct, IConstruct
 from pydantic import field_validator
 
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._output.layout import RESERVED_DIRS
 from gpumanifests._props import DnsLabel, Props, parse_props
 
@@ -23,17 +24,7 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Component", "ObjectKey", "RenderedObject", "Resource", "claim_construct_id", "object_key"]
-
-ObjectKey = tuple[str, str, str, str]
-"""(apiVersion group, kind, namespace, name): what identifies an object in a cluster."""
-
-
-def object_key(manifest: dict[str, Any]) -> ObjectKey:
-    """The identity of a manifest: API group, kind, namespace ('' when cluster-scoped) and name."""
-    group = manifest["apiVersion"].rpartition("/")[0]
-    metadata = manifest["metadata"]
-    return (group, manifest["kind"], metadata.get("namespace", ""), metadata["name"])
+__all__ = ["Component", "RenderedObject", "Resource", "claim_construct_id"]
 
 
 def claim_construct_id(scope: object, id: str, what: str) -> None:

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
-from gpumanifests.scheduling import taint_text
+from gpumanifests.scheduling import BLOCKING_EFFECTS, taint_text, tolerates
 
 __all__ = [
     "Framework",
@@ -83,7 +83,7 @@ class Taint(Props):
 
     def blocks_scheduling(self) -> bool:
         """Whether kube-scheduler's filter keeps untolerating pods off the node."""
-        return self.effect is not TaintEffect.PREFER_NO_SCHEDULE
+        return self.effect in BLOCKING_EFFECTS
 
 
 class Toleration(Props):
@@ -124,10 +124,8 @@ class Toleration(Props):
         return cls(key=taint.key, operator=operator, value=value, effect=taint.effect)
 
     def tolerates(self, taint: Taint) -> bool:
-        """Kubernetes' rule: same key and effect, and the same value unless the operator is Exists."""
-        if self.key != taint.key or self.effect != taint.effect:
-            return False
-        return self.operator is TolerationOperator.EXISTS or self.value == taint.value
+        """Kubernetes' rule (:func:`gpumanifests.scheduling.tolerates`): key, effect and, for Equal, value."""
+        return tolerates(self.to_dict(), taint.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         """The toleration as ``PodSpec.tolerations[]`` holds it."""

@@ -27,6 +27,7 @@ from gpumanifests._constructs.pod import (
 )
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.kinds import pod_spec_of
 from gpumanifests._kube.labels import (
     COMPONENT_LABEL,
     INSTANCE_LABEL,
@@ -362,6 +363,11 @@ class Workload(Resource, Generic[_P]):
         return 0
 
     @property
+    def is_gpu(self) -> bool:
+        """Whether the workload runs on a GPU profile's nodes."""
+        return self.profile is not None
+
+    @property
     def image(self) -> str:
         """The main container's image: the one given, or the profile's image for the framework."""
         return self._image()
@@ -507,9 +513,8 @@ class Workload(Resource, Generic[_P]):
         Read it, do not change it: it is the rendered object itself. When a patch removed the
         pod template, this is the spec as the workload's props and intent methods declare it.
         """
-        manifest = self.render()[0].manifest
-        spec = ((manifest.get("spec") or {}).get("template") or {}).get("spec")
-        return spec if isinstance(spec, dict) else self._pod_spec()
+        spec = pod_spec_of(self.render()[0].manifest)
+        return spec if spec is not None else self._pod_spec()
 
 
 def _container(

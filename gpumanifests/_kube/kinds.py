@@ -1,10 +1,10 @@
-"""Facts about Kubernetes kinds that the rendering needs: which kinds are cluster-scoped."""
+"""Facts about Kubernetes kinds: object identity, API groups, scopes, and where a kind keeps its pod template."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUILTIN_GROUP_SUFFIX", "group_of", "is_cluster_scoped"]
+__all__ = ["BUILTIN_GROUP_SUFFIX", "ObjectKey", "group_of", "is_cluster_scoped", "object_key", "pod_spec_of"]
 
 BUILTIN_GROUP_SUFFIX = ".k8s.io"
 
@@ -33,6 +33,40 @@ _CLUSTER_SCOPED = frozenset(
         ("nfd.k8s-sigs.io", "NodeFeatureRule"),
     }
 )
+
+
+ObjectKey = tuple[str, str, str, str]
+"""(apiVersion group, kind, namespace, name): what identifies an object in a cluster."""
+
+_POD_TEMPLATE_PATHS = {
+    ("", "Pod"): (),
+    ("", "ReplicationController"): ("spec", "template"),
+    ("apps", "Deployment"): ("spec", "template"),
+    ("apps", "ReplicaSet"): ("spec", "template"),
+    ("apps", "StatefulSet"): ("spec", "template"),
+    ("apps", "DaemonSet"): ("spec", "template"),
+    ("batch", "Job"): ("spec", "template"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+}
+"""Where each built-in workload kind keeps the template of its pods (a Pod is its own template)."""
+
+
+def object_key(manifest: dict[str, Any]) -> ObjectKey:
+    """The identity of a manifest: API group, kind, namespace ('' when cluster-scoped) and name."""
+    metadata = manifest["metadata"]
+    return (group_of(manifest), manifest["kind"], metadata.get("namespace", ""), metadata["name"])
+
+
+def pod_spec_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The PodSpec inside a workload manifest of a built-in kind; None for other kinds or a missing spec."""
+    path = _POD_TEMPLATE_PATHS.get((group_of(manifest), manifest.get("kind", "")))
+    if path is None:
+        return None
+    template: Any = manifest
+    for field in path:
+        template = template.get(field) if isinstance(template, dict) else None
+    spec = template.get("spec") if isinstance(template, dict) else None
+    return spec if isinstance(spec, dict) else None
 
 
 def group_of(manifest: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._constructs.cluster import NodeRole
 from gpumanifests._constructs.nodeconfig import label_command, taint_command
 from gpumanifests._constructs.profiles import TaintEffect
-from gpumanifests._constructs.workloads import PROFILE_LABEL, Workload, WorkloadRole
+from gpumanifests._constructs.workloads import PROFILE_LABEL, Workload
 from gpumanifests._output.layout import generated_notice
 from gpumanifests.scheduling import taint_text
 
@@ -295,7 +295,7 @@ def _verify_placement(cluster: Cluster) -> str:
             lines.append(shlex.join(["check_placement", what, selector, "in", _pods_required(mine), *nodes]))
     forbidden = _tainted_gpu_nodes(cluster)
     for workload in workloads:
-        if workload.role is WorkloadRole.CPU:
+        if not workload.is_gpu:
             what = f"CPU workload {workload.name} off tainted GPU nodes"
             selector = _pod_selector(workload)
             lines.append(shlex.join(["check_placement", what, selector, "out", _pods_required([workload]), *forbidden]))

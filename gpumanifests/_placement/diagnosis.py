@@ -82,7 +82,7 @@ def _explanations(workload: Workload[Any], verdict: AdmissionVerdicts, nodes: Se
     unschedulable = (FindingKind.UNSCHEDULABLE, workload.path, "")
     if not verdict.selected:
         return [_Explanation(_no_node_selected(workload, verdict, nodes), (unschedulable,))]
-    if workload.profile is None:
+    if not workload.is_gpu:
         return _cpu_on_gpu(workload, verdict, nodes)
     untolerated = []
     tolerated = []

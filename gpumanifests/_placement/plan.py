@@ -82,7 +82,7 @@ class FindingKind:
 def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
     """GPU workloads first, then descending GPU count, then declaration order."""
     indexed = list(enumerate(workloads))
-    indexed.sort(key=lambda item: (item[1].profile is None, -item[1].gpus, item[0]))
+    indexed.sort(key=lambda item: (not item[1].is_gpu, -item[1].gpus, item[0]))
     return [workload for _, workload in indexed]
 
 

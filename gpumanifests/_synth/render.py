@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import cdk8s
 
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
-from gpumanifests._constructs.component import Component, ObjectKey, RenderedObject
+from gpumanifests._constructs.component import Component, RenderedObject
 from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
-from gpumanifests._kube.kinds import group_of, is_cluster_scoped
+from gpumanifests._kube.kinds import ObjectKey, group_of, is_cluster_scoped, pod_spec_of
 from gpumanifests._kube.labels import MANAGED_BY_LABEL, MANAGER
 from gpumanifests._kube.schemas import schema_errors
 
@@ -132,7 +132,7 @@ def _implicit_dependencies(
     needed: list[ObjectKey] = []
     if namespace:
         needed.append(("", "Namespace", "", namespace))
-    pod = obj.manifest.get("spec", {}).get("template", {}).get("spec", {})
+    pod = pod_spec_of(obj.manifest) or {}
     account = pod.get("serviceAccountName")
     if account:
         needed.append(("", "ServiceAccount", namespace, account))
