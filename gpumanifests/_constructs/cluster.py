@@ -213,6 +213,14 @@ class Cluster(Construct):
         """The cluster's workloads in declaration order (components in order, resources in order)."""
         return [workload for component in self.components for workload in component.workloads()]
 
+    def components_in(self, namespace: str) -> list[Component]:
+        """The components whose objects go to ``namespace``, in declaration order.
+
+        The first of them owns the namespace: it renders the Namespace object (and its default
+        policy), and the others' Applications sync after its Application.
+        """
+        return [component for component in self.components if component.namespace == namespace]
+
     def nodes_of(self, profile: NodeProfile) -> list[Node]:
         """The nodes whose profile is ``profile``."""
         return [node for node in self.nodes if node.profile == profile]

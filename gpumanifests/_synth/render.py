@@ -248,15 +248,13 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
     renders = [ComponentRender(component, _component_objects(component)) for component in cluster.components]
-    in_namespace: dict[str, list[Workload[Any]]] = {}
     for render in renders:
-        _check_namespaces(render.component, render.objects, problems)
-        in_namespace.setdefault(render.component.namespace, []).extend(render.component.workloads())
-    for render in renders:
-        # the first component of a namespace owns its Namespace and default policy
-        shared = in_namespace.pop(render.component.namespace, None)
-        if shared is not None:
-            render.objects[:0] = [_namespace_object(render.component, shared), _default_deny_ingress(render.component)]
+        component = render.component
+        _check_namespaces(component, render.objects, problems)
+        sharing = cluster.components_in(component.namespace)
+        if sharing[0] is component:
+            workloads = [workload for other in sharing for workload in other.workloads()]
+            render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
     _check_duplicates(renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, problems)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gpumanifests._argocd.models import (
+    DEFAULT_SYNC_OPTIONS,
     Application,
     AppProject,
     Destination,
@@ -41,7 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = ["application_waves", "wire_argocd"]
 
-_BASE_OPTIONS = (SyncOption.PRUNE_LAST, SyncOption.FAIL_ON_SHARED_RESOURCE)
+_BASE_OPTIONS: tuple[SyncOption, ...] = tuple(
+    option for option in DEFAULT_SYNC_OPTIONS if option is not SyncOption.SERVER_SIDE_APPLY
+)
+"""The default options without server-side apply, which components choose (the root app never uses it)."""
 
 
 def _implicit_component_dependencies(component: Component) -> set[str]:
@@ -49,7 +53,7 @@ def _implicit_component_dependencies(component: Component) -> set[str]:
     needed = {
         node_component_name(workload.profile) for workload in component.workloads() if workload.profile is not None
     }
-    owner = next(other for other in component.cluster.components if other.namespace == component.namespace)
+    owner = component.cluster.components_in(component.namespace)[0]
     if owner is not component:
         needed.add(owner.name)
     return needed
@@ -84,16 +88,14 @@ def _source(cluster: Cluster, directory: str) -> GitSource:
 def _component_application(render: ComponentRender, wave: int) -> Application:
     component = render.component
     cluster = component.cluster
-    options = list(_BASE_OPTIONS)
-    if component.props.server_side_apply:
-        options.insert(0, SyncOption.SERVER_SIDE_APPLY)
+    options = DEFAULT_SYNC_OPTIONS if component.props.server_side_apply else _BASE_OPTIONS
     return Application(
         name=component.name,
         namespace=cluster.props.argocd_namespace,
         project=cluster.name,
         source=_source(cluster, component.name),
         destination=Destination(server=cluster.props.server, namespace=component.namespace),
-        sync_policy=SyncPolicy(options=tuple(options)),
+        sync_policy=SyncPolicy(options=options),
         sync_wave=wave,
         labels=managed_labels(cluster.name),
     )

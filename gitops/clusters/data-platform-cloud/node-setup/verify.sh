@@ -27,13 +27,13 @@ node_taints() {
 
 # expect_taint NODE KEY VALUE EFFECT
 expect_taint() {
-  local taints
+  local taints text="$2${3:+=$3}:$4"
   if ! taints=$(node_taints "$1" 2>&1); then
     fail "node $1: cannot read taints: $taints"
   elif grep -qxF -- "$2|$3|$4" <<<"$taints"; then
-    pass "node $1 has taint $2=$3:$4"
+    pass "node $1 has taint $text"
   else
-    fail "node $1: taint $2=$3:$4 is missing"
+    fail "node $1: taint $text is missing"
   fi
 }
 
