@@ -31,10 +31,7 @@ from gpumanifests._kube.kinds import pod_spec_of
 from gpumanifests._kube.labels import (
     COMPONENT_LABEL,
     INSTANCE_LABEL,
-    MANAGED_BY_LABEL,
-    MANAGER,
     NAME_LABEL,
-    PART_OF_LABEL,
 )
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
@@ -439,8 +436,6 @@ class Workload(Resource, Generic[_P]):
         return {
             COMPONENT_LABEL: str(self.role),
             **self.selector_labels(),
-            MANAGED_BY_LABEL: MANAGER,
-            PART_OF_LABEL: self.component.cluster.name,
             **self._profile_label(),
             **self.props.labels,
         }

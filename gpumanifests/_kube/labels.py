@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "COMPONENT_LABEL",
     "INSTANCE_LABEL",
@@ -9,7 +11,7 @@ __all__ = [
     "MANAGER",
     "NAME_LABEL",
     "PART_OF_LABEL",
-    "managed_labels",
+    "stamp_managed",
 ]
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -21,6 +23,11 @@ MANAGER = "gpumanifests"
 """The ``app.kubernetes.io/managed-by`` value of every object gpumanifests generates."""
 
 
-def managed_labels(part_of: str) -> dict[str, str]:
-    """``part-of`` the cluster and ``managed-by`` gpumanifests: the labels of generated Argo CD objects."""
-    return {PART_OF_LABEL: part_of, MANAGED_BY_LABEL: MANAGER}
+def stamp_managed(manifest: dict[str, Any], part_of: str) -> None:
+    """Label a generated object ``part-of`` its cluster and ``managed-by`` gpumanifests.
+
+    Labels already set (by a workload's props or a JSON patch) are kept.
+    """
+    labels = manifest.setdefault("metadata", {}).setdefault("labels", {})
+    labels.setdefault(PART_OF_LABEL, part_of)
+    labels.setdefault(MANAGED_BY_LABEL, MANAGER)

@@ -17,7 +17,7 @@ from gpumanifests._constructs.component import Component, RenderedObject
 from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.kinds import ObjectKey, group_of, is_cluster_scoped, pod_spec_of
-from gpumanifests._kube.labels import MANAGED_BY_LABEL, MANAGER
+from gpumanifests._kube.labels import stamp_managed
 from gpumanifests._kube.schemas import schema_errors
 
 if TYPE_CHECKING:
@@ -88,7 +88,6 @@ def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) 
     labels = {f"pod-security.kubernetes.io/{mode}": str(level) for mode in _POD_SECURITY_LABELS}
     version = component.cluster.kubernetes.pod_security_version
     labels |= {f"pod-security.kubernetes.io/{mode}-version": version for mode in _POD_SECURITY_LABELS}
-    labels[MANAGED_BY_LABEL] = MANAGER
     manifest = {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -255,6 +254,9 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         if sharing[0] is component:
             workloads = [workload for other in sharing for workload in other.workloads()]
             render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
+    for render in renders:
+        for obj in render.objects:
+            stamp_managed(obj.manifest, cluster.name)
     _check_duplicates(renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, problems)

@@ -32,7 +32,7 @@ from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.nodeconfig import node_component_name
 from gpumanifests._errors import Problem
 from gpumanifests._kube.kinds import group_of, is_cluster_scoped
-from gpumanifests._kube.labels import managed_labels
+from gpumanifests._kube.labels import stamp_managed
 from gpumanifests._output.layout import APPS_DIR, BOOTSTRAP_DIR, repo_path
 
 if TYPE_CHECKING:
@@ -97,7 +97,6 @@ def _component_application(render: ComponentRender, wave: int) -> Application:
         destination=Destination(server=cluster.props.server, namespace=component.namespace),
         sync_policy=SyncPolicy(options=options),
         sync_wave=wave,
-        labels=managed_labels(cluster.name),
     )
 
 
@@ -147,15 +146,18 @@ def _bootstrap(cluster: Cluster) -> list[AppProject | Application]:
         source=_source(cluster, APPS_DIR),
         destination=Destination(server=cluster.props.server, namespace=argocd_namespace),
         sync_policy=SyncPolicy(options=_BASE_OPTIONS),
-        labels=managed_labels(cluster.name),
     )
     return [project, root]
 
 
-def _rendered(path: str, models: list[AppProject | Application], problems: list[Problem]) -> list[RenderedObject]:
+def _rendered(
+    cluster: Cluster, models: list[AppProject | Application], problems: list[Problem]
+) -> list[RenderedObject]:
+    path = f"{cluster.path}/argocd"
     objects = []
     for model in models:
         manifest = model.to_manifest()
+        stamp_managed(manifest, cluster.name)
         problems.extend(
             Problem(path, f"{manifest['kind']} {model.name!r} fails the Argo CD CRD schema: {error}")
             for error in validate_argocd_object(manifest)
@@ -170,8 +172,7 @@ def wire_argocd(render: ClusterRender) -> dict[str, list[RenderedObject]]:
     waves = application_waves(cluster, render.problems)
     apps: list[AppProject | Application] = [_cluster_project(render)]
     apps.extend(_component_application(component, waves[component.component.name]) for component in render.components)
-    path = f"{cluster.path}/argocd"
     return {
-        BOOTSTRAP_DIR: _rendered(path, _bootstrap(cluster), render.problems),
-        APPS_DIR: _rendered(path, apps, render.problems),
+        BOOTSTRAP_DIR: _rendered(cluster, _bootstrap(cluster), render.problems),
+        APPS_DIR: _rendered(cluster, apps, render.problems),
     }

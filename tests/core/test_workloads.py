@@ -28,7 +28,9 @@ def _name(value: object) -> str:
 
 
 def manifest_of(workload: gm.Workload) -> dict[str, Any]:
-    return workload.render()[0].manifest
+    """The workload's main object as its cluster renders it (labels stamped, waves assigned)."""
+    render = render_cluster(workload.component.cluster)
+    return next(obj.manifest for part in render.components for obj in part.objects if obj.path == workload.path)
 
 
 def pod_of(workload: gm.Workload) -> dict[str, Any]:

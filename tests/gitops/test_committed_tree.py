@@ -256,3 +256,10 @@ def test_every_generated_file_but_the_kind_config_opens_with_the_one_notice() ->
         source = {"data-platform-local": "apps/local_metal.py", "data-platform-cloud": "apps/cloud_nvidia.py"}[cluster]
         head = (TREE / path).read_text(encoding="utf-8")[:600]
         assert generated_notice(source) in head, path
+
+
+def test_every_generated_object_is_labelled_managed_by_gpumanifests_and_part_of_its_cluster() -> None:
+    for path, doc in DOCUMENTS:
+        labels = doc["metadata"].get("labels", {})
+        assert labels.get("app.kubernetes.io/managed-by") == "gpumanifests", path
+        assert labels.get("app.kubernetes.io/part-of") == path.relative_to(TREE).parts[1], path
