@@ -2,8 +2,8 @@
 
 Declare clusters, node profiles and workloads with cdk8s constructs, then ``gpumanifests
 synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys. This module
-only re-exports: everything public is listed in ``__all__``, and shows ``gpumanifests`` as its
-module.
+defines nothing: it points jsii at its Node.js, re-exports the public names (``__all__``) and
+makes them show ``gpumanifests`` as their module.
 """
 
 from gpumanifests._runtime import configure_jsii_node as _configure_jsii_node

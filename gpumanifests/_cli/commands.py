@@ -1,7 +1,8 @@
 """The commands of the command line: each loads the apps, calls the library, and prints.
 
-This is the only code that parses arguments or prints; every command's work is a library
-call that returns data (a synthesis, a plan, a migration report, a review of changes).
+With ``main.py`` (the parser and the error reporting) this is the only code that parses
+arguments or prints; every command's work is a library call that returns data (a synthesis,
+a plan, a migration report, the changes a synth would make).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import ExitCode, UsageError
 from gpumanifests._placement.nodes import load_node_objects
 from gpumanifests._placement.plan import plan_cluster
+from gpumanifests._synth.diff import review_diff
 from gpumanifests._synth.loader import load_apps
 from gpumanifests._synth.migration import migration_report, retarget_cluster
 from gpumanifests._synth.pipeline import Synthesis, synthesize
-from gpumanifests._synth.review import review_diff
 
 if TYPE_CHECKING:
     import argparse

@@ -161,7 +161,7 @@ class _NodeLabeller(CpuJob):
 
 
 class NodeConfiguration:
-    """Declares a profile's node-configuration component in ``cluster`` (done by :class:`Cluster`)."""
+    """Declares a profile's node-configuration component in ``cluster`` (done by :meth:`GitOpsApp.adopt`)."""
 
     def __init__(self, cluster: Cluster, profile: NodeProfile) -> None:
         nodes = cluster.nodes_of(profile)

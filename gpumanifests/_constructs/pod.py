@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NON_ROOT_UID",
-    "OPT_OUT_ANNOTATION",
     "PodSecurityLevel",
     "SecurityOptOut",
     "container_security",
@@ -30,7 +29,6 @@ __all__ = [
 
 NON_ROOT_UID = 10001
 """UID and GID generated pods run as: non-root and above the 10000 that policy scanners expect."""
-OPT_OUT_ANNOTATION = "gpumanifests.io/security-opt-out"
 
 
 class PodSecurityLevel(StrEnum):

@@ -18,7 +18,6 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._constructs.pod import (
-    OPT_OUT_ANNOTATION,
     PodSecurityLevel,
     SecurityOptOut,
     container_security,
@@ -32,6 +31,8 @@ from gpumanifests._kube.labels import (
     COMPONENT_LABEL,
     INSTANCE_LABEL,
     NAME_LABEL,
+    OPT_OUT_ANNOTATION,
+    PROFILE_LABEL,
 )
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
@@ -50,7 +51,6 @@ __all__ = [
     "WorkloadRole",
 ]
 
-PROFILE_LABEL = "gpumanifests.io/profile"
 
 _IMAGE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"

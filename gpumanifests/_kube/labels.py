@@ -10,7 +10,9 @@ __all__ = [
     "MANAGED_BY_LABEL",
     "MANAGER",
     "NAME_LABEL",
+    "OPT_OUT_ANNOTATION",
     "PART_OF_LABEL",
+    "PROFILE_LABEL",
     "stamp_managed",
 ]
 
@@ -20,6 +22,10 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGER = "gpumanifests"
+PROFILE_LABEL = "gpumanifests.io/profile"
+"""On a GPU workload and its pods: the node profile they run on."""
+OPT_OUT_ANNOTATION = "gpumanifests.io/security-opt-out"
+"""On a pod template: what the pod gives up of the restricted defaults, and why."""
 """The ``app.kubernetes.io/managed-by`` value of every object gpumanifests generates."""
 
 

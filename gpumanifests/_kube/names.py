@@ -42,19 +42,20 @@ _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 DNS_LABEL_HELP = (
-    "a DNS-1123 label: at most 63 characters, lowercase letters, digits and '-', "
+    f"a DNS-1123 label: at most {DNS_LABEL_MAX} characters, lowercase letters, digits and '-', "
     "starting and ending with a letter or digit (for example 'metal-ml-training')"
 )
 DNS_SUBDOMAIN_HELP = (
-    "a DNS-1123 subdomain: at most 253 characters, DNS labels joined by '.' (for example 'ml.example.com')"
+    f"a DNS-1123 subdomain: at most {DNS_SUBDOMAIN_MAX} characters, DNS labels joined by '.' "
+    "(for example 'ml.example.com')"
 )
 LABEL_KEY_HELP = (
-    "a label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters "
-    "of letters, digits, '-', '_' and '.', starting and ending with a letter or digit "
-    "(for example 'apple.com/gpu')"
+    "a label key: an optional DNS subdomain prefix and '/', then a name of at most "
+    f"{QUALIFIED_NAME_MAX} characters of letters, digits, '-', '_' and '.', "
+    "starting and ending with a letter or digit (for example 'apple.com/gpu')"
 )
 LABEL_VALUE_HELP = (
-    "a label value: empty, or at most 63 characters of letters, digits, '-', '_' and '.', "
+    f"a label value: empty, or at most {LABEL_VALUE_MAX} characters of letters, digits, '-', '_' and '.', "
     "starting and ending with a letter or digit (for example 'true')"
 )
 

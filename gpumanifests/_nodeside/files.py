@@ -2,7 +2,7 @@
 
 Argo CD can converge workloads, but a node's labels and taints are set where the node is made.
 :func:`node_side_files` writes, under ``node-setup/`` of the cluster directory (which no Argo CD
-Application syncs), four artifacts generated from the cluster model only:
+Application syncs), five files generated from the cluster model only:
 
 - ``setup-nodes.sh``: labels and taints every node with its profile's, idempotently (the seed's
   node setup script, for clusters whose nodes already exist);
@@ -15,11 +15,19 @@ Application syncs), four artifacts generated from the cluster model only:
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from gpumanifests._nodeside.kind import kind_config_json, kind_nodes, kind_notes, kind_terraform_json
+from gpumanifests._nodeside.kind_cluster import kind_config_json, kind_nodes, kind_notes, kind_terraform_json
 from gpumanifests._nodeside.scripts import setup_script, verify_script
-from gpumanifests._output.layout import NODE_SETUP_DIR, generated_notice
+from gpumanifests._output.layout import (
+    KIND_CONFIG,
+    KIND_TERRAFORM,
+    NODE_SETUP_README,
+    SETUP_SCRIPT,
+    VERIFY_SCRIPT,
+    generated_notice,
+)
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
@@ -30,24 +38,27 @@ __all__ = ["node_setup_readme", "node_side_files"]
 def node_side_files(cluster: Cluster) -> dict[str, bytes]:
     """The node-side files of ``cluster``, by path relative to the cluster directory."""
     return {
-        f"{NODE_SETUP_DIR}/setup-nodes.sh": setup_script(cluster).encode(),
-        f"{NODE_SETUP_DIR}/verify.sh": verify_script(cluster).encode(),
-        f"{NODE_SETUP_DIR}/kind-config.json": kind_config_json(cluster).encode(),
-        f"{NODE_SETUP_DIR}/kind.tf.json": kind_terraform_json(cluster).encode(),
-        f"{NODE_SETUP_DIR}/README.md": node_setup_readme(cluster).encode(),
+        SETUP_SCRIPT: setup_script(cluster).encode(),
+        VERIFY_SCRIPT: verify_script(cluster).encode(),
+        KIND_CONFIG: kind_config_json(cluster).encode(),
+        KIND_TERRAFORM: kind_terraform_json(cluster).encode(),
+        NODE_SETUP_README: node_setup_readme(cluster).encode(),
     }
 
 
 def node_setup_readme(cluster: Cluster) -> str:
     """``README.md`` of ``node-setup/``: the commands, and what each kind node stands for."""
     notes = "\n".join(f"- {line}" for line in kind_notes(cluster, kind_nodes(cluster)))
+    commands = [
+        (f"kind create cluster --config {KIND_CONFIG}", f"or: terraform apply ({PurePosixPath(KIND_TERRAFORM).name})"),
+        (f"bash {SETUP_SCRIPT}", "existing nodes: labels and taints, idempotent"),
+        (f"bash {VERIFY_SCRIPT}", "labels, taints, pod placement, log lines"),
+    ]
+    width = max(len(command) for command, _ in commands) + 3
+    block = "".join(f"{command.ljust(width)}# {comment}\n" for command, comment in commands)
     return (
         f"# Node setup of cluster {cluster.name}\n\n"
         f"{generated_notice(cluster.source)} No Argo CD Application syncs this directory.\n\n"
-        "```bash\n"
-        "kind create cluster --config node-setup/kind-config.json   # or: terraform apply (kind.tf.json)\n"
-        "bash node-setup/setup-nodes.sh                             # existing nodes: labels and taints, idempotent\n"
-        "bash node-setup/verify.sh                                  # labels, taints, pod placement, log lines\n"
-        "```\n\n"
+        f"```bash\n{block}```\n\n"
         f"{notes}\n"
     )

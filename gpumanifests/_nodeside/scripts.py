@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._constructs.cluster import NodeRole
 from gpumanifests._constructs.nodeconfig import label_command, taint_command
 from gpumanifests._constructs.profiles import TaintEffect
-from gpumanifests._constructs.workloads import PROFILE_LABEL, Workload
-from gpumanifests._output.layout import generated_notice
+from gpumanifests._kube.labels import PROFILE_LABEL
+from gpumanifests._output.layout import SETUP_SCRIPT, VERIFY_SCRIPT, generated_notice
 from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import Taint
+    from gpumanifests._constructs.workloads import Workload
 
 __all__ = ["CONTROL_PLANE_TAINT", "setup_script", "verify_script"]
 
@@ -97,7 +98,7 @@ def setup_script(cluster: Cluster) -> str:
         f"# {generated_notice(cluster.source)}",
         "# Labels and taints every node exactly as its node profile says (the seed's node setup).",
         "# Idempotent: labels and taints are set with --overwrite and stale ones are removed only",
-        "# when present, so it can be re-run at any time. Run: bash node-setup/setup-nodes.sh",
+        f"# when present, so it can be re-run at any time. Run: bash {SETUP_SCRIPT}",
     ]
     blocks = [_setup_block(cluster, node) for node in cluster.nodes]
     return "\n".join(header) + "\n" + _SETUP_PRELUDE + "".join(f"\n{block}" for block in blocks)
@@ -232,7 +233,7 @@ def verify_script(cluster: Cluster) -> str:
         "#!/usr/bin/env bash",
         f"# {generated_notice(cluster.source)}",
         "# Verifies nodes, pod placement and test logs against the model; exits 1 on any failure.",
-        "# Run: bash node-setup/verify.sh (with kubectl pointing at the cluster)",
+        f"# Run: bash {VERIFY_SCRIPT} (with kubectl pointing at the cluster)",
     ]
     sections = [
         "kubectl get nodes --show-labels\n",

@@ -26,8 +26,13 @@ __all__ = [
     "BOOTSTRAP_DIR",
     "CLUSTERS_DIR",
     "CLUSTER_README",
+    "KIND_CONFIG",
+    "KIND_TERRAFORM",
     "NODE_SETUP_DIR",
+    "NODE_SETUP_README",
     "RESERVED_DIRS",
+    "SETUP_SCRIPT",
+    "VERIFY_SCRIPT",
     "cluster_dir",
     "generated_notice",
     "manifest_filename",
@@ -40,6 +45,12 @@ BOOTSTRAP_DIR = "bootstrap"
 APPS_DIR = "apps"
 NODE_SETUP_DIR = "node-setup"
 CLUSTER_README = "README.md"
+SETUP_SCRIPT = f"{NODE_SETUP_DIR}/setup-nodes.sh"
+VERIFY_SCRIPT = f"{NODE_SETUP_DIR}/verify.sh"
+KIND_CONFIG = f"{NODE_SETUP_DIR}/kind-config.json"
+KIND_TERRAFORM = f"{NODE_SETUP_DIR}/kind.tf.json"
+NODE_SETUP_README = f"{NODE_SETUP_DIR}/README.md"
+"""The node-side files, by their path inside a cluster's directory."""
 RESERVED_DIRS = frozenset({BOOTSTRAP_DIR, APPS_DIR, NODE_SETUP_DIR})
 """Directories of a cluster that no component may be named after."""
 _MANIFEST_SUFFIX = ".yaml"

@@ -1,7 +1,7 @@
 """Synthesis: every cluster of an app, rendered, wired for Argo CD, checked, and turned into files.
 
 Nothing is written here: :func:`synthesize` returns the complete file map, or raises
-:class:`SynthError` listing every problem. Writing is :func:`gpumanifests._output.write_tree`.
+:class:`SynthError` listing every problem. Writing is :meth:`Synthesis.write`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._runtime import paused_garbage_collection
+from gpumanifests._synth.diff import ApplicationDiff, tree_changes
 from gpumanifests._synth.render import ClusterRender, render_cluster
-from gpumanifests._synth.review import ApplicationDiff, tree_changes
 from gpumanifests._synth.wiring import wire_argocd
 
 if TYPE_CHECKING:

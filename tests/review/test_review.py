@@ -10,7 +10,7 @@ import pytest
 import gpumanifests as gm
 from gpumanifests._cli.commands import run_diff
 from gpumanifests._output.tree import write_tree
-from gpumanifests._synth.review import field_changes, review_diff
+from gpumanifests._synth.diff import field_changes, review_diff
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -19,7 +19,7 @@ import pytest
 from ruamel.yaml import YAML
 
 import gpumanifests as gm
-from gpumanifests._constructs.pod import OPT_OUT_ANNOTATION
+from gpumanifests._kube.labels import OPT_OUT_ANNOTATION
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._constructs.cluster import NodeRole
 from gpumanifests._constructs.profiles import Vendor
 from gpumanifests._kube.yaml import dump_yaml
-from gpumanifests._output.layout import generated_notice
+from gpumanifests._output.layout import SETUP_SCRIPT, VERIFY_SCRIPT, generated_notice
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
@@ -136,7 +136,8 @@ def kind_notes(cluster: Cluster, nodes: list[_KindNode]) -> list[str]:
     if any(node.profile.vendor is Vendor.APPLE for node in cluster.nodes):
         lines.append('The "Metal" worker is a scheduling stand-in only: Linux containers cannot reach Metal.')
     if any(node.model_name not in {None, name} for name, node in zip(names, nodes, strict=True)):
-        lines.append("kind names nodes itself: setup-nodes.sh and verify.sh use the model's node names.")
+        scripts = " and ".join(path.rpartition("/")[2] for path in (SETUP_SCRIPT, VERIFY_SCRIPT))
+        lines.append(f"kind names nodes itself: {scripts} use the model's node names.")
     return lines
 
 
