@@ -50,6 +50,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def schemas(session: nox.Session) -> None:
+    """Regenerate the vendored CRD schemas and built-in kind scopes from upstream (needs GitHub and PyPI)."""
+    session.install("pyyaml")
+    session.run("python", "tools/refresh_schemas.py", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Fleet benchmark: ours against the naive cdk8s path and the floor (see benchmarks/)."""
     session.install("-e", ".[test]")

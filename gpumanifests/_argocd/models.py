@@ -48,6 +48,8 @@ __all__ = [
     "SyncPolicy",
 ]
 
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+"""On a resource: sync options for that resource alone (comma-separated)."""
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 """The API server address Argo CD uses for the cluster it runs in."""
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"

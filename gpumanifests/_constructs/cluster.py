@@ -7,6 +7,7 @@ A :class:`Cluster` is a construct under a :class:`GitOpsApp`; it owns the nodes 
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from constructs import Construct
@@ -15,6 +16,8 @@ from pydantic import Field, field_validator, model_validator
 from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath, RepoUrl, ServerUrl
 from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.profiles import NodeProfile
+from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.crds import CustomResourceDefinition, load_crd_file
 from gpumanifests._kube.versions import DEFAULT_VERSION, KubernetesRelease, release
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 
@@ -104,6 +107,7 @@ class _ClusterProps(Props):
     nodes: tuple[Node, ...] = Field(min_length=1)
     repo: GitRepo
     kubernetes_version: str = DEFAULT_VERSION
+    crds: tuple[Path, ...] = ()
     argocd_namespace: DnsLabel = "argocd"
     server: ServerUrl = IN_CLUSTER_SERVER
 
@@ -136,6 +140,14 @@ class _ClusterProps(Props):
         return value
 
 
+def _load_crds(paths: Sequence[Path], owner: str) -> tuple[CustomResourceDefinition, ...]:
+    """The CRDs in the files at ``paths``; :class:`InvalidInputError` naming the file and what is wrong."""
+    try:
+        return tuple(crd for path in paths for crd in load_crd_file(path))
+    except ValueError as error:
+        raise InvalidInputError(f"{owner}: crds: {error}") from None
+
+
 def _distinct_profiles(nodes: tuple[Node, ...]) -> tuple[NodeProfile, ...]:
     """The profiles of ``nodes``, each once, in the order of their first node."""
     seen: dict[str, NodeProfile] = {}
@@ -161,6 +173,7 @@ class Cluster(Construct):
         nodes: Sequence[Node],
         repo: GitRepo,
         kubernetes_version: str = DEFAULT_VERSION,
+        crds: Sequence[Path | str] = (),
         argocd_namespace: str = "argocd",
         server: str = IN_CLUSTER_SERVER,
     ) -> None:
@@ -171,9 +184,12 @@ class Cluster(Construct):
             nodes=tuple(nodes),
             repo=repo,
             kubernetes_version=kubernetes_version,
+            crds=tuple(crds),
             argocd_namespace=argocd_namespace,
             server=server,
         )
+        self.crds = _load_crds(self.props.crds, f"Cluster {id!r}")
+        """The CustomResourceDefinitions given by file: their kinds validate like built-ins."""
         claim_construct_id(scope, id, "Cluster")
         super().__init__(scope, id)
         self.app = scope

@@ -1,38 +1,15 @@
-"""Facts about Kubernetes kinds: object identity, API groups, scopes, and where a kind keeps its pod template."""
+"""Facts about Kubernetes kinds: object identity, API groups, and where a kind keeps its pod template.
+
+Which kinds exist and whether they are namespaced is per cluster: :class:`gpumanifests._kube.schemas.KindRegistry`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUILTIN_GROUP_SUFFIX", "ObjectKey", "group_of", "is_cluster_scoped", "object_key", "pod_spec_of"]
+__all__ = ["BUILTIN_GROUP_SUFFIX", "ObjectKey", "group_of", "object_key", "pod_spec_of"]
 
 BUILTIN_GROUP_SUFFIX = ".k8s.io"
-
-_CLUSTER_SCOPED = frozenset(
-    {
-        ("", "Namespace"),
-        ("", "Node"),
-        ("", "PersistentVolume"),
-        ("rbac.authorization.k8s.io", "ClusterRole"),
-        ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-        ("storage.k8s.io", "StorageClass"),
-        ("storage.k8s.io", "CSIDriver"),
-        ("storage.k8s.io", "VolumeAttachment"),
-        ("node.k8s.io", "RuntimeClass"),
-        ("scheduling.k8s.io", "PriorityClass"),
-        ("networking.k8s.io", "IngressClass"),
-        ("apiextensions.k8s.io", "CustomResourceDefinition"),
-        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
-        ("apiregistration.k8s.io", "APIService"),
-        ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
-        ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
-        ("resource.k8s.io", "DeviceClass"),
-        ("nfd.k8s-sigs.io", "NodeFeatureRule"),
-    }
-)
 
 
 ObjectKey = tuple[str, str, str, str]
@@ -72,8 +49,3 @@ def pod_spec_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
 def group_of(manifest: dict[str, Any]) -> str:
     """The API group of a manifest ('' for the core group)."""
     return str(manifest["apiVersion"]).rpartition("/")[0]
-
-
-def is_cluster_scoped(group: str, kind: str) -> bool:
-    """Whether objects of this kind live outside namespaces."""
-    return (group, kind) in _CLUSTER_SCOPED

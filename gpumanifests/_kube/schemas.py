@@ -1,22 +1,34 @@
-"""Schema validation of built-in objects against a Kubernetes minor, one compiled validator per kind.
+"""What a cluster's API server accepts: its minor's built-in kinds and the CRDs it knows.
 
-The schemas are the strict ones shipped by ``kubernetes-validate`` (unknown fields are
-errors), evaluated as JSON Schema 2020-12 exactly as ``kubernetes_validate.validate()`` does.
-That function re-reads and recompiles the schema files on every call; here each
-(version, kind) schema is compiled once, by ``jsonschema-rs``, and reused.
+:class:`KindRegistry` answers, for one cluster, whether a kind exists, whether it is namespaced,
+and every reason an object of it would be refused.
+
+- Built-in kinds (those the minor serves, with their scope, in ``_schemas/kubernetes/scopes.json``)
+  are validated with the strict schemas shipped by ``kubernetes-validate`` (unknown fields are
+  errors), as JSON Schema 2020-12 exactly as ``kubernetes_validate.validate()`` does; here each
+  (minor, kind) schema is compiled once, by ``jsonschema-rs``, and reused.
+- Custom kinds are validated against their CRD's structural schema, CEL rules included
+  (:mod:`gpumanifests._kube.structural`), and their ObjectMeta as the API server checks it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 import jsonschema_rs
 
-__all__ = ["schema_errors"]
+from gpumanifests._kube.crds import CustomResourceDefinition, catalog_kinds, vendored
+from gpumanifests._kube.meta import object_meta_errors, status_errors
+
+__all__ = ["KindRegistry", "UnknownKind", "schema_errors"]
 
 _DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 """Where the schemas' ``$ref: /api/_definitions.json#...`` point, resolved against their base URI."""
@@ -59,3 +71,65 @@ def schema_errors(manifest: dict[str, Any], *, version: str) -> list[str] | None
     if validator.is_valid(manifest):
         return []
     return [f"{_where(error)}: {error.message}" for error in validator.iter_errors(manifest)]
+
+
+@cache
+def _builtin_scopes(version: str) -> dict[str, str]:
+    """``<apiVersion>/<Kind>`` -> ``Namespaced`` or ``Cluster`` for the built-in kinds of ``version``."""
+    text = resources.files("gpumanifests").joinpath("_schemas", "kubernetes", "scopes.json").read_text(encoding="utf-8")
+    return dict(json.loads(text)["versions"][version])
+
+
+@dataclass(frozen=True)
+class UnknownKind:
+    """Why an object's kind cannot be checked: not built in, no CRD, or a version the CRD does not serve."""
+
+    reason: str
+    fix: str
+
+
+class KindRegistry:
+    """The kinds one cluster knows: the built-ins of its Kubernetes minor, then ``crds``, then the catalog."""
+
+    def __init__(self, version: str, crds: Iterable[CustomResourceDefinition] = ()) -> None:
+        self.version = version
+        self._crds = {(crd.group, crd.kind): crd for crd in crds}
+
+    def crd(self, group: str, kind: str) -> CustomResourceDefinition | None:
+        """The CRD of a custom kind: the cluster's own, else the vendored one; None for neither."""
+        return self._crds.get((group, kind)) or vendored(group, kind)
+
+    def is_builtin(self, api_version: str, kind: str) -> bool:
+        """Whether the cluster's minor serves ``kind`` at ``api_version`` itself."""
+        return f"{api_version}/{kind}" in _builtin_scopes(self.version)
+
+    def namespaced(self, api_version: str, kind: str) -> bool | None:
+        """Whether objects of the kind live in namespaces; None when the kind is unknown."""
+        builtin = _builtin_scopes(self.version).get(f"{api_version}/{kind}")
+        if builtin is not None:
+            return builtin == "Namespaced"
+        crd = self.crd(api_version.rpartition("/")[0], kind)
+        return crd.namespaced if crd is not None else None
+
+    def check(self, manifest: dict[str, Any]) -> list[str] | UnknownKind:
+        """Every reason the API server would refuse ``manifest`` (empty when valid), or why it cannot tell."""
+        api_version, kind = str(manifest.get("apiVersion", "")), str(manifest.get("kind", ""))
+        if self.is_builtin(api_version, kind):
+            builtin = schema_errors(manifest, version=self.version) or []
+            return builtin + [str(error) for error in status_errors(manifest)]
+        group, _, version = api_version.rpartition("/")
+        crd = self.crd(group, kind)
+        if crd is None:
+            return UnknownKind(
+                f"{api_version} {kind} is not a built-in kind of Kubernetes {self.version}, and no CRD of it is known",
+                "pass its CustomResourceDefinition as a file (Cluster(crds=[Path('...yaml')])) or render the CRD "
+                f"in a component; the catalog has {', '.join(catalog_kinds())}",
+            )
+        served = crd.served(version)
+        if served is None:
+            return UnknownKind(
+                f"the {kind} CRD ({crd.source}) does not serve {api_version}",
+                f"use one of its served versions: {crd.served_text()}",
+            )
+        errors = object_meta_errors(manifest.get("metadata"), namespaced=crd.namespaced) + status_errors(manifest)
+        return [str(error) for error in [*errors, *served.schema.errors(manifest)]]

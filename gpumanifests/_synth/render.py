@@ -1,8 +1,13 @@
 """From constructs to validated objects: render every component of every cluster.
 
 Rendering is pure: nothing is written here. It collects each component's objects (ours and
-raw cdk8s L1 objects), adds the Namespace objects, compiles dependencies into sync waves,
-validates every object against its schema and gathers every problem with its construct path.
+raw cdk8s L1 objects), learns the cluster's kinds (its Kubernetes minor's built-ins, the CRDs it
+was given, the CRDs its tree installs, the vendored catalog), puts each object in or out of a
+namespace by its kind's scope, adds the Namespace objects, compiles dependencies into sync waves
+(a CRD the tree installs before its custom resources), validates every object against its
+schema and gathers every problem with its construct path. A custom resource whose CRD something
+else installs is marked ``SkipDryRunOnMissingResource`` and named among the cluster's
+prerequisites.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 
+from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION, SyncOption
+from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, RenderedObject
 from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
-from gpumanifests._kube.kinds import ObjectKey, group_of, is_cluster_scoped, pod_spec_of
+from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
+from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of
 from gpumanifests._kube.labels import stamp_managed
-from gpumanifests._kube.schemas import schema_errors
+from gpumanifests._kube.schemas import KindRegistry, UnknownKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["ClusterRender", "ComponentRender", "render_cluster"]
 
 _POD_SECURITY_LABELS = ("enforce", "audit", "warn")
+_CRD_TYPE = (CRD_API_VERSION, "CustomResourceDefinition")
 
 
 @dataclass
@@ -39,13 +48,31 @@ class ComponentRender:
     objects: list[RenderedObject]
 
 
+@dataclass(frozen=True, order=True)
+class Prerequisite:
+    """Custom kinds the cluster's objects use whose CRD (and controller) something else installs."""
+
+    installed_by: str
+    group: str
+    kinds: tuple[str, ...]
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.installed_by}: {', '.join(self.kinds)} ({self.group}; CRD schema from {self.source})"
+
+
 @dataclass
 class ClusterRender:
-    """Everything rendered for one cluster, and every problem found on the way."""
+    """Everything rendered for one cluster, and every problem found on the way.
+
+    ``registry`` holds the kinds the cluster knows; ``prerequisites`` the operators its objects need.
+    """
 
     cluster: Cluster
     components: list[ComponentRender]
+    registry: KindRegistry
     problems: list[Problem] = field(default_factory=list)
+    prerequisites: list[Prerequisite] = field(default_factory=list)
 
     def workloads(self) -> list[Workload[Any]]:
         """The cluster's workloads, in declaration order."""
@@ -63,8 +90,6 @@ def _foreign_objects(component: Component) -> list[RenderedObject]:
         if not isinstance(construct, cdk8s.ApiObject):
             continue
         manifest = construct.to_json()
-        if is_cluster_scoped(group_of(manifest), manifest["kind"]):
-            manifest["metadata"].pop("namespace", None)
         path = f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"
         objects.append(RenderedObject(manifest, path))
     return objects
@@ -123,12 +148,20 @@ def _bindings_by_account(objects: Iterable[RenderedObject]) -> _AccountBindings:
     return bindings
 
 
+def crd_key(crd: CustomResourceDefinition) -> ObjectKey:
+    """The key of the CustomResourceDefinition object that defines ``crd``."""
+    return ("apiextensions.k8s.io", "CustomResourceDefinition", "", crd.name)
+
+
 def _implicit_dependencies(
-    obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings
+    obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings, registry: KindRegistry
 ) -> list[ObjectKey]:
-    """What Kubernetes needs to exist first: the namespace, and referenced accounts, bindings, config."""
+    """What Kubernetes needs first: the namespace, the kind's CRD, and referenced accounts, bindings, config."""
     group, kind, namespace, _ = obj.key
     needed: list[ObjectKey] = []
+    crd = None if registry.is_builtin(obj.manifest["apiVersion"], kind) else registry.crd(group, kind)
+    if crd is not None:
+        needed.append(crd_key(crd))
     if namespace:
         needed.append(("", "Namespace", "", namespace))
     pod = pod_spec_of(obj.manifest) or {}
@@ -152,12 +185,16 @@ def _implicit_dependencies(
     return [key for key in needed if key in by_key and key != obj.key]
 
 
-def _assign_waves(component: Component, objects: list[RenderedObject], problems: list[Problem]) -> list[RenderedObject]:
+def _assign_waves(
+    component: Component, objects: list[RenderedObject], registry: KindRegistry, problems: list[Problem]
+) -> list[RenderedObject]:
     """Annotate each object with its sync wave: one more than the deepest object it depends on."""
     by_key = {obj.key: obj for obj in objects}
     bindings = _bindings_by_account(objects)
     graph = {
-        obj.key: {key for key in [*obj.depends_on, *_implicit_dependencies(obj, by_key, bindings)] if key in by_key}
+        obj.key: {
+            key for key in [*obj.depends_on, *_implicit_dependencies(obj, by_key, bindings, registry)] if key in by_key
+        }
         for obj in objects
     }
     try:
@@ -172,10 +209,12 @@ def _assign_waves(component: Component, objects: list[RenderedObject], problems:
     return sorted(objects, key=lambda obj: (waves[obj.key], obj.key))
 
 
-def _check_namespaces(component: Component, objects: list[RenderedObject], problems: list[Problem]) -> None:
+def _check_namespaces(
+    component: Component, objects: list[RenderedObject], registry: KindRegistry, problems: list[Problem]
+) -> None:
     for obj in objects:
-        group, kind, namespace, name = obj.key
-        if is_cluster_scoped(group, kind):
+        _, kind, namespace, name = obj.key
+        if not registry.namespaced(obj.manifest["apiVersion"], kind):
             continue
         if namespace != component.namespace:
             problems.append(
@@ -205,22 +244,67 @@ def _check_duplicates(renders: list[ComponentRender], problems: list[Problem]) -
                 )
 
 
-def _check_schemas(objects: Iterable[RenderedObject], version: str, problems: list[Problem]) -> None:
+def _check_schemas(objects: Iterable[RenderedObject], registry: KindRegistry, problems: list[Problem]) -> None:
     for obj in objects:
-        errors = schema_errors(obj.manifest, version=version)
-        if errors is None:
-            problems.append(
-                Problem(
-                    obj.path,
-                    f"no Kubernetes {version} schema for {obj.manifest['apiVersion']} {obj.manifest['kind']}",
-                    f"use a built-in kind of Kubernetes {version}",
-                )
-            )
+        verdict = registry.check(obj.manifest)
+        if isinstance(verdict, UnknownKind):
+            problems.append(Problem(obj.path, verdict.reason, verdict.fix))
             continue
         problems.extend(
             Problem(obj.path, f"{obj.manifest['kind']} {obj.key[3]!r} is invalid at {error}", "fix the field")
-            for error in errors
+            for error in verdict
         )
+
+
+def _registry(cluster: Cluster, renders: Iterable[ComponentRender], problems: list[Problem]) -> KindRegistry:
+    """The kinds the cluster knows: the given CRD files, then the CRDs its own tree installs."""
+    crds = list(cluster.crds)
+    for render in renders:
+        for obj in render.objects:
+            if (obj.manifest.get("apiVersion"), obj.manifest.get("kind")) != _CRD_TYPE:
+                continue
+            try:
+                crds.append(CustomResourceDefinition.from_manifest(obj.manifest, source=obj.path, installed_by=None))
+            except ValueError as error:
+                problems.append(Problem(obj.path, str(error), "give the CRD its spec.versions with schemas"))
+    return KindRegistry(cluster.kubernetes.version, crds)
+
+
+def _scope_namespaces(render: ComponentRender, registry: KindRegistry) -> None:
+    """Namespaced kinds get the component's namespace when they name none; cluster-scoped ones lose it.
+
+    cdk8s stamps its chart's namespace on every L1 object, cluster-scoped ones too (cdk8s-core#731).
+    """
+    for obj in render.objects:
+        metadata = obj.manifest.setdefault("metadata", {})
+        namespaced = registry.namespaced(obj.manifest.get("apiVersion", ""), obj.manifest.get("kind", ""))
+        if namespaced is False:
+            metadata.pop("namespace", None)
+        elif namespaced and not metadata.get("namespace"):
+            metadata["namespace"] = render.component.namespace
+
+
+def _custom_kinds(renders: Iterable[ComponentRender], registry: KindRegistry) -> list[Prerequisite]:
+    """Mark custom resources whose CRD the tree does not install, and list those CRDs' installers.
+
+    Their objects get ``SkipDryRunOnMissingResource=true``: Argo CD's dry run would otherwise fail on
+    a first sync that happens before the operator has installed the CRD. Argo CD's own kinds are
+    always there and are left alone.
+    """
+    needed: dict[tuple[str, str, str], set[str]] = {}
+    for render in renders:
+        for obj in render.objects:
+            api_version, kind = obj.manifest["apiVersion"], obj.manifest["kind"]
+            crd = registry.crd(group_of(obj.manifest), kind)
+            if registry.is_builtin(api_version, kind) or crd is None or crd.installed_by is None:
+                continue
+            if crd.group != ARGOCD_GROUP:
+                _add_sync_option(obj.manifest, SyncOption.SKIP_DRY_RUN_ON_MISSING_RESOURCE)
+            needed.setdefault((crd.installed_by, crd.group, crd.source), set()).add(kind)
+    return sorted(
+        Prerequisite(installer, group, tuple(sorted(kinds)), source)
+        for (installer, group, source), kinds in needed.items()
+    )
 
 
 def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
@@ -243,13 +327,23 @@ def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: li
             )
 
 
+def _add_sync_option(manifest: dict[str, Any], option: SyncOption) -> None:
+    """Add ``option`` to the resource's own ``argocd.argoproj.io/sync-options`` (kept if already there)."""
+    annotations = manifest["metadata"].setdefault("annotations", {})
+    options = [entry for entry in annotations.get(SYNC_OPTIONS_ANNOTATION, "").split(",") if entry]
+    if str(option) not in options:
+        annotations[SYNC_OPTIONS_ANNOTATION] = ",".join([*options, str(option)])
+
+
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
     renders = [ComponentRender(component, _component_objects(component)) for component in cluster.components]
+    registry = _registry(cluster, renders, problems)
     for render in renders:
         component = render.component
-        _check_namespaces(component, render.objects, problems)
+        _scope_namespaces(render, registry)
+        _check_namespaces(component, render.objects, registry, problems)
         sharing = cluster.components_in(component.namespace)
         if sharing[0] is component:
             workloads = [workload for other in sharing for workload in other.workloads()]
@@ -259,8 +353,9 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
             stamp_managed(obj.manifest, cluster.name)
     _check_duplicates(renders, problems)
     for render in renders:
-        render.objects = _assign_waves(render.component, render.objects, problems)
-        _check_schemas(render.objects, cluster.props.kubernetes_version, problems)
-    result = ClusterRender(cluster, renders, problems)
+        render.objects = _assign_waves(render.component, render.objects, registry, problems)
+        _check_schemas(render.objects, registry, problems)
+    prerequisites = _custom_kinds(renders, registry)
+    result = ClusterRender(cluster, renders, registry, problems, prerequisites)
     _check_images(result.workloads(), cluster.app.strict, problems)
     return result

@@ -1,0 +1,188 @@
+"""Kubernetes' CEL environment, offline, on the ``common-expression-language`` library.
+
+The Kubernetes API server evaluates CEL in CRD validation rules (``x-kubernetes-validations``)
+and in DRA device selectors, with the standard CEL macros and functions plus Kubernetes'
+extension libraries (k8s.io/apiserver/pkg/cel/library). This module compiles expressions with
+the same cel-go grammar (so syntax errors read as the API server's) and evaluates them with
+Python implementations of the Kubernetes functions the project's rules use:
+
+- regex: ``<string>.find(<regex>)``, ``<string>.findAll(<regex>[, <limit>])``;
+- lists: ``<list>.isSorted()``, ``sum()``, ``min()``, ``max()``, ``indexOf(<value>)``,
+  ``lastIndexOf(<value>)``;
+- quantity: ``quantity(<string>)``, ``isQuantity(<string>)`` and, on a quantity, ``compareTo``,
+  ``isLessThan``, ``isGreaterThan``, ``add``, ``sub``, ``asInteger``, ``isInteger``, ``sign``.
+
+Quantities travel through CEL as a canonical tagged map, so ``==`` compares their values. Known
+differences from cel-go, which the evaluation reports instead of hiding: string ``size()``
+counts UTF-8 bytes, and optional syntax (``self.?field``), two-variable comprehensions and
+``cel.bind`` do not parse here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from fractions import Fraction
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import cel
+
+from gpumanifests._kube.quantity import parse_quantity
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["CelError", "compile_expression", "evaluate", "quantity_value"]
+
+logging.getLogger("cel").addHandler(logging.NullHandler())  # failures are reported as CelError, not logged
+
+_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+_FUNCTION_FAILURE = re.compile(r"Function '(\w+)' error: Python function call failed: \w+: (.*?)\. Check function")
+_QUANTITY_TAG = "@k8s.quantity"
+_INT64 = 2**63
+
+
+class CelError(ValueError):
+    """An expression that does not compile, or whose evaluation fails; the message says where and why."""
+
+
+def compile_expression(expression: str) -> cel.Program:
+    """The compiled program; :class:`CelError` naming the line, column and problem for bad syntax."""
+    return _compiled(expression)
+
+
+@cache
+def _compiled(expression: str) -> cel.Program:
+    try:
+        return cel.compile(expression)
+    except ValueError as error:
+        found = _POSITION.search(str(error))
+        where = f"line {found[1]}, column {found[2]}: {found[3]}" if found else str(error)
+        raise CelError(f"CEL syntax error at {where}") from None
+
+
+def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
+    """The value of ``expression`` with ``variables`` bound; :class:`CelError` when evaluation fails.
+
+    Values are plain JSON-like Python data; a quantity is what :func:`quantity_value` makes.
+    """
+    program = compile_expression(expression)
+    context = cel.Context()
+    for name, function in _FUNCTIONS.items():
+        context.add_function(name, function)
+    context.update(dict(variables))
+    try:
+        return program.execute(context)
+    except (RuntimeError, KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
+        raise CelError(_evaluation_failure(error)) from None
+
+
+def _evaluation_failure(error: Exception) -> str:
+    """The library's report in a line: the missing key, the function that failed and why, or its text."""
+    if isinstance(error, KeyError):
+        return f"no such key: {error.args[0]!r}"
+    text = str(error)
+    function = _FUNCTION_FAILURE.search(text)
+    if function:
+        return f"{function[1]}() failed: {function[2]}"
+    return text.split(". Check ", maxsplit=1)[0]
+
+
+# -- quantities -----------------------------------------------------------------------------------
+
+
+def quantity_value(amount: Fraction) -> dict[str, str]:
+    """A quantity as CEL sees it here: a map whose single canonical entry makes ``==`` compare values."""
+    return {_QUANTITY_TAG: f"{amount.numerator}/{amount.denominator}"}
+
+
+def _amount(value: Any) -> Fraction:
+    if isinstance(value, dict) and set(value) == {_QUANTITY_TAG}:
+        return Fraction(value[_QUANTITY_TAG])
+    raise TypeError(f"expected a quantity, got {type(value).__name__}")
+
+
+def _quantity(text: str) -> dict[str, str]:
+    return quantity_value(parse_quantity(text))
+
+
+def _is_quantity(text: str) -> bool:
+    try:
+        parse_quantity(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _compare(left: Any, right: Any) -> int:
+    a, b = _amount(left), _amount(right)
+    return (a > b) - (a < b)
+
+
+def _operand(value: Any) -> Fraction:
+    return Fraction(value) if isinstance(value, int) and not isinstance(value, bool) else _amount(value)
+
+
+def _as_integer(value: Any) -> int:
+    amount = _amount(value)
+    if amount.denominator != 1 or not -_INT64 <= amount < _INT64:
+        raise ValueError(f"quantity {amount} is not an int64")
+    return int(amount)
+
+
+def _sign(value: Any) -> int:
+    amount = _amount(value)
+    return (amount > 0) - (amount < 0)
+
+
+# -- lists and regexes (shared names dispatch on the receiver) --------------------------------------
+
+
+def _is_sorted(items: list[Any]) -> bool:
+    return all(items[index] <= items[index + 1] for index in range(len(items) - 1))
+
+
+def _index_of(receiver: Any, value: Any) -> int:
+    if isinstance(receiver, str):
+        return receiver.find(value)
+    return next((index for index, item in enumerate(receiver) if item == value), -1)
+
+
+def _last_index_of(receiver: Any, value: Any) -> int:
+    if isinstance(receiver, str):
+        return receiver.rfind(value)
+    return next((index for index in range(len(receiver) - 1, -1, -1) if receiver[index] == value), -1)
+
+
+def _find(text: str, pattern: str) -> str:
+    found = re.search(pattern, text)
+    return found[0] if found else ""
+
+
+def _find_all(text: str, pattern: str, limit: int = -1) -> list[str]:
+    matches = [found[0] for found in re.finditer(pattern, text)]
+    return matches if limit < 0 else matches[:limit]
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "quantity": _quantity,
+    "isQuantity": _is_quantity,
+    "compareTo": _compare,
+    "isLessThan": lambda left, right: _compare(left, right) < 0,
+    "isGreaterThan": lambda left, right: _compare(left, right) > 0,
+    "add": lambda left, right: quantity_value(_amount(left) + _operand(right)),
+    "sub": lambda left, right: quantity_value(_amount(left) - _operand(right)),
+    "asInteger": _as_integer,
+    "isInteger": lambda value: _amount(value).denominator == 1,
+    "sign": _sign,
+    "isSorted": _is_sorted,
+    "sum": sum,
+    "min": min,
+    "max": max,
+    "indexOf": _index_of,
+    "lastIndexOf": _last_index_of,
+    "find": _find,
+    "findAll": _find_all,
+}
+"""The Kubernetes extension functions, by the name CEL calls them (``x.f(a)`` calls ``f(x, a)``)."""
