@@ -16,6 +16,7 @@ from cdk8s import JsonPatch
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
+from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
 from gpumanifests._constructs.profiles import (
     Framework,
@@ -58,6 +59,7 @@ __all__ = [
     "Container",
     "CpuDeployment",
     "CpuJob",
+    "CustomResource",
     "Framework",
     "GitOpsApp",
     "GitRepo",
@@ -66,6 +68,7 @@ __all__ = [
     "GpuManifestsError",
     "InvalidInputError",
     "JsonPatch",
+    "ManifestFile",
     "MigrationReport",
     "Node",
     "NodeProfile",

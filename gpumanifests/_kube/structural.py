@@ -22,6 +22,7 @@ validates itself; :mod:`gpumanifests._kube.meta` checks it.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,12 @@ class StructuralSchema:
         return jsonschema_rs.Draft202012Validator(_json_schema(self.openapi, root=True))
 
     def errors(self, obj: Mapping[str, Any]) -> list[FieldError]:
-        """Every reason the API server would refuse ``obj`` (metadata aside), sorted by path."""
+        """Every reason the API server would refuse ``obj`` (metadata aside), sorted by path.
+
+        As the API server does, the schema's ``default`` values are applied first (to a copy), so
+        validation and rules see the object as it would be stored.
+        """
+        obj = _defaulted(self.openapi, copy.deepcopy(dict(obj)))
         found = [self._schema_error(error) for error in self._validator.iter_errors(obj)]
         found += _list_type_errors(self.openapi, obj, [])
         found += _rule_errors(self.openapi, obj, [])
@@ -201,6 +207,22 @@ def _list_type_errors(node: Mapping[str, Any], value: Any, path: list[str | int]
     for sub, child, child_path in _children(node, value, path):
         errors += _list_type_errors(sub, child, child_path)
     return errors
+
+
+def _defaulted(node: Mapping[str, Any], value: Any, path: list[str | int] | None = None) -> Any:
+    """``value`` with the ``default`` of every absent field filled in, as structural defaulting does.
+
+    Defaults apply to fields of the objects the value has, recursively (a default is itself
+    defaulted), to the items and map values the schema describes, never to the root ``metadata``.
+    """
+    path = path or []
+    if isinstance(value, dict):
+        for name, sub in node.get("properties", {}).items():
+            if name not in value and "default" in sub:
+                value[name] = copy.deepcopy(sub["default"])
+    for sub, child, child_path in _children(node, value, path):
+        _defaulted(sub, child, child_path)
+    return value
 
 
 def _rule_errors(node: Mapping[str, Any], value: Any, path: list[str | int]) -> list[FieldError]:

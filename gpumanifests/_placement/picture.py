@@ -70,8 +70,11 @@ def _code_cell(text: str) -> str:
     return f"{fence}{padding}{content}{padding}{fence}"
 
 
-def cluster_readme(cluster: Cluster, plan: Plan) -> str:
-    """The Markdown page of ``cluster``: the placement flowchart, the same as a table, and violations."""
+def cluster_readme(cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = ()) -> str:
+    """The Markdown page of ``cluster``: the placement flowchart, the same as a table, and violations.
+
+    ``prerequisites`` name the operators whose CRDs the tree uses but does not install.
+    """
     lines = [
         f"# Cluster {cluster.name}",
         "",
@@ -90,6 +93,10 @@ def cluster_readme(cluster: Cluster, plan: Plan) -> str:
         "",
         *_verdict(plan),
     ]
+    if prerequisites:
+        lines += ["", "## Operators this cluster needs", ""]
+        lines += ["They install the CRDs (and run the controllers) of custom resources the tree uses:", ""]
+        lines += [f"- {_markdown_text(entry)}" for entry in prerequisites]
     return "\n".join(lines) + "\n"
 
 

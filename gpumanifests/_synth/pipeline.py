@@ -89,7 +89,9 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
     for directory, objects in argocd.items():
         files |= _manifest_files(f"{base}/{directory}", objects, header)
     files |= {f"{base}/{path}": content for path, content in node_side_files(cluster).items()}
-    files[f"{base}/{CLUSTER_README}"] = cluster_readme(cluster, plan).encode()
+    files[f"{base}/{CLUSTER_README}"] = cluster_readme(
+        cluster, plan, [str(entry) for entry in render.prerequisites]
+    ).encode()
     return files
 
 
