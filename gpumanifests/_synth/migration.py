@@ -18,7 +18,9 @@ from gpumanifests._constructs.component import Component
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration, TolerationOperator, Vendor
 from gpumanifests._constructs.workloads import GpuJobProps, Workload
 from gpumanifests._errors import GpuManifestsError
+from gpumanifests._kube.schemas import KindRegistry
 from gpumanifests._kube.yaml import dump_yaml
+from gpumanifests._synth.diff import field_changes
 from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
@@ -158,6 +160,16 @@ class WorkloadMigration:
 
 
 @dataclass(frozen=True)
+class CustomResourceMigration:
+    """A custom resource of the source cluster and its counterpart (same group, kind and name) in the target."""
+
+    kind: str
+    name: str
+    changes: tuple[str, ...]
+    """Every differing field, as ``dotted.path: before -> after`` (``(absent)`` where one side has none)."""
+
+
+@dataclass(frozen=True)
 class MigrationReport:
     """The migration of one cluster's workloads to another's (or to another profile)."""
 
@@ -167,6 +179,7 @@ class MigrationReport:
     workloads: tuple[WorkloadMigration, ...]
     only_in_source: tuple[str, ...]
     only_in_target: tuple[str, ...]
+    custom_resources: tuple[CustomResourceMigration, ...] = ()
 
     def format(self) -> str:
         """The report as Markdown text."""
@@ -182,6 +195,8 @@ class MigrationReport:
             ["## Unpaired workloads", "", *self._unpaired_lines()],
             ["## Does not carry over", "", *_bullets(profiles.not_carried_over())],
         ]
+        if self.custom_resources:
+            sections.insert(3, ["## Custom resources", "", *self._custom_resource_lines()])
         return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
     def _workload_lines(self) -> list[str]:
@@ -191,6 +206,14 @@ class MigrationReport:
             lines.extend(_bullets((str(change) for change in workload.changes), empty="no field changes"))
             lines.append("")
         return lines[:-1] or ["- no paired workloads"]
+
+    def _custom_resource_lines(self) -> list[str]:
+        lines: list[str] = []
+        for resource in self.custom_resources:
+            lines.append(f"### {resource.kind} {resource.name}")
+            lines.extend(_bullets(resource.changes, empty="no field changes"))
+            lines.append("")
+        return lines[:-1]
 
     def _unpaired_lines(self) -> list[str]:
         entries = [f"only in {self.source_cluster}: {name}" for name in self.only_in_source]
@@ -353,7 +376,43 @@ def migration_report(source: Cluster, target: Cluster) -> MigrationReport:
         else:
             pairs.append(_pair(workload, counterpart))
     only_in_target = tuple(workload.name for workload in theirs.values())
-    return MigrationReport(source.name, target.name, profiles, tuple(pairs), tuple(only_in_source), only_in_target)
+    return MigrationReport(
+        source.name,
+        target.name,
+        profiles,
+        tuple(pairs),
+        tuple(only_in_source),
+        only_in_target,
+        _custom_resource_changes(source, target),
+    )
+
+
+def _custom_resources(cluster: Cluster) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The cluster's custom resources as rendered, by (API group, kind, name)."""
+    registry = KindRegistry(cluster.kubernetes.version, cluster.crds)
+    found = {}
+    for component in cluster.components:
+        for resource in component.resources:
+            for obj in resource.render():
+                if not registry.is_builtin(obj.manifest["apiVersion"], obj.manifest["kind"]):
+                    found[(*obj.key[:2], obj.key[3])] = obj.manifest
+    return found
+
+
+def _custom_resource_changes(source: Cluster, target: Cluster) -> tuple[CustomResourceMigration, ...]:
+    """Field-by-field changes of the custom resources the two clusters share; the others say where they are."""
+    before, after = _custom_resources(source), _custom_resources(target)
+    migrations = []
+    for key in sorted({*before, *after}):
+        _, kind, name = key
+        if key not in after:
+            changes: tuple[str, ...] = (f"only in {source.name}",)
+        elif key not in before:
+            changes = (f"only in {target.name}",)
+        else:
+            changes = tuple(field_changes(before[key], after[key]))
+        migrations.append(CustomResourceMigration(kind, name, changes))
+    return tuple(migrations)
 
 
 # -- one cluster under another profile ---------------------------------------------------------

@@ -268,3 +268,36 @@ def test_custom_resource_props_are_checked_at_construction() -> None:
         gm.CustomResource(
             services, "c", api_version="kueue.x-k8s.io/v1beta2", kind="Cohort", fields={"spec": {}, "metadata": {}}
         )
+
+
+# -- migration and diff understand custom resources ---------------------------------------------------
+
+
+def _queued_cluster(name: str, product: str) -> gm.Cluster:
+    nodes = [
+        gm.Node(name="cpu-1", profile=gm.NodeProfile.cpu_only()),
+        gm.Node(name="gpu-1", profile=gm.NodeProfile.nvidia_cuda(), gpus=1),
+    ]
+    cluster = gm.Cluster(gm.GitOpsApp(), name, nodes=nodes, repo=REPO)
+    spec = {"nodeLabels": {"nvidia.com/gpu.product": product}}
+    gm.CustomResource(
+        gm.Component(cluster, "queues"), "gpu", api_version="kueue.x-k8s.io/v1beta2", kind="ResourceFlavor", spec=spec
+    )
+    return cluster
+
+
+def test_migrate_diffs_custom_resources_field_by_field() -> None:
+    report = gm.migration_report(_queued_cluster("a", "NVIDIA-A100-SXM4-80GB"), _queued_cluster("b", "NVIDIA-L4"))
+    [flavor] = report.custom_resources
+    assert (flavor.kind, flavor.name) == ("ResourceFlavor", "gpu")
+    assert flavor.changes == ("spec.nodeLabels.nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB -> NVIDIA-L4",)
+    assert "## Custom resources\n\n### ResourceFlavor gpu\n- spec.nodeLabels" in report.format()
+
+
+def test_diff_reports_a_changed_custom_resource_field(tmp_path: Path) -> None:
+    out = tmp_path / "gitops"
+    gm.synthesize(_queued_cluster("a", "NVIDIA-A100-SXM4-80GB").app).write(out)
+    changes = gm.synthesize(_queued_cluster("a", "NVIDIA-L4").app).changes(out)
+    assert changes[("a", "queues")].changed == {
+        "ResourceFlavor gpu": ["spec.nodeLabels.nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB -> NVIDIA-L4"]
+    }
