@@ -41,3 +41,22 @@ def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch(
     for path in (ROOT / "gitops").rglob("*"):
         if path.is_file():
             assert (tmp_path / "gitops" / path.relative_to(ROOT / "gitops")).read_bytes() == path.read_bytes()
+
+
+def test_the_readme_custom_resource_example_synthesizes_cluster_scoped_with_its_operator_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "apps", tmp_path / "apps")
+    shutil.copytree(ROOT / "gitops", tmp_path / "gitops")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in _python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    app = gm.GitOpsApp()
+    namespace["build"](app)  # type: ignore[operator]
+    namespace["add_flavor"](app.cluster("lab"))  # type: ignore[operator]
+    files = gm.synthesize(app).files
+    flavor = files["clusters/lab/queues/resourceflavor.kueue.x-k8s.io_a100.yaml"].decode()
+    assert "namespace:" not in flavor
+    assert "SkipDryRunOnMissingResource=true" in flavor
+    assert "- Kueue: ResourceFlavor" in files["clusters/lab/README.md"].decode()
