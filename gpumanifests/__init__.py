@@ -33,6 +33,7 @@ from gpumanifests._constructs.workloads import (
     CpuJob,
     GpuDeployment,
     GpuJob,
+    RunPolicy,
     Workload,
     WorkloadRole,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "Problem",
     "RenderedObject",
     "Resource",
+    "RunPolicy",
     "SecurityOptOut",
     "Severity",
     "SynthError",

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from helpers import run_once_job
+
 import gpumanifests as gm
 
 if TYPE_CHECKING:
@@ -34,7 +36,9 @@ def test_the_readme_examples_run_and_synthesize_a_gpu_job_with_its_patch(
     app = gm.GitOpsApp()
     namespace["build"](app)  # type: ignore[operator]
     synthesis = gm.synthesize(app)
-    job = synthesis.files["clusters/lab/nvidia-gpu-workloads/training_job_llama-finetune.yaml"].decode()
+    job = synthesis.files[
+        run_once_job(synthesis.files, "clusters/lab/nvidia-gpu-workloads/training_job_llama-finetune")
+    ].decode()
     assert "nvidia.com/gpu: '8'" in job
     assert "activeDeadlineSeconds: 86400" in job
     # the library-calls block wrote the tree with synthesis.write: the copy still equals the committed tree

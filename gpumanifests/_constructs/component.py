@@ -183,6 +183,7 @@ class Resource(Construct):
             objects = self._render()
             if self._patches:
                 objects[0].manifest = cdk8s.JsonPatch.apply(objects[0].manifest, *self._patches)
+            self._after_patches(objects)
             self._rendered = objects
         return self._rendered
 
@@ -196,3 +197,6 @@ class Resource(Construct):
 
     def _render(self) -> list[RenderedObject]:
         raise NotImplementedError
+
+    def _after_patches(self, objects: list[RenderedObject]) -> None:
+        """What a subclass derives from its objects as patched (a name from the spec); nothing by default."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.pod import container_security
-from gpumanifests._constructs.workloads import CpuJob
+from gpumanifests._constructs.workloads import CpuJob, RunPolicy
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
@@ -129,6 +129,7 @@ class _NodeLabeller(CpuJob):
             cpu_limit="200m",
             memory="64Mi",
             memory_limit="128Mi",
+            run_policy=RunPolicy.EVERY_SYNC,
             ttl_seconds_after_finished=3600,
         )
         self.nodes = nodes

@@ -9,6 +9,8 @@ GPU label of its cluster, tolerates no GPU taint, and hides NVIDIA GPUs from its
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, Typed
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._constructs.pod import (
     PodSecurityLevel,
@@ -47,6 +50,7 @@ __all__ = [
     "CpuJob",
     "GpuDeployment",
     "GpuJob",
+    "RunPolicy",
     "Workload",
     "WorkloadRole",
 ]
@@ -165,10 +169,59 @@ class _CpuProps(_WorkloadProps):
     image: Image
 
 
+class RunPolicy(StrEnum):
+    """How Argo CD runs a Job, and what a change to it does."""
+
+    ONCE = "once"
+    """A tracked object, created once and never pruned (``Prune=false``). Its name ends in a digest of
+    its spec, so a changed spec is a new Job beside the running one (which runs on to its end), and
+    syncs for other changes leave it alone. No TTL: under selfHeal Argo CD would re-create it."""
+    EVERY_SYNC = "every-sync"
+    """An Argo CD ``Sync`` hook (``BeforeHookCreation``): it runs again on every sync of its
+    Application, replacing the previous run, and its TTL removes it after it finishes. For
+    per-sync tasks such as the node-labelling Job; never for long GPU work."""
+
+
+_HOOK_TTL = 86400
+"""The TTL an every-sync Job gets unless it names one: a day to read its logs."""
+_JOB_NAME_MAX = 63
+"""A Job's name is also its pods' ``job-name`` label value."""
+_DIGEST_LENGTH = 8
+
+
 class _JobWorkloadProps(_WorkloadProps):
     backoff_limit: int = Field(default=2, ge=0, strict=True)
-    ttl_seconds_after_finished: int | None = Field(default=86400, ge=0, strict=True)
+    run_policy: RunPolicy = RunPolicy.ONCE
+    ttl_seconds_after_finished: int | None = Field(default=None, ge=0, strict=True)
     active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _tracked_jobs_keep_their_object(self) -> Self:
+        if self.run_policy is RunPolicy.ONCE and self.ttl_seconds_after_finished is not None:
+            raise ValueError(
+                f"ttl_seconds_after_finished={self.ttl_seconds_after_finished} with run_policy=RunPolicy.ONCE: "
+                "Argo CD (selfHeal) would re-create the Job its TTL deletes and run it again; "
+                "drop the TTL, or use run_policy=RunPolicy.EVERY_SYNC for a per-sync task"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _name_leaves_room_for_the_digest(self) -> Self:
+        longest = _JOB_NAME_MAX - _DIGEST_LENGTH - 1
+        if self.run_policy is RunPolicy.ONCE and len(self.name) > longest:
+            raise ValueError(
+                f"name={self.name!r} is {len(self.name)} characters; a run-once Job's name gets '-' and an "
+                f"{_DIGEST_LENGTH}-character digest of its spec, and must stay within {_JOB_NAME_MAX}: "
+                f"use at most {longest}"
+            )
+        return self
+
+    @property
+    def ttl(self) -> int | None:
+        """The ``ttlSecondsAfterFinished`` written: the one given, else a day for every-sync Jobs, else none."""
+        if self.ttl_seconds_after_finished is not None or self.run_policy is RunPolicy.ONCE:
+            return self.ttl_seconds_after_finished
+        return _HOOK_TTL
 
 
 class _DeploymentWorkloadProps(_WorkloadProps):
@@ -217,6 +270,7 @@ class _GpuOptions(_CommonOptions, total=False):
 
 class _JobOptions(TypedDict, total=False):
     backoff_limit: int
+    run_policy: RunPolicy
     ttl_seconds_after_finished: int | None
     active_deadline_seconds: int | None
 
@@ -542,9 +596,12 @@ class _JobMixin(Workload[_JP]):
     kind = "Job"
     restart_policy = "Never"
 
-    ARGO_HOOK_ANNOTATIONS: ClassVar[dict[str, str]] = {
-        "argocd.argoproj.io/hook": "Sync",
-        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+    RUN_POLICY_ANNOTATIONS: ClassVar[dict[RunPolicy, dict[str, str]]] = {
+        RunPolicy.ONCE: {SYNC_OPTIONS_ANNOTATION: "Prune=false"},
+        RunPolicy.EVERY_SYNC: {
+            "argocd.argoproj.io/hook": "Sync",
+            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+        },
     }
 
     def _render(self) -> list[RenderedObject]:
@@ -553,12 +610,19 @@ class _JobMixin(Workload[_JP]):
         if props.active_deadline_seconds is not None:
             spec["activeDeadlineSeconds"] = props.active_deadline_seconds
         spec["template"] = self._pod_template()
-        if props.ttl_seconds_after_finished is not None:
-            spec["ttlSecondsAfterFinished"] = props.ttl_seconds_after_finished
+        if props.ttl is not None:
+            spec["ttlSecondsAfterFinished"] = props.ttl
         metadata = self._metadata()
-        metadata["annotations"] = dict(self.ARGO_HOOK_ANNOTATIONS)
+        metadata["annotations"] = dict(self.RUN_POLICY_ANNOTATIONS[props.run_policy])
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
         return [RenderedObject(manifest, self.path)]
+
+    def _after_patches(self, objects: list[RenderedObject]) -> None:
+        """A run-once Job's name: its construct name, ``-``, and a digest of its spec (patches included)."""
+        if self.props.run_policy is RunPolicy.ONCE:
+            manifest = objects[0].manifest
+            digest = hashlib.sha256(json.dumps(manifest["spec"], sort_keys=True).encode()).hexdigest()
+            manifest["metadata"]["name"] = f"{self.name}-{digest[:_DIGEST_LENGTH]}"
 
 
 class _DeploymentMixin(Workload[_DP]):

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._errors import OutputError
+from gpumanifests._kube.labels import INSTANCE_LABEL
 from gpumanifests._output.layout import manifest_location
 from gpumanifests._output.tree import owned_files, reading_tree, scan_tree
 
@@ -35,24 +37,35 @@ _MISSING = object()
 
 @dataclass
 class ApplicationDiff:
-    """The object changes of one Application (component directory) of one cluster."""
+    """The object changes of one Application (component directory) of one cluster.
+
+    ``kept`` are objects removed from git that Argo CD does not prune (``Prune=false``);
+    ``reruns`` pair a run-once Job new in git with the previous run it leaves running, by new
+    name: (previous name, changed fields).
+    """
 
     created: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    reruns: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The changes, one object per line, each changed field indented below its object."""
         lines = [f"created: {name}" for name in self.created]
+        for name, (previous, fields) in self.reruns.items():
+            lines.append(f"new run: {name} (the previous run, {previous}, is left to finish: Prune=false)")
+            lines.extend(f"  {change}" for change in fields)
         for name, fields in self.changed.items():
             lines.append(f"changed: {name}")
             lines.extend(f"  {change}" for change in fields)
         lines.extend(f"deleted: {name}" for name in self.deleted)
+        lines.extend(f"kept: {name} (no longer in git; Prune=false leaves it in the cluster)" for name in self.kept)
         return lines
 
     def counts(self) -> tuple[int, int, int]:
-        """How many objects are created, changed and deleted."""
-        return len(self.created), len(self.changed), len(self.deleted)
+        """How many objects are created (new runs included), changed and deleted (kept ones are not)."""
+        return len(self.created) + len(self.reruns), len(self.changed), len(self.deleted)
 
 
 def _load(text: bytes | str, where: str) -> Any:
@@ -119,6 +132,8 @@ def tree_changes(out: Path, files: Mapping[str, bytes]) -> dict[tuple[str, str],
     """What writing ``files`` into ``out`` would change, by (cluster, Application directory)."""
     disk, fresh = _disk_manifests(out), _fresh_manifests(files)
     diffs: dict[tuple[str, str], ApplicationDiff] = defaultdict(ApplicationDiff)
+    created: dict[tuple[str, str], dict[str, Any]] = {}
+    gone: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted({*disk, *fresh}):
         location = manifest_location(path)
         assert location is not None
@@ -126,12 +141,41 @@ def tree_changes(out: Path, files: Mapping[str, bytes]) -> dict[tuple[str, str],
         after = _load(fresh[path], path) if path in fresh else None
         name = _object_name(after if after is not None else before, path)
         if before is None:
-            diffs[location].created.append(name)
+            created.setdefault(location, {})[name] = after
         elif after is None:
-            diffs[location].deleted.append(name)
+            gone.setdefault(location, {})[name] = before
         elif before != after:
             diffs[location].changed[name] = field_changes(before, after)
-    return diffs
+    for location in {*created, *gone}:
+        _pair_reruns(diffs[location], created.get(location, {}), gone.get(location, {}))
+    return dict(diffs)
+
+
+def _pair_reruns(diff: ApplicationDiff, created: dict[str, Any], gone: dict[str, Any]) -> None:
+    """Sort the created and vanished objects of one Application into created, reruns, kept and deleted."""
+    kept = {name: manifest for name, manifest in gone.items() if _not_pruned(manifest)}
+    previous = {_run_key(manifest): name for name, manifest in kept.items()}
+    for name, manifest in created.items():
+        match = previous.pop(_run_key(manifest), None)
+        if match is None:
+            diff.created.append(name)
+        else:
+            diff.reruns[name] = (match.rpartition("/")[2], field_changes(kept.pop(match), manifest))
+    diff.kept.extend(kept)
+    diff.deleted.extend(name for name in gone if not _not_pruned(gone[name]))
+
+
+def _not_pruned(manifest: Any) -> bool:
+    """Whether Argo CD leaves the object in the cluster when it leaves git (``Prune=false``)."""
+    annotations = (manifest.get("metadata") or {}).get("annotations") or {}
+    return "Prune=false" in str(annotations.get(SYNC_OPTIONS_ANNOTATION, "")).split(",")
+
+
+def _run_key(manifest: Any) -> tuple[str, str, str]:
+    """What two runs of one run-once Job share: kind, namespace and the workload it belongs to."""
+    metadata = manifest.get("metadata") or {}
+    instance = (metadata.get("labels") or {}).get(INSTANCE_LABEL, metadata.get("name", ""))
+    return (str(manifest.get("kind")), str(metadata.get("namespace", "")), str(instance))
 
 
 def review_diff(out: Path, files: Mapping[str, bytes]) -> str:

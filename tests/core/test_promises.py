@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import run_once_job
 
 import gpumanifests as gm
 
@@ -58,13 +59,14 @@ def test_pod_template_spec_is_the_committed_spec_with_patches() -> None:
 def test_calls_after_a_synth_reach_the_next_synth() -> None:
     cluster = _cluster()
     job = gm.CpuJob(gm.Component(cluster, "jobs"), "job", image=IMAGE)
-    path = "clusters/lab/jobs/jobs_job_job.yaml"
-    assert "WANDB_MODE" not in gm.synthesize(cluster.app).files[path].decode()
+    files = gm.synthesize(cluster.app).files
+    assert "WANDB_MODE" not in files[run_once_job(files, "clusters/lab/jobs/jobs_job_job")].decode()
     job.add_env("WANDB_MODE", "offline")
     job.add_json_patch(gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600))
     job.tolerate(gm.Toleration(key="example.com/batch", effect=gm.TaintEffect.NO_SCHEDULE))
     job.add_container(gm.Container(name="shipper", image="fluent/fluent-bit:3.1.9"))
-    manifest = gm.synthesize(cluster.app).files[path].decode()
+    files = gm.synthesize(cluster.app).files
+    manifest = files[run_once_job(files, "clusters/lab/jobs/jobs_job_job")].decode()
     for expected in ("WANDB_MODE", "activeDeadlineSeconds: 600", "example.com/batch", "name: shipper"):
         assert expected in manifest
 
@@ -77,7 +79,7 @@ def test_a_plain_construct_groups_resources_inside_a_component() -> None:
     group = Construct(gm.Component(cluster, "jobs"), "nightly")
     job = gm.CpuJob(group, "job", image=IMAGE)
     assert job.path == "lab/jobs/nightly/job"
-    assert "clusters/lab/jobs/jobs_job_job.yaml" in gm.synthesize(cluster.app).files
+    assert run_once_job(gm.synthesize(cluster.app).files, "clusters/lab/jobs/jobs_job_job")
 
 
 def test_fails_on_a_resource_outside_any_component() -> None:

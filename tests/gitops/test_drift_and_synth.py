@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = "clusters/data-platform-local"
 EDITED = f"{LOCAL}/cpu-workloads/platform_deployment_platform-api.yaml"
-DELETED = f"{LOCAL}/test-workloads/gpu-tests_job_cpu-test.yaml"
+DELETED = f"{LOCAL}/test-workloads/gpu-tests_networkpolicy_default-deny-ingress.yaml"
 STRAY = f"{LOCAL}/cpu-workloads/notes.yaml"
 
 
@@ -143,7 +143,7 @@ def test_synth_removes_a_file_it_generated_earlier_that_is_no_longer_produced(
     assert code == 0
     assert not any((workspace.out / path).exists() for path in gone)
     assert not any(path in workspace.tree()[OWNERSHIP_FILE].decode() for path in gone)
-    assert (workspace.out / f"{LOCAL}/metal-gpu-workloads/ml-workloads_job_metal-ml-training.yaml").exists()
+    assert list((workspace.out / LOCAL / "metal-gpu-workloads").glob("ml-workloads_job_metal-ml-training-*.yaml"))
     assert run("check")[0] == 0
 
 
@@ -154,10 +154,10 @@ def test_fails_synth_over_a_stray_file_at_a_path_it_now_generates(
     app.write_text(
         app.read_text(encoding="utf-8")
         + '\n    extra = gm.Component(cluster, "extra")\n'
-        + '    gm.CpuJob(extra, "extra-job", image="busybox:1.36.1")\n',
+        + '    gm.CpuDeployment(extra, "extra-job", image="busybox:1.36.1")\n',
         encoding="utf-8",
     )
-    wanted = f"{LOCAL}/extra/extra_job_extra-job.yaml"
+    wanted = f"{LOCAL}/extra/extra_deployment_extra-job.yaml"
     (workspace.out / wanted).parent.mkdir()
     (workspace.out / wanted).write_text("# hand-written, not ours\n", encoding="utf-8")
     before = workspace.tree()
