@@ -198,5 +198,9 @@ class Resource(Construct):
     def _render(self) -> list[RenderedObject]:
         raise NotImplementedError
 
+    def validate(self) -> list[str]:
+        """Problems only the finished resource shows (after every call and patch); synth reports them."""
+        return []
+
     def _after_patches(self, objects: list[RenderedObject]) -> None:
         """What a subclass derives from its objects as patched (a name from the spec); nothing by default."""

@@ -356,6 +356,12 @@ class Container(Props):
     **Usage**: ``job.add_container(Container(name="log-shipper", image="fluent/fluent-bit:3.1.9"))``.
     It runs non-root with a read-only root filesystem and mounts the pod's ``/tmp``; requests and
     limits default to 100m-500m CPU and 128-256 MiB memory.
+
+    In a Job it is a native sidecar (an init container with ``restartPolicy: Always``): it starts
+    before the main container, runs beside it, and is stopped when the main container exits, so
+    the Job completes and frees its GPUs. ``runs_to_completion=True`` makes it a second regular
+    container instead, for one that exits by itself (the Job then waits for both). In a
+    Deployment every added container is a regular one.
     """
 
     name: DnsLabel
@@ -367,6 +373,7 @@ class Container(Props):
     cpu_limit: Quantity = "500m"
     memory: Quantity = "128Mi"
     memory_limit: Quantity = "256Mi"
+    runs_to_completion: bool = False
 
     _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
 
@@ -441,7 +448,10 @@ class Workload(Resource, Generic[_P]):
         self._changed()
 
     def add_container(self, container: Container) -> Container:
-        """Run ``container`` next to the main container, in the same pod; returns it."""
+        """Run ``container`` next to the main container, in the same pod; returns it.
+
+        In a Job it runs as a native sidecar unless ``container.runs_to_completion``.
+        """
         taken = {self.name, *(added.name for added in self._containers_added)}
         if container.name in taken:
             raise InvalidInputError(
@@ -451,6 +461,10 @@ class Workload(Resource, Generic[_P]):
         self._containers_added.append(container)
         self._changed()
         return container
+
+    def _is_sidecar(self, container: Container) -> bool:
+        """Whether an added container runs as a native sidecar (Jobs) or as a regular container."""
+        return False
 
     # -- placement: overridden by GPU and CPU workloads ------------------------------------
 
@@ -530,7 +544,9 @@ class Workload(Resource, Generic[_P]):
 
     def _pod_spec(self) -> dict[str, Any]:
         props = self.props
-        containers = [self._main_container(), *(self._added_container(added) for added in self._containers_added)]
+        sidecars = [added for added in self._containers_added if self._is_sidecar(added)]
+        regular = [added for added in self._containers_added if not self._is_sidecar(added)]
+        containers = [self._main_container(), *(self._added_container(added) for added in regular)]
         spec: dict[str, Any] = {
             "affinity": self._affinity(),
             "automountServiceAccountToken": False,
@@ -543,6 +559,8 @@ class Workload(Resource, Generic[_P]):
         }
         if not spec["affinity"]:
             del spec["affinity"]
+        if sidecars:
+            spec["initContainers"] = [{**self._added_container(added), "restartPolicy": "Always"} for added in sidecars]
         if props.service_account_name is not None:
             spec["serviceAccountName"] = props.service_account_name
         tolerations = [*self._placement_tolerations(), *self._tolerations_added]
@@ -617,6 +635,23 @@ class _JobMixin(Workload[_JP]):
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
         return [RenderedObject(manifest, self.path)]
 
+    def _is_sidecar(self, container: Container) -> bool:
+        return not container.runs_to_completion
+
+    def validate(self) -> list[str]:
+        """A Job completes when every regular container exits: refuse helpers that would hold it open."""
+        declared = {self.name, *(added.name for added in self._containers_added if added.runs_to_completion)}
+        spec = self.pod_template_spec()
+        extra = [str(c.get("name")) for c in spec.get("containers", []) if c.get("name") not in declared]
+        if not extra:
+            return []
+        return [
+            f"Job {self.name!r} runs container(s) {', '.join(map(repr, extra))} beside its main container "
+            "(added by a JSON patch): a Job completes only when every container exits, so a long-running "
+            "helper holds the pod and its GPUs forever; add it with add_container(gm.Container(...)) as a "
+            "native sidecar, or as gm.Container(..., runs_to_completion=True) if it exits by itself"
+        ]
+
     def _after_patches(self, objects: list[RenderedObject]) -> None:
         """A run-once Job's name: its construct name, ``-``, and a digest of its spec (patches included)."""
         if self.props.run_policy is RunPolicy.ONCE:
@@ -628,6 +663,15 @@ class _JobMixin(Workload[_JP]):
 class _DeploymentMixin(Workload[_DP]):
     kind = "Deployment"
     restart_policy = "Always"
+
+    def add_container(self, container: Container) -> Container:
+        """Run ``container`` next to the main container, as a regular container; returns it."""
+        if container.runs_to_completion:
+            raise InvalidInputError(
+                f"{type(self).__name__} {self.name!r}.add_container: runs_to_completion=True on "
+                f"{container.name!r}: a Deployment restarts containers that exit, so only Jobs take it"
+            )
+        return super().add_container(container)
 
     @property
     def replicas(self) -> int:

@@ -95,10 +95,11 @@ def _foreign_objects(component: Component) -> list[RenderedObject]:
     return objects
 
 
-def _component_objects(component: Component) -> list[RenderedObject]:
+def _component_objects(component: Component, problems: list[Problem]) -> list[RenderedObject]:
     objects: list[RenderedObject] = []
     for resource in component.resources:
         rendered = resource.render()
+        problems.extend(Problem(resource.path, message) for message in resource.validate())
         keys = resource.dependency_keys()
         for obj in rendered:
             obj.depends_on = list(keys)
@@ -338,7 +339,7 @@ def _add_sync_option(manifest: dict[str, Any], option: SyncOption) -> None:
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
-    renders = [ComponentRender(component, _component_objects(component)) for component in cluster.components]
+    renders = [ComponentRender(component, _component_objects(component, problems)) for component in cluster.components]
     registry = _registry(cluster, renders, problems)
     for render in renders:
         component = render.component

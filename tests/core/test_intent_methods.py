@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 import gpumanifests as gm
@@ -91,3 +93,57 @@ def test_fails_consistency_when_a_cpu_workload_tolerates_its_way_onto_a_gpu_node
     job.tolerate(*METAL.tolerations)
     messages = [str(problem) for problem in diagnose(cluster, plan_cluster(cluster))]
     assert any("lab/batch/report" in message and "'mac'" in message for message in messages), messages
+
+
+# -- sidecars in Jobs: native, so the Job completes ------------------------------------------------
+
+
+def _job_with_shipper(**options: object) -> tuple[gm.Cluster, gm.GpuJob]:
+    from . import _cluster_for_sidecars
+
+    cluster = _cluster_for_sidecars()
+    job = gm.GpuJob(
+        gm.Component(cluster, "ml"),
+        "train",
+        profile=gm.NodeProfile.nvidia_cuda(),
+        image="nvcr.io/nvidia/pytorch:24.10-py3",
+    )
+    job.add_container(gm.Container(name="log-shipper", image="fluent/fluent-bit:3.1.9", **options))  # type: ignore[arg-type]
+    return cluster, job
+
+
+def test_a_jobs_added_container_is_a_native_sidecar_counted_by_the_plan() -> None:
+    cluster, job = _job_with_shipper()
+    spec = job.pod_template_spec()
+    assert [container["name"] for container in spec["containers"]] == ["train"]
+    [sidecar] = spec["initContainers"]
+    assert (sidecar["name"], sidecar["restartPolicy"]) == ("log-shipper", "Always")
+    from gpumanifests.scheduling import pod_requests
+
+    assert pod_requests(spec)["cpu"] == 1 + Fraction(1, 10)  # the main container's 1 CPU plus the sidecar's 100m
+    assert gm.plan_cluster(cluster).violations == []
+
+
+def test_a_container_that_runs_to_completion_is_a_second_regular_container() -> None:
+    _, job = _job_with_shipper(runs_to_completion=True)
+    spec = job.pod_template_spec()
+    assert [container["name"] for container in spec["containers"]] == ["train", "log-shipper"]
+    assert "initContainers" not in spec
+
+
+def test_fails_on_a_patched_in_container_that_would_keep_the_job_running() -> None:
+    cluster, job = _job_with_shipper()
+    job.add_json_patch(
+        gm.JsonPatch.add("/spec/template/spec/containers/-", {"name": "proxy", "image": "envoyproxy/envoy:v1.31.0"})
+    )
+    with pytest.raises(gm.SynthError, match=r"Job 'train' runs container\(s\) 'proxy' beside its main container"):
+        gm.synthesize(cluster.app)
+
+
+def test_fails_on_runs_to_completion_in_a_deployment() -> None:
+    from . import _cluster_for_sidecars
+
+    cluster = _cluster_for_sidecars()
+    server = gm.CpuDeployment(gm.Component(cluster, "web"), "api", image="busybox:1.36.1")
+    with pytest.raises(gm.InvalidInputError, match="a Deployment restarts containers that exit, so only Jobs take it"):
+        server.add_container(gm.Container(name="once", image="busybox:1.36.1", runs_to_completion=True))
