@@ -4,28 +4,54 @@ Keys come out in a fixed order (``apiVersion``, ``kind``, ``metadata``, ``name``
 ``namespace`` first, then alphabetical), lines are never wrapped, multi-line strings use
 literal blocks, and any string that a YAML 1.1 *or* 1.2 reader would take for something else
 (``on``, ``yes``, ``0755``, ``1:20``, dates, ``~``) is quoted, so Kubernetes' YAML 1.1 decoder
-reads exactly what we meant. Documents are turned into YAML nodes directly (plain dicts, lists,
-strings, numbers, booleans and None are all a manifest holds) and serialized by the C emitter.
+reads exactly what we meant. Documents are walked directly (plain dicts, lists, strings, numbers,
+booleans and None are all a manifest holds) into ruamel.yaml events that the C emitter writes.
+
+An event carries the two flags the emitter would otherwise ask a resolver for on every scalar:
+whether the scalar reads back as its own tag when plain, and when quoted. They come from a
+resolver holding both the 1.1 and 1.2 implicit resolvers, asked once per distinct text: the
+events of short strings, integers and key orders are kept in size-limited caches, since a
+synth writes the same few hundred keys and values thousands of times.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.cyaml import CEmitter  # type: ignore[attr-defined]  # re-exported from the C extension
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
-from ruamel.yaml.tag import Tag
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["dump_yaml"]
 
 _FIRST_KEYS = ("apiVersion", "kind", "metadata", "name", "namespace")
-_KEY_RANK = {key: rank for rank, key in enumerate(_FIRST_KEYS)}
+_FIRST_RANK = {key: rank for rank, key in enumerate(_FIRST_KEYS)}
 _STR, _MAP, _SEQ, _INT, _FLOAT, _BOOL, _NULL = (
-    Tag(suffix=f"tag:yaml.org,2002:{name}") for name in ("str", "map", "seq", "int", "float", "bool", "null")
+    f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq", "int", "float", "bool", "null")
 )
+
+# Each cache is emptied when it reaches this many entries, so memory stays bounded however many
+# distinct values a run writes; strings longer than _CACHED_LENGTH, and mappings with more than
+# _CACHED_KEYS keys (or with a key that is not exactly a short str), are never cached at all.
+_CACHE_LIMIT = 1 << 14
+_CACHED_LENGTH = 256
+_CACHED_KEYS = 32
 
 
 class _AnyVersionResolver(BaseResolver):
@@ -35,15 +61,45 @@ class _AnyVersionResolver(BaseResolver):
 for _versions, _tag, _regexp, _first in implicit_resolvers:
     _AnyVersionResolver.add_implicit_resolver_base(_tag, _regexp, _first)
 
-
-class _Dumper(CEmitter, _AnyVersionResolver):  # type: ignore[misc]
-    def __init__(self, stream: io.StringIO) -> None:
-        CEmitter.__init__(self, stream, width=2**31 - 1, allow_unicode=True, line_break="\n")
-        _AnyVersionResolver.__init__(self)
+_RESOLVER = _AnyVersionResolver()
 
 
-def _key_order(key: str) -> tuple[int, str]:
-    return (_KEY_RANK.get(key, len(_FIRST_KEYS)), key)
+def _implicit(tag: str, text: Any) -> tuple[bool, bool]:
+    """Whether ``text`` reads back as ``tag`` written plain, and written quoted: the emitter's own test."""
+    return (
+        str(_RESOLVER.resolve(ScalarNode, text, (True, False))) == tag,
+        str(_RESOLVER.resolve(ScalarNode, text, (False, True))) == tag,
+    )
+
+
+def _scalar_event(tag: str, text: Any, style: str | None = None) -> ScalarEvent:
+    return ScalarEvent(None, tag, _implicit(tag, text), text, style=style)
+
+
+def _string_event(value: str) -> ScalarEvent:
+    return _scalar_event(_STR, value, "|" if "\n" in value else None)
+
+
+_STREAM_START = StreamStartEvent()
+_STREAM_END = StreamEndEvent()
+_DOCUMENT_START = DocumentStartEvent(explicit=False)
+_DOCUMENT_END = DocumentEndEvent(explicit=False)
+_MAPPING_START = MappingStartEvent(None, _MAP, True, flow_style=False)
+_MAPPING_END = MappingEndEvent()
+_SEQUENCE_START = SequenceStartEvent(None, _SEQ, True, flow_style=False)
+_SEQUENCE_END = SequenceEndEvent()
+_TRUE = _scalar_event(_BOOL, "true")
+_FALSE = _scalar_event(_BOOL, "false")
+_NONE = _scalar_event(_NULL, "null")
+
+_string_events: dict[str, ScalarEvent] = {}
+_int_events: dict[int, ScalarEvent] = {}
+# a mapping's keys, in its own order -> the canonical order as (position in those keys, key event)
+_key_orders: dict[tuple[str, ...], tuple[tuple[int, ScalarEvent], ...]] = {}
+
+
+def _key_rank(key: str) -> tuple[int, str]:
+    return (_FIRST_RANK.get(key, len(_FIRST_KEYS)), key)
 
 
 def _float_text(value: float) -> str:
@@ -54,27 +110,86 @@ def _float_text(value: float) -> str:
     return repr(value)
 
 
-def _node(value: Any) -> Node:
-    """The YAML node of a manifest value, mappings in canonical key order."""
+def _key_order(mapping: dict[Any, Any]) -> tuple[tuple[Any, ...], tuple[tuple[int, ScalarEvent], ...]]:
+    """The mapping's keys, and the canonical order as (position in those keys, key event) pairs."""
+    keys = tuple(mapping)
+    order = _key_orders.get(keys)
+    if order is None:
+        ranked = sorted(range(len(keys)), key=lambda index: _key_rank(keys[index]))
+        order = tuple((index, _scalar_event(_STR, keys[index])) for index in ranked)
+        if len(keys) <= _CACHED_KEYS and all(type(key) is str and len(key) <= _CACHED_LENGTH for key in keys):
+            if len(_key_orders) >= _CACHE_LIMIT:
+                _key_orders.clear()
+            _key_orders[keys] = order
+    return keys, order
+
+
+def _events(value: Any, emit: Callable[[Any], object]) -> None:
+    """Emit the events of a manifest value, mappings in canonical key order."""
+    kind = type(value)
+    if kind is str:
+        event = _string_events.get(value)
+        if event is None:
+            event = _string_event(value)
+            if len(value) <= _CACHED_LENGTH:
+                if len(_string_events) >= _CACHE_LIMIT:
+                    _string_events.clear()
+                _string_events[value] = event
+        emit(event)
+    elif kind is dict:
+        emit(_MAPPING_START)
+        keys, order = _key_order(value)
+        for index, key_event in order:
+            key = keys[index]
+            # a cached order was made for exact strings; an equal str subclass gets its own event
+            emit(key_event if type(key) is str else _scalar_event(_STR, key))
+            _events(value[key], emit)
+        emit(_MAPPING_END)
+    elif kind is list:
+        emit(_SEQUENCE_START)
+        for item in value:
+            _events(item, emit)
+        emit(_SEQUENCE_END)
+    elif kind is int:
+        event = _int_events.get(value)
+        if event is None:
+            event = _scalar_event(_INT, str(value))
+            if len(_int_events) >= _CACHE_LIMIT:
+                _int_events.clear()
+            _int_events[value] = event
+        emit(event)
+    else:
+        _other_events(value, emit)
+
+
+def _other_events(value: Any, emit: Callable[[Any], object]) -> None:
+    """The same as ``_events`` for the rarer kinds and for subclasses, which are never cached."""
     if isinstance(value, str):
-        return ScalarNode(_STR, value, style="|" if "\n" in value else None)
-    if isinstance(value, dict):
-        items = [(ScalarNode(_STR, key), _node(value[key])) for key in sorted(value, key=_key_order)]
-        return MappingNode(_MAP, items, flow_style=False)
-    if isinstance(value, list | tuple):
-        return SequenceNode(_SEQ, [_node(item) for item in value], flow_style=False)
-    return _scalar_node(value)
+        emit(_string_event(value))
+    elif isinstance(value, dict):
+        emit(_MAPPING_START)
+        for key in sorted(value, key=_key_rank):
+            emit(_scalar_event(_STR, key))
+            _events(value[key], emit)
+        emit(_MAPPING_END)
+    elif isinstance(value, list | tuple):
+        emit(_SEQUENCE_START)
+        for item in value:
+            _events(item, emit)
+        emit(_SEQUENCE_END)
+    else:
+        emit(_scalar(value))
 
 
-def _scalar_node(value: Any) -> ScalarNode:
+def _scalar(value: Any) -> ScalarEvent:
     if isinstance(value, bool):
-        return ScalarNode(_BOOL, "true" if value else "false")
+        return _TRUE if value else _FALSE
     if isinstance(value, int):
-        return ScalarNode(_INT, str(value))
+        return _scalar_event(_INT, str(value))
     if isinstance(value, float):
-        return ScalarNode(_FLOAT, _float_text(value))
+        return _scalar_event(_FLOAT, _float_text(value))
     if value is None:
-        return ScalarNode(_NULL, "null")
+        return _NONE
     raise TypeError(f"cannot write {type(value).__name__} {value!r} into a manifest")
 
 
@@ -83,8 +198,10 @@ def dump_yaml(document: Any, *, header: str = "") -> str:
     stream = io.StringIO()
     for line in header.splitlines():
         stream.write(f"# {line}\n" if line else "#\n")
-    dumper = _Dumper(stream)
-    dumper.open()
-    dumper.serialize(_node(document))
-    dumper.close()
+    emit = CEmitter(stream, width=2**31 - 1, allow_unicode=True, line_break="\n").emit
+    emit(_STREAM_START)
+    emit(_DOCUMENT_START)
+    _events(document, emit)
+    emit(_DOCUMENT_END)
+    emit(_STREAM_END)
     return stream.getvalue()
