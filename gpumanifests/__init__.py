@@ -17,6 +17,13 @@ from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
+from gpumanifests._constructs.kueue import (
+    ClusterQueue,
+    Preemption,
+    PreemptionPolicy,
+    QueueingStrategy,
+    WorkloadPriority,
+)
 from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
 from gpumanifests._constructs.profiles import (
     Framework,
@@ -54,6 +61,7 @@ __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
     "SUPPORTED_KUBERNETES_VERSIONS",
     "Cluster",
+    "ClusterQueue",
     "ClusterRender",
     "Component",
     "ComponentRender",
@@ -77,7 +85,10 @@ __all__ = [
     "OutputError",
     "Plan",
     "PodSecurityLevel",
+    "Preemption",
+    "PreemptionPolicy",
     "Problem",
+    "QueueingStrategy",
     "RenderedObject",
     "Resource",
     "RunPolicy",
@@ -91,6 +102,7 @@ __all__ = [
     "TolerationOperator",
     "Vendor",
     "Workload",
+    "WorkloadPriority",
     "WorkloadRole",
     "k8s",
     "load_apps",

@@ -25,6 +25,7 @@ __all__ = [
     "LabelValue",
     "Props",
     "Quantity",
+    "QuotaQuantity",
     "matching",
     "parse_props",
 ]
@@ -80,4 +81,15 @@ DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
 DnsSubdomain = Annotated[str, AfterValidator(check_dns_subdomain)]
 LabelKey = Annotated[str, AfterValidator(check_label_key)]
 LabelValue = Annotated[str, AfterValidator(check_label_value)]
+
+
+def _check_not_negative(value: str) -> str:
+    if parse_quantity(value) < Fraction(0):
+        raise ValueError(f"{value!r} must not be negative")
+    return value
+
+
 Quantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check_positive_quantity)]
+"""A quantity greater than zero (requests, limits, capacities)."""
+QuotaQuantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check_not_negative)]
+"""A quantity of zero or more (a quota may be zero)."""

@@ -43,6 +43,7 @@ __all__ = [
     "Destination",
     "GitSource",
     "GroupKind",
+    "IgnoreDifferences",
     "Retry",
     "SyncOption",
     "SyncPolicy",
@@ -410,6 +411,27 @@ class SyncPolicy(Props):
         return policy
 
 
+class IgnoreDifferences(Props):
+    """``spec.ignoreDifferences[]``: fields of objects of one kind that another controller owns.
+
+    With the ``RespectIgnoreDifferences=true`` sync option Argo CD also leaves those fields alone
+    when it syncs, instead of only hiding them from the diff.
+    """
+
+    group: str
+    kind: str
+    managed_fields_managers: tuple[str, ...] = ()
+    jq_path_expressions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"group": self.group, "kind": self.kind}
+        if self.jq_path_expressions:
+            entry["jqPathExpressions"] = list(self.jq_path_expressions)
+        if self.managed_fields_managers:
+            entry["managedFieldsManagers"] = list(self.managed_fields_managers)
+        return entry
+
+
 class Application(Props):
     """An Argo CD Application: sync one git directory into one destination, in one project.
 
@@ -429,6 +451,7 @@ class Application(Props):
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     annotations: dict[LabelKey, str] = Field(default_factory=dict)
     finalizer: bool = True
+    ignore_differences: tuple[IgnoreDifferences, ...] = ()
 
     @field_validator("project")
     @classmethod
@@ -461,12 +484,14 @@ class Application(Props):
         )
         if self.finalizer:
             metadata["finalizers"] = [RESOURCES_FINALIZER]
-        spec = {
+        spec: dict[str, Any] = {
             "project": self.project,
             "source": self.source.to_dict(),
             "destination": self.destination.to_dict(),
             "syncPolicy": self.sync_policy.to_dict(),
         }
+        if self.ignore_differences:
+            spec["ignoreDifferences"] = [entry.to_dict() for entry in self.ignore_differences]
         return {"apiVersion": ARGOCD_API_VERSION, "kind": "Application", "metadata": metadata, "spec": spec}
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import Component
+    from gpumanifests._constructs.kueue import ClusterQueue
     from gpumanifests._constructs.nodeconfig import NodeConfiguration
     from gpumanifests._constructs.workloads import Workload
 
@@ -198,6 +199,8 @@ class Cluster(Construct):
         self.components: list[Component] = []
         self._profiles = _distinct_profiles(self.props.nodes)  # nodes are frozen: computed once
         self._gpu_profiles = tuple(profile for profile in self._profiles if profile.is_gpu)
+        self.cluster_queues: list[ClusterQueue] = []
+        """The Kueue ClusterQueues declared in the cluster, in declaration order."""
         self.node_configurations: list[NodeConfiguration] = []
         """The components that put each GPU profile's labels and taints on its nodes."""
         scope.adopt(self)

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
+from gpumanifests._constructs.kueue import PRIORITY_LABEL, QUEUE_LABEL, ClusterQueue, WorkloadPriority
 from gpumanifests._constructs.pod import (
     PodSecurityLevel,
     SecurityOptOut,
@@ -392,6 +393,8 @@ class Workload(Resource, Generic[_P]):
         self._tolerations_added: list[Toleration] = []
         self._env_added: dict[str, str] = {}
         self._containers_added: list[Container] = []
+        self._queue: ClusterQueue | None = None
+        self._priority: WorkloadPriority | None = None
         self.component.declared_workloads.append(self)
 
     @property
@@ -424,6 +427,16 @@ class Workload(Resource, Generic[_P]):
     def is_gpu(self) -> bool:
         """Whether the workload runs on a GPU profile's nodes."""
         return self.profile is not None
+
+    @property
+    def queue(self) -> ClusterQueue | None:
+        """The Kueue ClusterQueue that admits the workload (Jobs, through ``enqueue``); None when not queued."""
+        return self._queue
+
+    @property
+    def queue_priority(self) -> WorkloadPriority | None:
+        """The Kueue priority class of a queued workload; None for Kueue's default."""
+        return self._priority
 
     @property
     def image(self) -> str:
@@ -632,11 +645,33 @@ class _JobMixin(Workload[_JP]):
             spec["ttlSecondsAfterFinished"] = props.ttl
         metadata = self._metadata()
         metadata["annotations"] = dict(self.RUN_POLICY_ANNOTATIONS[props.run_policy])
+        if self._queue is not None:
+            metadata["labels"][QUEUE_LABEL] = self._queue.name
+        if self._priority is not None:
+            metadata["labels"][PRIORITY_LABEL] = self._priority.name
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
         return [RenderedObject(manifest, self.path)]
 
     def _is_sidecar(self, container: Container) -> bool:
         return not container.runs_to_completion
+
+    def enqueue(self, queue: ClusterQueue, *, priority: WorkloadPriority | None = None) -> None:
+        """Let Kueue admit this Job through ``queue``, optionally with a ``priority`` class.
+
+        The Job gets the ``kueue.x-k8s.io/queue-name`` label (and ``kueue.x-k8s.io/priority-class``);
+        synth adds the LocalQueue to its namespace. Kueue keeps it suspended until the queue's
+        quota admits it, then sets ``nodeSelector`` to the flavor's node labels; the Application
+        leaves the fields Kueue owns alone (``ignoreDifferences`` and ``RespectIgnoreDifferences``).
+        """
+        what = f"{type(self).__name__} {self.name!r}.enqueue"
+        if not isinstance(queue, ClusterQueue):
+            raise InvalidInputError(f"{what}: queue is a {type(queue).__name__}; pass a gm.ClusterQueue")
+        if queue.component.cluster is not self.component.cluster:
+            raise InvalidInputError(f"{what}: queue {queue.name!r} belongs to another cluster")
+        if priority is not None and not isinstance(priority, WorkloadPriority):
+            raise InvalidInputError(f"{what}: priority is a {type(priority).__name__}; pass a gm.WorkloadPriority")
+        self._queue, self._priority = queue, priority
+        self._changed()
 
     def validate(self) -> list[str]:
         """A Job completes when every regular container exits: refuse helpers that would hold it open."""

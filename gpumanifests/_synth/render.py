@@ -21,6 +21,7 @@ from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION, SyncOption
 from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, RenderedObject
+from gpumanifests._constructs.kueue import KUEUE_API_VERSION
 from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
@@ -120,6 +121,23 @@ def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) 
         "metadata": {"name": component.namespace, "labels": labels},
     }
     return RenderedObject(manifest, f"{component.path}/Namespace")
+
+
+def _local_queues(component: Component, workloads: Iterable[Workload[Any]]) -> list[RenderedObject]:
+    """A Kueue LocalQueue in the namespace for each ClusterQueue its Jobs are queued to, named after it."""
+    queues = sorted({workload.queue.name for workload in workloads if workload.queue is not None})
+    return [
+        RenderedObject(
+            {
+                "apiVersion": KUEUE_API_VERSION,
+                "kind": "LocalQueue",
+                "metadata": {"name": name, "namespace": component.namespace},
+                "spec": {"clusterQueue": name},
+            },
+            f"{component.path}/LocalQueue/{name}",
+        )
+        for name in queues
+    ]
 
 
 def _default_deny_ingress(component: Component) -> RenderedObject:
@@ -292,7 +310,7 @@ def _custom_kinds(renders: Iterable[ComponentRender], registry: KindRegistry) ->
     a first sync that happens before the operator has installed the CRD. Argo CD's own kinds are
     always there and are left alone.
     """
-    needed: dict[tuple[str, str, str], set[str]] = {}
+    needed: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
     for render in renders:
         for obj in render.objects:
             api_version, kind = obj.manifest["apiVersion"], obj.manifest["kind"]
@@ -301,10 +319,12 @@ def _custom_kinds(renders: Iterable[ComponentRender], registry: KindRegistry) ->
                 continue
             if crd.group != ARGOCD_GROUP:
                 _add_sync_option(obj.manifest, SyncOption.SKIP_DRY_RUN_ON_MISSING_RESOURCE)
-            needed.setdefault((crd.installed_by, crd.group, crd.source), set()).add(kind)
+            kinds, sources = needed.setdefault((crd.installed_by, crd.group), (set(), set()))
+            kinds.add(kind)
+            sources.add(crd.source.partition(" (")[0])
     return sorted(
-        Prerequisite(installer, group, tuple(sorted(kinds)), source)
-        for (installer, group, source), kinds in needed.items()
+        Prerequisite(installer, group, tuple(sorted(kinds)), ", ".join(sorted(sources)))
+        for (installer, group), (kinds, sources) in needed.items()
     )
 
 
@@ -349,6 +369,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         if sharing[0] is component:
             workloads = [workload for other in sharing for workload in other.workloads()]
             render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
+            render.objects += _local_queues(component, workloads)
     for render in renders:
         for obj in render.objects:
             stamp_managed(obj.manifest, cluster.name)

@@ -23,6 +23,7 @@ from gpumanifests._argocd.models import (
     Destination,
     GitSource,
     GroupKind,
+    IgnoreDifferences,
     SyncOption,
     SyncPolicy,
 )
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 
 __all__ = ["application_waves", "wire_argocd"]
 
+KUEUE_OWNED_JOB_FIELDS = IgnoreDifferences(
+    group="batch", kind="Job", managed_fields_managers=("kueue",), jq_path_expressions=(".spec.suspend",)
+)
+"""What Kueue owns of a queued Job: ``spec.suspend`` (its admission switch, first set by its webhook
+while Argo CD creates the Job) and the fields its controller writes (the flavor's ``nodeSelector``)."""
 _BASE_OPTIONS: tuple[SyncOption, ...] = tuple(
     option for option in DEFAULT_SYNC_OPTIONS if option is not SyncOption.SERVER_SIDE_APPLY
 )
@@ -53,13 +59,15 @@ _BASE_OPTIONS: tuple[SyncOption, ...] = tuple(
 def _implicit_component_dependencies(
     render: ComponentRender, registry: KindRegistry, crd_owners: dict[ObjectKey, str]
 ) -> set[str]:
-    """Node configuration of the profiles its GPU workloads use, the owner of its namespace, and the
-    components that install the CRDs of its custom resources (``crd_owners``: CRD key -> component).
+    """Node configuration of the profiles its GPU workloads use, the owner of its namespace, the
+    components of the ClusterQueues its Jobs are queued to, and the components that install the
+    CRDs of its custom resources (``crd_owners``: CRD key -> component).
     """
     component = render.component
     needed = {
         node_component_name(workload.profile) for workload in component.workloads() if workload.profile is not None
     }
+    needed.update(workload.queue.component.name for workload in component.workloads() if workload.queue is not None)
     needed.add(component.cluster.components_in(component.namespace)[0].name)
     needed.update(crd_owners[key] for key in _crds_used(render, registry) if key in crd_owners)
     needed.discard(component.name)
@@ -103,6 +111,9 @@ def _component_application(render: ComponentRender, wave: int) -> Application:
     component = render.component
     cluster = component.cluster
     options = DEFAULT_SYNC_OPTIONS if component.props.server_side_apply else _BASE_OPTIONS
+    queued = any(workload.queue is not None for workload in component.workloads())
+    if queued:
+        options = (*options, SyncOption.RESPECT_IGNORE_DIFFERENCES)
     return Application(
         name=component.name,
         namespace=cluster.props.argocd_namespace,
@@ -111,6 +122,7 @@ def _component_application(render: ComponentRender, wave: int) -> Application:
         destination=Destination(server=cluster.props.server, namespace=component.namespace),
         sync_policy=SyncPolicy(options=options),
         sync_wave=wave,
+        ignore_differences=(KUEUE_OWNED_JOB_FIELDS,) if queued else (),
     )
 
 
