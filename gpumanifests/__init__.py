@@ -17,6 +17,7 @@ from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
+from gpumanifests._constructs.distributed import DistributedGpuJob
 from gpumanifests._constructs.kueue import (
     ClusterQueue,
     Preemption,
@@ -69,6 +70,7 @@ __all__ = [
     "CpuDeployment",
     "CpuJob",
     "CustomResource",
+    "DistributedGpuJob",
     "Framework",
     "GitOpsApp",
     "GitRepo",

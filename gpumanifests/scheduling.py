@@ -151,6 +151,15 @@ class NodeState:
         elif self._allocatable is not None:
             self._add(self._used, self._units(pod_spec, requests))
 
+    def unbind(self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None) -> None:
+        """Stop counting one pod bound with :meth:`bind` (the same ``pod_spec`` and ``requests``)."""
+        self._bound -= 1
+        if not self._loaded:
+            self._pending.remove((pod_spec, requests))
+        elif self._allocatable is not None:
+            for name, amount in self._units(pod_spec, requests).items():
+                self._used[name] -= amount
+
     def check(self, pod_spec: Mapping[str, Any], *, requests: Mapping[str, Fraction] | None = None) -> FitResult:
         """Every filter's verdict for ``pod_spec`` on the node with its bound pods (see :func:`check_fit`)."""
         return FitResult(self.admission(pod_spec) + self.resource_failures(pod_spec, requests=requests))

@@ -429,6 +429,11 @@ class Workload(Resource, Generic[_P]):
         return self.profile is not None
 
     @property
+    def all_or_nothing(self) -> bool:
+        """Whether its pods are useful only all together (a distributed job): placed as a group or not at all."""
+        return False
+
+    @property
     def queue(self) -> ClusterQueue | None:
         """The Kueue ClusterQueue that admits the workload (Jobs, through ``enqueue``); None when not queued."""
         return self._queue
@@ -844,9 +849,9 @@ class GpuJob(_GpuWorkload[GpuJobProps], _JobMixin[GpuJobProps]):
     Defaults: ``gpus=1`` written as a limit only (Kubernetes takes it as the request too; pass
     ``gpu_request=True`` to write both), the profile's image for ``framework`` (TensorFlow), a
     1 GiB memory-backed ``/dev/shm``, 1-2 CPUs and 2-4 GiB memory (request-limit),
-    ``restartPolicy: Never``, ``backoffLimit: 2``, ``ttlSecondsAfterFinished: 86400``. The Job is
-    an Argo CD ``Sync`` hook (``BeforeHookCreation``), so it runs on each sync of its Application
-    and Argo CD never recreates it after its TTL removes it.
+    ``restartPolicy: Never``, ``backoffLimit: 2``, and ``run_policy=RunPolicy.ONCE``: a tracked
+    Job named after a digest of its spec, never pruned, without TTL (see :class:`RunPolicy`).
+    ``enqueue(queue)`` puts it behind a Kueue :class:`ClusterQueue`.
     """
 
     def __init__(self, scope: Construct, id: str, *, profile: NodeProfile, **options: Unpack[GpuJobOptions]) -> None:
@@ -877,7 +882,7 @@ class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
     """A batch Job kept off GPU nodes.
 
     Defaults: 250m-1 CPU and 256-512 MiB memory, ``restartPolicy: Never``, ``backoffLimit: 2``,
-    ``ttlSecondsAfterFinished: 86400``, run as an Argo CD ``Sync`` hook like :class:`GpuJob`.
+    and ``run_policy=RunPolicy.ONCE`` like :class:`GpuJob`.
     """
 
     def __init__(self, scope: Construct, id: str, *, image: str, **options: Unpack[CpuJobOptions]) -> None:

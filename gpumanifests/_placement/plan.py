@@ -31,6 +31,7 @@ The pod spec checked is the one committed to the tree: the rendered object's
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,8 @@ class FindingKind:
     CPU_ON_GPU = "cpu-on-gpu-node"
     UNSCHEDULABLE = "fits-no-node"
     OVERFLOW = "capacity-overflow"
+    PARTIAL_GROUP = "partial-group"
+    """A workload whose pods must all run at once (a distributed job) fits only in part."""
 
 
 # --- workloads ---------------------------------------------------------------------------------
@@ -419,15 +422,27 @@ class _Placer:
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
             self.findings.append(_unschedulable(workload, shape.empty))
-        overflow: list[Placement] = []
         profile = workload.profile
-        for replica in range(workload.replicas):
-            placement = self._place_replica(workload, spec, shape, replica, profile)
-            self.placements.append(placement)
-            if placement.node is None and shape.admitted:
-                overflow.append(placement)
-        if overflow:
+        placements = [
+            self._place_replica(workload, spec, shape, replica, profile) for replica in range(workload.replicas)
+        ]
+        overflow = [placement for placement in placements if placement.node is None and shape.admitted]
+        if overflow and workload.all_or_nothing:
+            self.findings.append(_partial_group(workload, placements, overflow))
+            placements = [self._take_back(placement, spec, shape) for placement in placements]
+        elif overflow:
             self.findings.append(_overflow(workload, overflow))
+        self.placements.extend(placements)
+
+    def _take_back(self, placement: Placement, spec: Mapping[str, Any], shape: _Shape) -> Placement:
+        """Unbind a placed pod of a group that does not fit as a whole: none of its pods run."""
+        if placement.node is None:
+            return placement
+        slot = self.names.index(placement.node)
+        self.states[slot].unbind(spec, requests=shape.requests)
+        self.counts[slot] -= 1
+        self.log.append(slot)  # the slot's verdicts change again
+        return dataclasses.replace(placement, node=None)
 
     def _shape(self, spec: Mapping[str, Any]) -> _Shape:
         requests = pod_requests(spec)
@@ -588,6 +603,18 @@ def _unschedulable(workload: Workload[Any], empty: Mapping[str, FitResult]) -> F
     target = f"a node of profile {profile.name!r}" if profile is not None else "an untainted CPU node"
     fix = f"add {target} that its selection, tolerations and requests fit, or lower its requests"
     return Finding(FindingKind.UNSCHEDULABLE, workload.path, "", Problem(workload.path, message, fix))
+
+
+def _partial_group(workload: Workload[Any], placements: Sequence[Placement], missing: Sequence[Placement]) -> Finding:
+    placed = [placement for placement in placements if placement.node is not None]
+    where = ", ".join(sorted({str(placement.node) for placement in placed})) or "no node"
+    reasons = _grouped_reasons((exclusion.node, "; ".join(exclusion.reasons)) for exclusion in missing[0].excluded)
+    message = (
+        f"workload {workload.name!r} needs its {len(placements)} pods running at once, but only {len(placed)} fit "
+        f"({where}); no pod of it is placed ({reasons})"
+    )
+    fix = f"add capacity for all {len(placements)} pods, or lower the workers, GPUs or requests"
+    return Finding(FindingKind.PARTIAL_GROUP, workload.path, "", Problem(workload.path, message, fix))
 
 
 def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
