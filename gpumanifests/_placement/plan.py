@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
+from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
 from gpumanifests._placement.nodes import PlanNode, plan_node
 from gpumanifests.scheduling import (
     FitResult,
@@ -75,6 +76,8 @@ class FindingKind:
     CPU_ON_GPU = "cpu-on-gpu-node"
     UNSCHEDULABLE = "fits-no-node"
     OVERFLOW = "capacity-overflow"
+    NEVER_ADMITTED = "never-admitted"
+    """Kueue can never admit a queued workload as its queues are configured."""
     PARTIAL_GROUP = "partial-group"
     """A workload whose pods must all run at once (a distributed job) fits only in part."""
 
@@ -252,6 +255,8 @@ class Plan:
     findings: tuple[Finding, ...]
     admissions: Admissions = field(compare=False, repr=False)
     """The capacity-independent filter verdicts the plan computed, by placement key and by workload."""
+    queued: tuple[QueueAdmission, ...] = ()
+    """Kueue's verdict on each queued workload (all of them pending at once, none finished)."""
 
     def verdicts_of(self, workload: Workload[Any]) -> AdmissionVerdicts:
         """The filters' capacity-independent verdicts of ``workload``'s pod spec on the plan's nodes."""
@@ -287,6 +292,7 @@ class Plan:
             "nodesSource": self.nodes_source,
             "nodes": [node.to_json() for node in self.nodes],
             "placements": [placement.to_json() for placement in self.placements],
+            "queued": [admission.to_json() for admission in self.queued],
             "violations": [
                 {
                     "kind": f.kind,
@@ -314,6 +320,9 @@ class Plan:
         )
         if not self.placements:
             lines.append("(no pods to place)")
+        if self.queued:
+            lines += ["", "Kueue admission (every queued Job pending at once, none finished):"]
+            lines += [f"  {admission}" for admission in self.queued]
         lines.append("")
         lines.append(_verdict(self))
         return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -356,6 +365,12 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     placer = _Placer(tuple(plan_nodes))
     for workload in _plan_order(cluster.workloads()):
         placer.place(workload)
+    queued = queue_admissions(cluster)
+    placer.findings += [
+        Finding(FindingKind.NEVER_ADMITTED, problem.path, "", problem)
+        for problem in (queue_problem(admission) for admission in queued)
+        if problem is not None
+    ]
     return Plan(
         cluster=cluster.name,
         cluster_path=cluster.path,
@@ -364,6 +379,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         placements=tuple(placer.placements),
         findings=tuple(placer.findings),
         admissions=placer.admissions,
+        queued=queued,
     )
 
 
