@@ -10,9 +10,14 @@ Python implementations of the Kubernetes functions the project's rules use:
 - lists: ``<list>.isSorted()``, ``sum()``, ``min()``, ``max()``, ``indexOf(<value>)``,
   ``lastIndexOf(<value>)``;
 - quantity: ``quantity(<string>)``, ``isQuantity(<string>)`` and, on a quantity, ``compareTo``,
-  ``isLessThan``, ``isGreaterThan``, ``add``, ``sub``, ``asInteger``, ``isInteger``, ``sign``.
+  ``isLessThan``, ``isGreaterThan``, ``add``, ``sub``, ``asInteger``, ``isInteger``, ``sign``;
+- semver (``library.SemverLib`` version 1, as DRA selectors use it for version attributes):
+  ``semver(<string>[, <normalize>])``, ``isSemver(<string>[, <normalize>])`` and, on a version,
+  ``compareTo``, ``isLessThan``, ``isGreaterThan``, ``major``, ``minor``, ``patch``.
 
-Quantities travel through CEL as a canonical tagged map, so ``==`` compares their values. Known
+Quantities and versions travel through CEL as canonical tagged maps, so ``==`` compares their
+values (a version's build metadata is dropped, as semver precedence ignores it). ``compareTo``,
+``isLessThan`` and ``isGreaterThan`` dispatch on the receiver. Known
 differences from cel-go, which the evaluation reports instead of hiding: string ``size()``
 counts UTF-8 bytes, and optional syntax (``self.?field``), two-variable comprehensions and
 ``cel.bind`` do not parse here.
@@ -33,13 +38,14 @@ from gpumanifests._kube.quantity import parse_quantity
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["CelError", "compile_expression", "evaluate", "quantity_value"]
+__all__ = ["CelError", "compile_expression", "evaluate", "quantity_value", "semver_value"]
 
 logging.getLogger("cel").addHandler(logging.NullHandler())  # failures are reported as CelError, not logged
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 _FUNCTION_FAILURE = re.compile(r"Function '(\w+)' error: Python function call failed: \w+: (.*?)\. Check function")
 _QUANTITY_TAG = "@k8s.quantity"
+_SEMVER_TAG = "@k8s.semver"
 _INT64 = 2**63
 
 
@@ -186,3 +192,112 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "findAll": _find_all,
 }
 """The Kubernetes extension functions, by the name CEL calls them (``x.f(a)`` calls ``f(x, a)``)."""
+
+
+# -- semantic versions (k8s.io/apiserver/pkg/cel/library/semverlib.go, blang/semver) ---------------
+
+_NUMBER = r"0|[1-9][0-9]*"
+_PRERELEASE_PART = r"0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*"
+_SEMVER = re.compile(
+    rf"(?P<major>{_NUMBER})\.(?P<minor>{_NUMBER})\.(?P<patch>{_NUMBER})"
+    rf"(?:-(?P<pre>(?:{_PRERELEASE_PART})(?:\.(?:{_PRERELEASE_PART}))*))?"
+    r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+)
+_UINT64 = 2**64
+
+
+def semver_value(text: str) -> dict[str, str]:
+    """A semantic version as CEL sees it here, for a DRA ``version`` attribute or ``semver(text)``.
+
+    Strict semver 2.0.0, as blang/semver parses it: ``MAJOR.MINOR.PATCH`` without leading zeros,
+    optional ``-prerelease`` and ``+build``. Raises ``ValueError`` for anything else.
+    """
+    return {_SEMVER_TAG: _version_text(_parse_semver(text))}
+
+
+def _parse_semver(text: str) -> tuple[int, int, int, tuple[str, ...]]:
+    found = _SEMVER.fullmatch(text)
+    if not found:
+        raise ValueError(f"invalid semantic version {text!r}")
+    numbers = int(found["major"]), int(found["minor"]), int(found["patch"])
+    if any(number >= _UINT64 for number in numbers):
+        raise ValueError(f"semantic version {text!r} has a number beyond uint64")
+    prerelease = tuple(found["pre"].split(".")) if found["pre"] else ()
+    return (*numbers, prerelease)
+
+
+def _version_text(version: tuple[int, int, int, tuple[str, ...]]) -> str:
+    major, minor, patch, prerelease = version
+    text = f"{major}.{minor}.{patch}"
+    return f"{text}-{'.'.join(prerelease)}" if prerelease else text
+
+
+def _normalized(text: str) -> str:
+    """semverlib's ``normalizeAndParse``: no ``v`` prefix, no leading zeros, missing parts are 0."""
+    parts = [_without_leading_zeros(part) for part in text.removeprefix("v").split(".", 2)]
+    if len(parts) < 3:
+        if any(mark in parts[-1] for mark in "+-"):
+            raise ValueError("short version cannot contain PreRelease/Build meta data")
+        parts += ["0"] * (3 - len(parts))
+    return ".".join(parts)
+
+
+def _without_leading_zeros(part: str) -> str:
+    if len(part) <= 1:
+        return part
+    stripped = part.lstrip("0")
+    return stripped if stripped[:1].isdigit() else "0" + stripped
+
+
+def _semver(text: str, normalize: bool = False) -> dict[str, str]:
+    return semver_value(_normalized(text) if normalize else text)
+
+
+def _is_semver(text: str, normalize: bool = False) -> bool:
+    try:
+        _semver(text, normalize)
+    except ValueError:
+        return False
+    return True
+
+
+def _version(value: Any) -> tuple[int, int, int, tuple[str, ...]]:
+    if isinstance(value, dict) and set(value) == {_SEMVER_TAG}:
+        return _parse_semver(value[_SEMVER_TAG])
+    raise TypeError(f"expected a semver, got {type(value).__name__}")
+
+
+def _prerelease_key(part: str) -> tuple[int, int, str]:
+    """Numeric identifiers sort numerically and before alphanumeric ones, which sort in ASCII order."""
+    return (0, int(part), "") if part.isdigit() else (1, 0, part)
+
+
+def _compare_versions(left: Any, right: Any) -> int:
+    a, b = _version(left), _version(right)
+    if a[:3] != b[:3]:
+        return -1 if a[:3] < b[:3] else 1
+    if not a[3] or not b[3]:
+        return (not a[3]) - (not b[3])  # a version without prerelease ranks above one with
+    keys_a, keys_b = [_prerelease_key(part) for part in a[3]], [_prerelease_key(part) for part in b[3]]
+    return (keys_a > keys_b) - (keys_a < keys_b)
+
+
+def _ordering(left: Any, right: Any) -> int:
+    """``compareTo`` of two versions or of two quantities: the receiver decides which."""
+    if isinstance(left, dict) and set(left) == {_SEMVER_TAG}:
+        return _compare_versions(left, right)
+    return _compare(left, right)
+
+
+_FUNCTIONS.update(
+    {
+        "semver": _semver,
+        "isSemver": _is_semver,
+        "compareTo": _ordering,
+        "isLessThan": lambda left, right: _ordering(left, right) < 0,
+        "isGreaterThan": lambda left, right: _ordering(left, right) > 0,
+        "major": lambda value: _version(value)[0],
+        "minor": lambda value: _version(value)[1],
+        "patch": lambda value: _version(value)[2],
+    }
+)
