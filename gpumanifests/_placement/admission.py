@@ -31,6 +31,11 @@ class QueueAdmission:
     path: str
     verdict: Verdict
 
+    @property
+    def admitted(self) -> bool:
+        """Whether Kueue admits the workload now (otherwise its Job stays suspended)."""
+        return self.verdict.outcome is Outcome.ADMITTED
+
     def to_json(self) -> dict[str, Any]:
         """The admission, keys in a fixed order."""
         verdict = self.verdict

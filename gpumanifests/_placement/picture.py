@@ -105,21 +105,27 @@ def _flowchart(plan: Plan) -> list[str]:
     pods = plan.placements_by_node()
     for index, node in enumerate(plan.nodes):
         lines.extend(_subgraph(node, pods.get(node.name, []), f"n{index}"))
-    unplaced = pods.get(None, [])
-    if unplaced:
-        lines.append('  subgraph unplaced["no node"]')
-        lines.extend(f'    unplaced_p{i}["{mermaid_text(p.pod)}"]' for i, p in enumerate(unplaced))
-        lines.append("  end")
-        lines.append("  class unplaced unplaced")
-    lines.extend(
-        [
-            "  classDef gpu fill:#fff3e0,stroke:#e65100",
-            "  classDef cpu fill:#e8f5e9,stroke:#1b5e20",
-            "  classDef unplaced fill:#ffebee,stroke:#b71c1c",
-            "```",
-        ]
-    )
-    return lines
+    nowhere = pods.get(None, [])
+    waiting = [placement for placement in nowhere if placement.waiting_for is not None]
+    lines += _pod_group("unplaced", "no node", [placement for placement in nowhere if placement.waiting_for is None])
+    lines += _pod_group("waiting", "waiting for Kueue quota", waiting)
+    lines += [
+        "  classDef gpu fill:#fff3e0,stroke:#e65100",
+        "  classDef cpu fill:#e8f5e9,stroke:#1b5e20",
+        "  classDef unplaced fill:#ffebee,stroke:#b71c1c",
+    ]
+    if waiting:
+        lines.append("  classDef waiting fill:#eceff1,stroke:#37474f")
+    return [*lines, "```"]
+
+
+def _pod_group(ident: str, title: str, pods: Sequence[Placement]) -> list[str]:
+    """A box of pods that have no node (``ident`` is also its class)."""
+    if not pods:
+        return []
+    lines = [f'  subgraph {ident}["{title}"]']
+    lines.extend(f'    {ident}_p{i}["{mermaid_text(p.pod)}"]' for i, p in enumerate(pods))
+    return [*lines, "  end", f"  class {ident} {ident}"]
 
 
 def _subgraph(node: PlanNode, pods: Sequence[Placement], ident: str) -> list[str]:
@@ -168,7 +174,7 @@ def _placement_table(plan: Plan) -> list[str]:
             placement.pod,
             placement.workload,
             placement.component,
-            placement.node or "(none)",
+            placement.where,
             placement.profile or "cpu",
             str(placement.gpus),
         ]
@@ -177,6 +183,9 @@ def _placement_table(plan: Plan) -> list[str]:
 
 
 def _verdict(plan: Plan) -> list[str]:
+    waiting = sum(placement.waiting_for is not None for placement in plan.placements)
+    if not plan.findings and waiting:
+        return [f"Every pod Kueue admits now has a node, no violations; {waiting} pod(s) wait for quota."]
     if not plan.findings:
         return [f"Every pod has a node: {len(plan.placements)} pod(s), no violations."]
     lines = [f"{len(plan.findings)} violation(s):", ""]

@@ -204,7 +204,11 @@ class Exclusion:
 
 @dataclass(frozen=True)
 class Placement:
-    """One pod of the plan: where it went (``node`` None when nowhere) and why not elsewhere."""
+    """One pod of the plan: where it went (``node`` None when nowhere) and why not elsewhere.
+
+    ``waiting_for`` names the ClusterQueue whose quota the pod's Job waits for: Kueue keeps the
+    Job suspended, so its pods exist nowhere yet and are not placed.
+    """
 
     workload: str
     path: str
@@ -216,6 +220,14 @@ class Placement:
     node: str | None
     eligible: tuple[str, ...]
     excluded: tuple[Exclusion, ...]
+    waiting_for: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The node's name, ``(waiting for <queue>)`` or ``(none)``, as tables show it."""
+        if self.node is not None:
+            return self.node
+        return f"(waiting for {self.waiting_for})" if self.waiting_for is not None else "(none)"
 
     def to_json(self) -> dict[str, Any]:
         """The placement, keys in a fixed order."""
@@ -230,6 +242,7 @@ class Placement:
             "node": self.node,
             "eligible": list(self.eligible),
             "excluded": [{"node": e.node, "reasons": list(e.reasons)} for e in self.excluded],
+            "waitingFor": self.waiting_for,
         }
 
 
@@ -332,7 +345,7 @@ def _table_rows(placement: Placement) -> list[tuple[str, str, str, str, str]]:
     """One row per pod, continued on more lines for each further eligible or excluded node."""
     eligible = list(placement.eligible) or ["-"]
     excluded = [str(exclusion) for exclusion in placement.excluded] or ["-"]
-    first = (placement.workload, str(placement.replica), placement.node or "(none)", eligible[0], excluded[0])
+    first = (placement.workload, str(placement.replica), placement.where, eligible[0], excluded[0])
     rest = [
         ("", "", "", eligible[i] if i < len(eligible) else "", excluded[i] if i < len(excluded) else "")
         for i in range(1, max(len(eligible), len(excluded)))
@@ -363,9 +376,10 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         key=lambda node: node.name,
     )
     placer = _Placer(tuple(plan_nodes))
-    for workload in _plan_order(cluster.workloads()):
-        placer.place(workload)
     queued = queue_admissions(cluster)
+    held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
+    for workload in _plan_order(cluster.workloads()):
+        placer.place(workload, waiting_for=held.get(workload.path))
     placer.findings += [
         Finding(FindingKind.NEVER_ADMITTED, problem.path, "", problem)
         for problem in (queue_problem(admission) for admission in queued)
@@ -430,18 +444,24 @@ class _Placer:
         self.placements: list[Placement] = []
         self.findings: list[Finding] = []
 
-    def place(self, workload: Workload[Any]) -> None:
-        """Check the workload's admission, then place each of its replicas."""
+    def place(self, workload: Workload[Any], *, waiting_for: str | None = None) -> None:
+        """Check the workload's admission, then place each of its replicas.
+
+        A workload ``waiting_for`` a ClusterQueue's quota is checked but not placed: Kueue keeps it suspended.
+        """
         spec = workload.pod_template_spec()
         shape = self._shape(spec)
         self.admissions.record(workload, shape.admission)
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
             self.findings.append(_unschedulable(workload, shape.empty))
-        profile = workload.profile
-        placements = [
-            self._place_replica(workload, spec, shape, replica, profile) for replica in range(workload.replicas)
-        ]
+        if waiting_for is not None:
+            self._refresh(shape)
+            self.placements.extend(
+                _placement(workload, shape, replica, None, waiting_for) for replica in range(workload.replicas)
+            )
+            return
+        placements = [self._place_replica(workload, spec, shape, replica) for replica in range(workload.replicas)]
         overflow = [placement for placement in placements if placement.node is None and shape.admitted]
         if overflow and workload.all_or_nothing:
             self.findings.append(_partial_group(workload, placements, overflow))
@@ -505,7 +525,7 @@ class _Placer:
             shape.excluded = tuple(verdict for verdict in shape.verdicts if verdict is not None)
 
     def _place_replica(
-        self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int, profile: NodeProfile | None
+        self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int
     ) -> Placement:
         self._refresh(shape)
         names, counts = self.names, self.counts
@@ -514,18 +534,26 @@ class _Placer:
             self.states[chosen].bind(spec, requests=shape.requests)
             counts[chosen] += 1
             self.log.append(chosen)
-        return Placement(
-            workload=workload.name,
-            path=workload.path,
-            component=workload.component.name,
-            replica=replica,
-            pod=f"{workload.name}-{replica}",
-            profile=profile.name if profile is not None else None,
-            gpus=workload.gpus,
-            node=names[chosen] if chosen is not None else None,
-            eligible=shape.eligible_names,
-            excluded=shape.excluded,
-        )
+        return _placement(workload, shape, replica, names[chosen] if chosen is not None else None)
+
+
+def _placement(
+    workload: Workload[Any], shape: _Shape, replica: int, node: str | None, waiting_for: str | None = None
+) -> Placement:
+    profile = workload.profile
+    return Placement(
+        workload=workload.name,
+        path=workload.path,
+        component=workload.component.name,
+        replica=replica,
+        pod=f"{workload.name}-{replica}",
+        profile=profile.name if profile is not None else None,
+        gpus=workload.gpus,
+        node=node,
+        eligible=shape.eligible_names,
+        excluded=shape.excluded,
+        waiting_for=waiting_for,
+    )
 
 
 def _admission_findings(workload: Workload[Any], admitted: Iterable[PlanNode]) -> list[Finding]:

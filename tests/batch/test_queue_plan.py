@@ -113,3 +113,18 @@ def test_the_plan_table_and_json_show_the_queue_verdicts() -> None:
     )
     [queued] = plan.to_json()["queued"]
     assert (queued["clusterQueue"], queued["outcome"], queued["borrows"]) == ("batch", "Admitted", False)
+
+
+def test_a_job_kueue_keeps_waiting_is_not_placed_and_is_no_overflow() -> None:
+    cluster = _cluster(a100_gpus=8)
+    queue = gm.ClusterQueue(gm.Component(cluster, "queues"), "batch", profiles=[A100])
+    _jobs(cluster, queue, [8, 4])
+    plan = gm.plan_cluster(cluster)
+    [waiting] = [p for p in plan.placements if p.workload == "job-1"]
+    assert (waiting.node, waiting.waiting_for, waiting.where) == (None, "batch", "(waiting for batch)")
+    assert [p.node for p in plan.placements if p.workload == "job-0"] == ["a100-1"]
+    assert plan.violations == []
+    assert "(waiting for batch)" in plan.format_table()
+    readme = gm.synthesize(cluster.app).files["clusters/lab/README.md"].decode()
+    assert 'subgraph waiting["waiting for Kueue quota"]' in readme
+    assert "1 pod(s) wait for quota" in readme

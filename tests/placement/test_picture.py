@@ -44,7 +44,11 @@ def test_every_placement_is_drawn_in_its_nodes_subgraph(shipped: gm.GitOpsApp) -
         assert readme.startswith(f"# Cluster {cluster.name}\n")
         assert "```mermaid\nflowchart LR\n" in readme
         groups = _subgraphs(readme)
-        assert len(groups) == len(cluster.nodes)
+        waiting = [p.pod for p in plan.placements if p.waiting_for is not None]
+        assert len(groups) == len(cluster.nodes) + bool(waiting)
+        assert groups.get("waiting for Kueue quota", []) == [
+            f'    waiting_p{i}["{pod}"]' for i, pod in enumerate(waiting)
+        ]
         for node in plan.nodes:
             [lines] = [body for title, body in groups.items() if title.startswith(mermaid_text(node.name) + " ")]
             drawn = [line for line in lines if '(["' in line]
