@@ -1,16 +1,16 @@
 """The seed's planned cloud migration: the same workloads on NVIDIA GPU nodes.
 
 The workload definitions are imported from ``_seed``, not copied; only the profile differs.
-The cloud cluster has two CPU nodes and two NVIDIA GPU nodes.
+The cloud cluster has two CPU nodes and two NVIDIA GPU nodes, and is a member of the GPU fleet.
 """
 
 from __future__ import annotations
 
+from _fleet import gpu_fleet
 from _seed import declare_seed_workloads
 
 import gpumanifests as gm
 
-REPO = gm.GitRepo(url="https://git.example.com/platform/gpumanifests.git", revision="main")
 NVIDIA = gm.NodeProfile.nvidia_cuda(runtime_class_name="nvidia")
 CPU = gm.NodeProfile.cpu_only()
 
@@ -26,6 +26,7 @@ def build(app: gm.GitOpsApp) -> None:
             gm.Node(name="cloud-gpu-1", profile=NVIDIA, gpus=2, cpu="8", memory="32Gi"),
             gm.Node(name="cloud-gpu-2", profile=NVIDIA, gpus=2, cpu="8", memory="32Gi"),
         ],
-        repo=REPO,
+        fleet=gpu_fleet(app),
+        argocd_cluster="data-platform-cloud",
     )
     declare_seed_workloads(cluster, NVIDIA)

@@ -18,6 +18,7 @@ from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
+from gpumanifests._constructs.fleet import Fleet
 from gpumanifests._constructs.kueue import (
     ClusterQueue,
     Preemption,
@@ -71,6 +72,7 @@ __all__ = [
     "CpuJob",
     "CustomResource",
     "DistributedGpuJob",
+    "Fleet",
     "Framework",
     "GitOpsApp",
     "GitRepo",

@@ -1,4 +1,4 @@
-"""Typed Argo CD objects: the Application and AppProject documents gpumanifests emits.
+"""Typed Argo CD objects: the Application, ApplicationSet and AppProject documents gpumanifests emits.
 
 Each model refuses at construction what Argo CD would reject or silently misread, plus what the
 production checklist forbids (the ``default`` project, wildcard allow-lists, unpinned sources).
@@ -40,6 +40,7 @@ __all__ = [
     "RESOURCES_FINALIZER",
     "AppProject",
     "Application",
+    "ApplicationSet",
     "Destination",
     "GitSource",
     "GroupKind",
@@ -493,6 +494,78 @@ class Application(Props):
         if self.ignore_differences:
             spec["ignoreDifferences"] = [entry.to_dict() for entry in self.ignore_differences]
         return {"apiVersion": ARGOCD_API_VERSION, "kind": "Application", "metadata": metadata, "spec": spec}
+
+
+class ApplicationSet(Props):
+    """An Argo CD ApplicationSet making one root Application per git directory (git directory generator).
+
+    Each of ``directories`` (exact paths in the repository, no globs) becomes an Application
+    named ``<segment>-root``, where ``<segment>`` is the directory's path segment at
+    ``name_segment``, syncing that directory into ``destination`` under ``project``. The
+    template is Go text (``goTemplate`` with ``missingkey=error``, so a misspelt variable fails
+    instead of rendering empty). ``project`` is fixed: a templated project would let a commit
+    choose its own permissions. ``preserve_resources_on_deletion`` (on) keeps what the generated
+    Applications deployed when the ApplicationSet is deleted or stops generating one: the
+    controller then leaves the resources finalizer off them, so they go without cascading.
+    """
+
+    name: DnsLabel
+    namespace: DnsLabel = "argocd"
+    project: DnsLabel
+    repo_url: RepoUrl
+    target_revision: GitRevision
+    directories: tuple[RepoPath, ...] = Field(min_length=1)
+    name_segment: int = Field(ge=0)
+    destination: Destination
+    sync_policy: SyncPolicy = Field(default_factory=SyncPolicy)
+    preserve_resources_on_deletion: bool = True
+
+    @field_validator("directories")
+    @classmethod
+    def _each_directory_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeat = _first_repeat(list(value))
+        if repeat is not None:
+            raise ValueError(f"{repeat!r} is listed twice; list each directory once")
+        return value
+
+    @model_validator(mode="after")
+    def _every_directory_has_the_name_segment(self) -> Self:
+        short = [path for path in self.directories if len(path.split("/")) <= self.name_segment]
+        if short:
+            raise ValueError(
+                f"directory {short[0]!r} has no path segment {self.name_segment} to name its Application after"
+            )
+        return self
+
+    def to_manifest(self) -> dict[str, Any]:
+        """The ApplicationSet document."""
+        source = GitSource(repo_url=self.repo_url, target_revision=self.target_revision, path=self.directories[0])
+        template = {
+            "metadata": {
+                "name": f"{{{{ index .path.segments {self.name_segment} }}}}-root",
+                "namespace": self.namespace,
+            },
+            "spec": {
+                "project": self.project,
+                "source": source.to_dict() | {"path": "{{ .path.path }}"},
+                "destination": self.destination.to_dict(),
+                "syncPolicy": self.sync_policy.to_dict(),
+            },
+        }
+        git = {
+            "repoURL": self.repo_url,
+            "revision": self.target_revision,
+            "directories": [{"path": path} for path in self.directories],
+        }
+        spec: dict[str, Any] = {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [{"git": git}],
+            "syncPolicy": {"preserveResourcesOnDeletion": self.preserve_resources_on_deletion},
+            "template": template,
+        }
+        metadata = _metadata(name=self.name, namespace=self.namespace, sync_wave=None)
+        return {"apiVersion": ARGOCD_API_VERSION, "kind": "ApplicationSet", "metadata": metadata, "spec": spec}
 
 
 class GroupKind(Props):

@@ -15,6 +15,7 @@ from gpumanifests._errors import UsageError
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.fleet import Fleet
 
 __all__ = ["GitOpsApp"]
 
@@ -29,6 +30,7 @@ class GitOpsApp(cdk8s.App):
         super().__init__()
         self.strict = strict
         self.clusters: list[Cluster] = []
+        self.fleets: list[Fleet] = []
         self.source = "app"
 
     def cluster(self, name: str) -> Cluster:

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, Self
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
-from gpumanifests._argocd.models import IN_CLUSTER_SERVER, GitRevision, RepoPath, RepoUrl, ServerUrl
+from gpumanifests._argocd.models import (
+    IN_CLUSTER_SERVER,
+    ClusterName,
+    Destination,
+    GitRevision,
+    RepoPath,
+    RepoUrl,
+    ServerUrl,
+)
 from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import InvalidInputError
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import Component
+    from gpumanifests._constructs.fleet import Fleet
     from gpumanifests._constructs.kueue import ClusterQueue
     from gpumanifests._constructs.nodeconfig import NodeConfiguration
     from gpumanifests._constructs.workloads import Workload
@@ -110,7 +119,17 @@ class _ClusterProps(Props):
     kubernetes_version: str = DEFAULT_VERSION
     crds: tuple[Path, ...] = ()
     argocd_namespace: DnsLabel = "argocd"
-    server: ServerUrl = IN_CLUSTER_SERVER
+    server: ServerUrl | None = None
+    argocd_cluster: ClusterName | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_name_the_destination(self) -> Self:
+        if self.server is not None and self.argocd_cluster is not None:
+            raise ValueError(
+                f"server={self.server!r} and argocd_cluster={self.argocd_cluster!r} both name the cluster "
+                "Argo CD deploys to; give one of them"
+            )
+        return self
 
     @field_validator("nodes")
     @classmethod
@@ -157,6 +176,32 @@ def _distinct_profiles(nodes: tuple[Node, ...]) -> tuple[NodeProfile, ...]:
     return tuple(seen.values())
 
 
+def _fleet_repo(fleet: Fleet | None, repo: GitRepo | None, owner: str) -> GitRepo:
+    """The repository the cluster's Argo CD pulls: ``repo``, or the fleet's (they must agree)."""
+    if fleet is None:
+        if repo is None:
+            raise InvalidInputError(
+                f"{owner}: repo: give the git repository Argo CD pulls the tree from (GitRepo(url=...))"
+            )
+        return repo
+    if repo is not None and repo != fleet.repo:
+        raise InvalidInputError(
+            f"{owner}: repo: {repo.url}@{repo.revision}:{repo.path} differs from fleet {fleet.name!r}'s "
+            f"{fleet.repo.url}@{fleet.repo.revision}:{fleet.repo.path}; a fleet's management Argo CD pulls one "
+            "repository, so leave repo out"
+        )
+    return fleet.repo
+
+
+def _check_fleet_namespace(fleet: Fleet | None, argocd_namespace: str, owner: str) -> None:
+    if fleet is not None and argocd_namespace not in ("argocd", fleet.argocd_namespace):
+        raise InvalidInputError(
+            f"{owner}: argocd_namespace: {argocd_namespace!r}, but a fleet member's Argo CD objects live in "
+            f"the management Argo CD's namespace, fleet {fleet.name!r}'s {fleet.argocd_namespace!r}; "
+            "set it on the Fleet instead"
+        )
+
+
 class Cluster(Construct):
     """One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
 
@@ -164,6 +209,12 @@ class Cluster(Construct):
 
         cluster = Cluster(app, "data-platform-local", nodes=[...], repo=GitRepo(url=...))
         workloads = Component(cluster, "metal-gpu-workloads", namespace="ml")
+
+    On its own, the cluster runs its own Argo CD (in ``argocd_namespace``) and its Applications
+    are named after their components. With ``fleet=``, the fleet's management Argo CD deploys it:
+    its Applications are named ``<cluster>-<component>`` and deploy to ``server`` (an API URL)
+    or ``argocd_cluster`` (the name the cluster is registered under in that Argo CD); ``repo``
+    defaults to the fleet's. Without either, Argo CD deploys to the cluster it runs in.
     """
 
     def __init__(
@@ -172,23 +223,30 @@ class Cluster(Construct):
         id: str,
         *,
         nodes: Sequence[Node],
-        repo: GitRepo,
+        repo: GitRepo | None = None,
         kubernetes_version: str = DEFAULT_VERSION,
         crds: Sequence[Path | str] = (),
         argocd_namespace: str = "argocd",
-        server: str = IN_CLUSTER_SERVER,
+        server: str | None = None,
+        argocd_cluster: str | None = None,
+        fleet: Fleet | None = None,
     ) -> None:
+        owner = f"Cluster {id!r}"
+        _check_fleet_namespace(fleet, argocd_namespace, owner)
         self.props = parse_props(
             _ClusterProps,
-            f"Cluster {id!r}",
+            owner,
             name=id,
             nodes=tuple(nodes),
-            repo=repo,
+            repo=_fleet_repo(fleet, repo, owner),
             kubernetes_version=kubernetes_version,
             crds=tuple(crds),
-            argocd_namespace=argocd_namespace,
+            argocd_namespace=argocd_namespace if fleet is None else fleet.argocd_namespace,
             server=server,
+            argocd_cluster=argocd_cluster,
         )
+        self.fleet = fleet
+        """The fleet whose management Argo CD deploys this cluster; None when it runs its own."""
         self.crds = _load_crds(self.props.crds, f"Cluster {id!r}")
         """The CustomResourceDefinitions given by file: their kinds validate like built-ins."""
         claim_construct_id(scope, id, "Cluster")
@@ -204,6 +262,8 @@ class Cluster(Construct):
         self.node_configurations: list[NodeConfiguration] = []
         """The components that put each GPU profile's labels and taints on its nodes."""
         scope.adopt(self)
+        if fleet is not None:
+            fleet.clusters.append(self)
 
     @property
     def kubernetes(self) -> KubernetesRelease:
@@ -214,6 +274,33 @@ class Cluster(Construct):
     def name(self) -> str:
         """The cluster name, used as its directory and AppProject name."""
         return self.props.name
+
+    @property
+    def repo(self) -> GitRepo:
+        """The git repository Argo CD pulls the cluster's tree from."""
+        return self.props.repo
+
+    @property
+    def argocd_namespace(self) -> str:
+        """The namespace of the Argo CD that deploys the cluster (its own, or the fleet's)."""
+        return self.props.argocd_namespace
+
+    def application_name(self, component: str) -> str:
+        """The Argo CD Application name of ``component``: its name, qualified by the cluster's in a fleet."""
+        return component if self.fleet is None else f"{self.name}-{component}"
+
+    @property
+    def deploys_to(self) -> str:
+        """The cluster as its Argo CD addresses it: ``server <url>`` or ``Argo CD cluster '<name>'``."""
+        if self.props.argocd_cluster is not None:
+            return f"Argo CD cluster {self.props.argocd_cluster!r}"
+        return f"server {self.props.server or IN_CLUSTER_SERVER}"
+
+    def destination(self, namespace: str) -> Destination:
+        """Where the cluster's Argo CD deploys ``namespace``'s objects: this cluster, by server URL or Argo CD name."""
+        if self.props.argocd_cluster is not None:
+            return Destination(name=self.props.argocd_cluster, namespace=namespace)
+        return Destination(server=self.props.server or IN_CLUSTER_SERVER, namespace=namespace)
 
     @property
     def nodes(self) -> tuple[Node, ...]:

@@ -17,6 +17,7 @@ from pydantic import field_validator
 
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
+from gpumanifests._kube.names import is_dns_label
 from gpumanifests._output.layout import RESERVED_DIRS
 from gpumanifests._props import DnsLabel, Props, parse_props
 
@@ -69,6 +70,18 @@ class _ComponentProps(Props):
         return value
 
 
+def _check_application_name(cluster: Cluster, id: str) -> None:
+    """Refuse a component whose Application name (cluster-qualified in a fleet) is not a DNS label."""
+    name = cluster.application_name(id)
+    if name == id or is_dns_label(name):
+        return
+    assert cluster.fleet is not None  # only a fleet member's names are qualified
+    raise InvalidInputError(
+        f"Component {id!r}: its Application in fleet {cluster.fleet.name!r} is named {name!r} ({len(name)} "
+        "characters), which is not a DNS label (at most 63); shorten the component or the cluster name"
+    )
+
+
 class Component(cdk8s.Chart):
     """A deployable part of a cluster: one directory of manifests, one Argo CD Application.
 
@@ -92,6 +105,7 @@ class Component(cdk8s.Chart):
             namespace=namespace if namespace is not None else id,
             server_side_apply=server_side_apply,
         )
+        _check_application_name(scope, id)
         claim_construct_id(scope, id, "Component")
         super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
         self.cluster = scope

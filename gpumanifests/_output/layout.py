@@ -8,6 +8,11 @@
       <component>/          one directory per component, synced by its Application
       node-setup/           node-side files, synced by nothing
       README.md             the cluster picture, synced by nothing
+    fleets/<fleet>/
+      bootstrap/            applied once by hand to the management Argo CD: its AppProject and ApplicationSet
+      README.md             how to bootstrap the fleet
+
+A cluster in a fleet has no ``bootstrap/`` of its own: the fleet's ApplicationSet makes its root.
 
 Manifests are named ``<namespace>_<kind>_<name>.yaml`` (``<kind>_<name>.yaml`` when
 cluster-scoped); ``_`` never occurs in namespaces, kinds or names, so two objects never share a
@@ -26,6 +31,7 @@ __all__ = [
     "BOOTSTRAP_DIR",
     "CLUSTERS_DIR",
     "CLUSTER_README",
+    "FLEETS_DIR",
     "KIND_CONFIG",
     "KIND_TERRAFORM",
     "NODE_SETUP_DIR",
@@ -34,6 +40,7 @@ __all__ = [
     "SETUP_SCRIPT",
     "VERIFY_SCRIPT",
     "cluster_dir",
+    "fleet_dir",
     "generated_notice",
     "manifest_filename",
     "manifest_location",
@@ -41,6 +48,7 @@ __all__ = [
 ]
 
 CLUSTERS_DIR = "clusters"
+FLEETS_DIR = "fleets"
 BOOTSTRAP_DIR = "bootstrap"
 APPS_DIR = "apps"
 NODE_SETUP_DIR = "node-setup"
@@ -61,6 +69,11 @@ _MANIFEST_DEPTH = 4
 def cluster_dir(cluster: str) -> str:
     """The directory of a cluster inside the tree: ``clusters/<cluster>``."""
     return f"{CLUSTERS_DIR}/{cluster}"
+
+
+def fleet_dir(fleet: str) -> str:
+    """The directory of a fleet inside the tree: ``fleets/<fleet>``."""
+    return f"{FLEETS_DIR}/{fleet}"
 
 
 def repo_path(tree: str, cluster: str, directory: str) -> str:
@@ -84,11 +97,18 @@ def manifest_filename(manifest: dict[str, Any]) -> str:
 
 
 def manifest_location(path: str) -> tuple[str, str] | None:
-    """``(cluster, directory)`` of a manifest's path in the tree, or None for any other file."""
+    """``(owner, directory)`` of a manifest's path in the tree, or None for any other file.
+
+    The owner is the cluster's name, or ``fleets/<fleet>`` for a fleet's bootstrap.
+    """
     parts = path.split("/")
-    if len(parts) != _MANIFEST_DEPTH or parts[0] != CLUSTERS_DIR or not parts[3].endswith(_MANIFEST_SUFFIX):
+    if len(parts) != _MANIFEST_DEPTH or not parts[3].endswith(_MANIFEST_SUFFIX):
         return None
-    return parts[1], parts[2]
+    if parts[0] == CLUSTERS_DIR:
+        return parts[1], parts[2]
+    if parts[0] == FLEETS_DIR:
+        return fleet_dir(parts[1]), parts[2]
+    return None
 
 
 def generated_notice(source: str) -> str:

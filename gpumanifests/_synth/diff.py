@@ -185,7 +185,7 @@ def review_diff(out: Path, files: Mapping[str, bytes]) -> str:
         return "no changes\n"
     lines: list[str] = []
     for cluster, entries in groupby(sorted(diffs.items()), key=lambda entry: entry[0][0]):
-        lines.append(f"cluster {cluster}:")
+        lines.append(f"fleet {cluster.partition('/')[2]}:" if "/" in cluster else f"cluster {cluster}:")
         for (_, directory), diff in entries:
             lines.append(f"  application {directory}:")
             lines.extend(f"    {line}" for line in diff.lines())

@@ -441,7 +441,14 @@ def retarget_cluster(cluster: Cluster, target: NodeProfile) -> Cluster:
     source = primary_gpu_profile(cluster)
     nodes = [node.model_copy(update={"profile": target}) if node.profile == source else node for node in cluster.nodes]
     props = cluster.props
-    shadow = Cluster(GitOpsApp(), cluster.name, nodes=nodes, repo=props.repo, server=props.server)
+    shadow = Cluster(
+        GitOpsApp(),
+        cluster.name,
+        nodes=nodes,
+        repo=props.repo,
+        server=props.server,
+        argocd_cluster=props.argocd_cluster,
+    )
     copies: dict[int, Component] = {}
     for workload in _cluster_workloads(cluster):
         component = workload.component

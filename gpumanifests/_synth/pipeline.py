@@ -13,7 +13,14 @@ from gpumanifests._errors import Problem, Severity, SynthError
 from gpumanifests._kube.yaml import dump_yaml
 from gpumanifests._nodeside.files import node_side_files
 from gpumanifests._output.compare import TreeDiff, diff_tree
-from gpumanifests._output.layout import CLUSTER_README, cluster_dir, generated_notice, manifest_filename
+from gpumanifests._output.layout import (
+    BOOTSTRAP_DIR,
+    CLUSTER_README,
+    cluster_dir,
+    fleet_dir,
+    generated_notice,
+    manifest_filename,
+)
 from gpumanifests._output.tree import write_tree
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
@@ -21,13 +28,14 @@ from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._runtime import paused_garbage_collection
 from gpumanifests._synth.diff import ApplicationDiff, tree_changes
 from gpumanifests._synth.render import ClusterRender, render_cluster
-from gpumanifests._synth.wiring import wire_argocd
+from gpumanifests._synth.wiring import argocd_name_collisions, fleet_readme, wire_argocd, wire_fleet
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.component import RenderedObject
+    from gpumanifests._constructs.fleet import Fleet
 
 __all__ = ["Synthesis", "synthesize"]
 
@@ -95,6 +103,13 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
     return files
 
 
+def _fleet_files(fleet: Fleet, objects: list[RenderedObject]) -> dict[str, bytes]:
+    base = fleet_dir(fleet.name)
+    files = _manifest_files(f"{base}/{BOOTSTRAP_DIR}", objects, generated_notice(fleet.source))
+    files[f"{base}/{CLUSTER_README}"] = fleet_readme(fleet).encode()
+    return files
+
+
 def synthesize(app: GitOpsApp) -> Synthesis:
     """Render, check and serialize every cluster of ``app``; raise :class:`SynthError` on any error."""
     with paused_garbage_collection():
@@ -104,6 +119,7 @@ def synthesize(app: GitOpsApp) -> Synthesis:
 def _synthesize(app: GitOpsApp) -> Synthesis:
     synthesis = Synthesis()
     problems: list[Problem] = []
+    argocd_instances: dict[str, list[RenderedObject]] = {}
     for cluster in app.clusters:
         render = render_cluster(cluster)
         argocd = wire_argocd(render)
@@ -112,6 +128,13 @@ def _synthesize(app: GitOpsApp) -> Synthesis:
         problems.extend(diagnose(cluster, plan))
         synthesis.renders.append(render)
         synthesis.files |= _cluster_files(render, argocd, plan)
+        instance = f"fleet {cluster.fleet.name!r}" if cluster.fleet else f"cluster {cluster.name!r}"
+        argocd_instances.setdefault(instance, []).extend(obj for objects in argocd.values() for obj in objects)
+    for fleet in app.fleets:
+        bootstrap = wire_fleet(fleet, problems)
+        argocd_instances.setdefault(f"fleet {fleet.name!r}", []).extend(bootstrap)
+        synthesis.files |= _fleet_files(fleet, bootstrap)
+    problems.extend(argocd_name_collisions(argocd_instances))
     if not app.clusters:
         problems.append(Problem("app", "the apps declare no cluster", "declare a Cluster in build(app)"))
     SynthError.raise_if_any(problems)

@@ -31,7 +31,12 @@ def test_an_app_may_define_dataclasses(tmp_path: Path, monkeypatch: pytest.Monke
         "    assert Size(gpus=1).gpus == 1\n"
     )
     app = load_apps(apps)
-    assert {cluster.name for cluster in app.clusters} == {"data-platform-local", "data-platform-cloud"}
+    assert {cluster.name for cluster in app.clusters} == {
+        "data-platform-local",
+        "data-platform-cloud",
+        "gpu-training",
+        "gpu-inference",
+    }
 
 
 def test_an_app_error_names_its_file_and_line_with_a_relative_apps_dir(

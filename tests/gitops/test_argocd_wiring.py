@@ -24,17 +24,30 @@ WAVE = "argocd.argoproj.io/sync-wave"
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
 
-class Tree:
-    """The parsed documents of one synthesized cluster, by directory."""
+def _documents(files: dict[str, bytes], prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """The YAML documents under ``prefix``, by their first directory (node-setup left out)."""
+    dirs: dict[str, list[dict[str, Any]]] = {}
+    for path, content in files.items():
+        directory = path.removeprefix(prefix).split("/")[0]
+        if path.startswith(prefix) and path.endswith(".yaml") and directory != "node-setup":
+            dirs.setdefault(directory, []).append(yaml.safe_load(content))
+    return dirs
 
-    def __init__(self, name: str, files: dict[str, bytes]) -> None:
-        self.name = name
-        prefix = f"clusters/{name}/"
-        self.dirs: dict[str, list[dict[str, Any]]] = {}
-        for path, content in files.items():
-            directory = path.removeprefix(prefix).split("/")[0]
-            if path.startswith(prefix) and path.endswith(".yaml") and directory != "node-setup":
-                self.dirs.setdefault(directory, []).append(yaml.safe_load(content))
+
+class Tree:
+    """The parsed documents of one synthesized cluster, by directory, and its root Application.
+
+    A cluster on its own has its root in its ``bootstrap/``; a fleet member's root is the fleet
+    ApplicationSet's template, and its bootstrap project is the fleet's.
+    """
+
+    def __init__(self, cluster: gm.Cluster, files: dict[str, bytes]) -> None:
+        self.name = cluster.name
+        self.dirs = _documents(files, f"clusters/{cluster.name}/")
+        self.fleet = cluster.fleet.name if cluster.fleet is not None else None
+        self.bootstrap = self.dirs.get("bootstrap", [])
+        if self.fleet is not None:
+            self.bootstrap = _documents(files, f"fleets/{self.fleet}/")["bootstrap"]
 
     @property
     def component_dirs(self) -> dict[str, list[dict[str, Any]]]:
@@ -55,14 +68,42 @@ class Tree:
     def applications(self) -> list[dict[str, Any]]:
         return self.of_kind("apps", "Application")
 
-    def application(self, name: str) -> dict[str, Any]:
-        (found,) = [app for app in self.applications if app["metadata"]["name"] == name]
+    def application(self, directory: str) -> dict[str, Any]:
+        """The Application syncing component ``directory``."""
+        (found,) = [app for app in self.applications if app["spec"]["source"]["path"].endswith(f"/{directory}")]
         return found
+
+    @property
+    def bootstrap_project(self) -> dict[str, Any]:
+        (project,) = [doc for doc in self.bootstrap if doc["kind"] == "AppProject"]
+        return project
+
+    @property
+    def root(self) -> dict[str, Any]:
+        """The root Application: the bootstrap's, or the fleet ApplicationSet's template for this cluster."""
+        [root] = [doc for doc in self.bootstrap if doc["kind"] == "Application"] or [
+            {
+                "metadata": doc["spec"]["template"]["metadata"] | {"name": f"{self.name}-root"},
+                "spec": doc["spec"]["template"]["spec"]
+                | {"source": doc["spec"]["template"]["spec"]["source"] | {"path": self._fleet_directory(doc)}},
+            }
+            for doc in self.bootstrap
+            if doc["kind"] == "ApplicationSet"
+        ]
+        return root
+
+    def _fleet_directory(self, appset: dict[str, Any]) -> str:
+        (directory,) = [
+            entry["path"]
+            for entry in appset["spec"]["generators"][0]["git"]["directories"]
+            if entry["path"].split("/")[2] == self.name
+        ]
+        return str(directory)
 
 
 def trees_of(app: gm.GitOpsApp) -> dict[str, Tree]:
     files = gm.synthesize(app).files
-    return {cluster.name: Tree(cluster.name, files) for cluster in app.clusters}
+    return {cluster.name: Tree(cluster, files) for cluster in app.clusters}
 
 
 SEED = trees_of(load_apps(ROOT / "apps"))
@@ -89,14 +130,12 @@ def test_every_application_uses_the_cluster_project_never_default(tree: Tree) ->
     assert tree.project["metadata"]["name"] == tree.name
     for application in tree.applications:
         assert application["spec"]["project"] == tree.name
-    (root,) = tree.of_kind("bootstrap", "Application")
-    (bootstrap_project,) = tree.of_kind("bootstrap", "AppProject")
-    assert root["spec"]["project"] == bootstrap_project["metadata"]["name"] != "default"
+    assert tree.root["spec"]["project"] == tree.bootstrap_project["metadata"]["name"] != "default"
 
 
 @seed_clusters
 def test_every_application_syncs_automatically_with_prune_self_heal_and_retry(tree: Tree) -> None:
-    for application in [*tree.applications, *tree.of_kind("bootstrap", "Application")]:
+    for application in [*tree.applications, tree.root]:
         policy = application["spec"]["syncPolicy"]
         assert policy["automated"]["prune"] is True
         assert policy["automated"]["selfHeal"] is True
@@ -106,7 +145,10 @@ def test_every_application_syncs_automatically_with_prune_self_heal_and_retry(tr
 
 @seed_clusters
 def test_every_application_has_the_resources_finalizer(tree: Tree) -> None:
-    for application in [*tree.applications, *tree.of_kind("bootstrap", "Application")]:
+    # a fleet member's root is the ApplicationSet controller's: it adds no finalizer under
+    # preserveResourcesOnDeletion (tests/fleet checks that choice)
+    roots = [] if tree.fleet else [tree.root]
+    for application in [*tree.applications, *roots]:
         assert FINALIZER in application["metadata"]["finalizers"]
 
 
@@ -118,10 +160,12 @@ def test_every_component_application_uses_server_side_apply(tree: Tree) -> None:
 
 @seed_clusters
 def test_one_application_per_component_directory_syncing_exactly_it(tree: Tree) -> None:
-    assert {app["metadata"]["name"] for app in tree.applications} == set(tree.component_dirs)
-    for application in tree.applications:
-        name = application["metadata"]["name"]
-        assert application["spec"]["source"]["path"] == f"gitops/clusters/{tree.name}/{name}"
+    qualified = (lambda directory: f"{tree.name}-{directory}") if tree.fleet else (lambda directory: directory)
+    assert {app["metadata"]["name"] for app in tree.applications} == {qualified(d) for d in tree.component_dirs}
+    for directory in tree.component_dirs:
+        application = tree.application(directory)
+        assert application["metadata"]["name"] == qualified(directory)
+        assert application["spec"]["source"]["path"] == f"gitops/clusters/{tree.name}/{directory}"
         assert application["spec"]["source"]["directory"]["recurse"] is False
 
 
@@ -136,13 +180,19 @@ def _expected_namespaced_kinds(tree: Tree) -> set[tuple[str, str]]:
     return {group_kind(doc) for doc in tree.rendered() if "namespace" in doc["metadata"]}
 
 
+def _cluster_of(destination: dict[str, str]) -> str:
+    """The destination's cluster: its server URL or its Argo CD cluster name (Argo CD takes exactly one)."""
+    (cluster,) = [destination[key] for key in ("server", "name") if key in destination]
+    return cluster
+
+
 def _expected_destinations(tree: Tree) -> set[tuple[str, str]]:
     return {
-        (app["spec"]["destination"]["server"], app["spec"]["destination"]["namespace"]) for app in tree.applications
+        (_cluster_of(app["spec"]["destination"]), app["spec"]["destination"]["namespace"]) for app in tree.applications
     } | {
-        (app["spec"]["destination"]["server"], doc["metadata"]["namespace"])
+        (_cluster_of(app["spec"]["destination"]), doc["metadata"]["namespace"])
         for app in tree.applications
-        for doc in tree.dirs[app["metadata"]["name"]]
+        for doc in tree.dirs[app["spec"]["source"]["path"].rpartition("/")[2]]
         if "namespace" in doc["metadata"]
     }
 
@@ -156,7 +206,7 @@ def test_project_allows_exactly_the_repository_of_its_applications(tree: Tree) -
 
 @seed_clusters
 def test_project_allows_exactly_the_destinations_used(tree: Tree) -> None:
-    destinations = {(entry["server"], entry["namespace"]) for entry in tree.project["spec"]["destinations"]}
+    destinations = {(_cluster_of(entry), entry["namespace"]) for entry in tree.project["spec"]["destinations"]}
     assert destinations == _expected_destinations(tree)
     assert len(tree.project["spec"]["destinations"]) == len(destinations)
 
@@ -286,16 +336,15 @@ def test_namespace_is_the_first_wave_of_its_application(tree: Tree) -> None:
 
 @seed_clusters
 def test_bootstrap_holds_a_root_application_pointing_at_the_apps_directory(tree: Tree) -> None:
-    (root,) = tree.of_kind("bootstrap", "Application")
+    root = tree.root
     assert root["metadata"]["name"] == f"{tree.name}-root"
     assert root["spec"]["source"]["path"] == f"gitops/clusters/{tree.name}/apps"
-    assert root["spec"]["destination"]["namespace"] == "argocd"
+    assert root["spec"]["destination"] == {"namespace": "argocd", "server": "https://kubernetes.default.svc"}
 
 
 @seed_clusters
 def test_bootstrap_project_may_only_manage_argocd_objects_in_the_argocd_namespace(tree: Tree) -> None:
-    (project,) = tree.of_kind("bootstrap", "AppProject")
-    spec = project["spec"]
+    spec = tree.bootstrap_project["spec"]
     assert spec["clusterResourceWhitelist"] == []
     assert granted(spec["namespaceResourceWhitelist"]) == {
         ("argoproj.io", "Application"),

@@ -53,6 +53,11 @@ def _gpu_nodes() -> Iterator[tuple[str, str]]:
 
 GPU_NODES = list(_gpu_nodes())
 CLUSTERS = sorted({cluster for cluster, _ in GPU_NODES})
+LOGGING_CLUSTERS = sorted(
+    cluster.name
+    for cluster in load_apps(APPS).clusters
+    if any(workload.props.verify_log for workload in cluster.workloads() if hasattr(workload.props, "verify_log"))
+)
 
 
 def _cluster(app: gm.GitOpsApp, name: str) -> gm.Cluster:
@@ -411,20 +416,25 @@ def test_verify_fails_when_a_label_is_missing(
 
 
 @pytest.mark.parametrize("cluster_name", CLUSTERS)
-def test_verify_fails_on_misplaced_pods_and_missing_logs(
-    shipped: gm.GitOpsApp, tmp_path: Path, cluster_name: str
-) -> None:
+def test_verify_fails_on_a_cpu_pod_on_a_gpu_node(shipped: gm.GitOpsApp, tmp_path: Path, cluster_name: str) -> None:
     cluster = _cluster(shipped, cluster_name)
     state = _model_state(cluster)
     gpu_node = next(node.name for node in cluster.nodes if node.profile.taints)
     cpu_pod = next(pod for pod in state["pods"] if "gpumanifests.io/profile" not in pod["labels"])
     cpu_pod["node"] = gpu_node
-    logged = next(pod for pod in state["pods"] if pod["log"])
-    logged["log"] = "something else"
-    fake = FakeCluster(tmp_path, state)
-    result = fake.run(node_side_files(cluster)[VERIFY])
+    result = FakeCluster(tmp_path, state).run(node_side_files(cluster)[VERIFY])
     assert result.returncode == 1
     assert f"pod {cpu_pod['namespace']}/{cpu_pod['name']} runs on {gpu_node}" in result.stderr
+
+
+@pytest.mark.parametrize("cluster_name", LOGGING_CLUSTERS)
+def test_verify_fails_on_a_missing_log_line(shipped: gm.GitOpsApp, tmp_path: Path, cluster_name: str) -> None:
+    cluster = _cluster(shipped, cluster_name)
+    state = _model_state(cluster)
+    logged = next(pod for pod in state["pods"] if pod["log"])
+    logged["log"] = "something else"
+    result = FakeCluster(tmp_path, state).run(node_side_files(cluster)[VERIFY])
+    assert result.returncode == 1
     assert f"do not contain: {next(w.props.verify_log for w in _workloads(cluster) if w.props.verify_log)}" in (
         result.stderr
     )

@@ -21,7 +21,9 @@ def _on(problems: list[gm.Problem], path: str) -> list[gm.Problem]:
     return [problem for problem in problems if problem.path == path]
 
 
-@pytest.mark.parametrize("cluster_name", ["data-platform-local", "data-platform-cloud"])
+@pytest.mark.parametrize(
+    "cluster_name", ["data-platform-local", "data-platform-cloud", "gpu-training", "gpu-inference"]
+)
 def test_shipped_clusters_are_consistent(cluster_name: str) -> None:
     cluster = next(c for c in load_apps(APPS).clusters if c.name == cluster_name)
     assert _problems(cluster) == []

@@ -1,0 +1,49 @@
+"""GPU inference in the cloud: model servers on NVIDIA GPU nodes, an API in front on CPU nodes.
+
+A member of the GPU fleet, registered in the management Argo CD as ``gpu-inference``.
+"""
+
+from __future__ import annotations
+
+from _fleet import gpu_fleet
+
+import gpumanifests as gm
+
+L4 = gm.NodeProfile.nvidia_cuda(name="l4", runtime_class_name="nvidia")
+CPU = gm.NodeProfile.cpu_only()
+VLLM = "vllm/vllm-openai:v0.6.4"
+GATEWAY = "registry.k8s.io/e2e-test-images/agnhost:2.52"
+
+
+def build(app: gm.GitOpsApp) -> None:
+    """Declare the gpu-inference cluster."""
+    cluster = gm.Cluster(
+        app,
+        "gpu-inference",
+        nodes=[
+            gm.Node(name="serve-cpu-1", profile=CPU, cpu="8", memory="32Gi"),
+            gm.Node(name="serve-cpu-2", profile=CPU, cpu="8", memory="32Gi"),
+            gm.Node(name="serve-l4-1", profile=L4, gpus=4, cpu="48", memory="192Gi"),
+            gm.Node(name="serve-l4-2", profile=L4, gpus=4, cpu="48", memory="192Gi"),
+        ],
+        fleet=gpu_fleet(app),
+        argocd_cluster="gpu-inference",
+    )
+    models = gm.Component(cluster, "model-serving", namespace="inference")
+    gm.GpuDeployment(
+        models,
+        "llama-server",
+        profile=L4,
+        image=VLLM,
+        args=["--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", "8000"],
+        port=8000,
+        replicas=2,
+        gpus=1,
+        cpu="8",
+        cpu_limit="8",
+        memory="32Gi",
+        memory_limit="32Gi",
+        shared_memory="8Gi",
+    )
+    gateway = gm.Component(cluster, "gateway", namespace="gateway")
+    gm.CpuDeployment(gateway, "inference-gateway", image=GATEWAY, args=["netexec", "--http-port=8080"], port=8080)
