@@ -11,7 +11,9 @@ from _seed import declare_seed_workloads
 
 import gpumanifests as gm
 
-NVIDIA = gm.NodeProfile.nvidia_cuda(runtime_class_name="nvidia")
+NVIDIA = gm.NodeProfile.nvidia_cuda(
+    runtime_class_name="nvidia", labels={"gpu-type": "cuda"}
+)  # the seed's planned labels
 CPU = gm.NodeProfile.cpu_only()
 
 

@@ -9,7 +9,7 @@ from _fleet import gpu_fleet
 
 import gpumanifests as gm
 
-L4 = gm.NodeProfile.nvidia_cuda(name="l4", runtime_class_name="nvidia")
+L4 = gm.NodeProfile.nvidia_cuda(name="l4", product="NVIDIA-L4", runtime_class_name="nvidia")
 CPU = gm.NodeProfile.cpu_only()
 VLLM = "vllm/vllm-openai:v0.6.4"
 GATEWAY = "registry.k8s.io/e2e-test-images/agnhost:2.52"

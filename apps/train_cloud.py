@@ -10,7 +10,7 @@ from _fleet import gpu_fleet
 
 import gpumanifests as gm
 
-A100 = gm.NodeProfile.nvidia_cuda(name="a100", runtime_class_name="nvidia")
+A100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB", runtime_class_name="nvidia")
 CPU = gm.NodeProfile.cpu_only()
 PYTORCH = "nvcr.io/nvidia/pytorch:24.10-py3"
 HIGH = gm.WorkloadPriority(name="research-high", value=1000)

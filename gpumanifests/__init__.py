@@ -29,7 +29,9 @@ from gpumanifests._constructs.kueue import (
 from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
 from gpumanifests._constructs.profiles import (
     Framework,
+    NodeOperator,
     NodeProfile,
+    NodeRequirement,
     Taint,
     TaintEffect,
     Toleration,
@@ -84,7 +86,9 @@ __all__ = [
     "ManifestFile",
     "MigrationReport",
     "Node",
+    "NodeOperator",
     "NodeProfile",
+    "NodeRequirement",
     "NodeRole",
     "OutputError",
     "Plan",

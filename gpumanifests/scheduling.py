@@ -50,6 +50,7 @@ __all__ = [
     "matches_node_selector_terms",
     "node_matches_pod_selection",
     "node_name",
+    "node_requirement_arity_is_valid",
     "node_taints",
     "pod_requests",
     "taint_text",
@@ -411,11 +412,15 @@ def _required_affinity_mismatch(terms: Sequence[Mapping[str, Any]], node: Mappin
 def _valid_label_requirement(requirement: Mapping[str, Any]) -> bool:
     """``labels.NewRequirement``'s checks for a NodeSelectorRequirement in ``matchExpressions``."""
     key, operator, values = _requirement_parts(requirement)
-    return _valid_arity(operator, values) and is_qualified_name(key) and all(map(is_label_value, values))
+    return (
+        node_requirement_arity_is_valid(operator, values)
+        and is_qualified_name(key)
+        and all(map(is_label_value, values))
+    )
 
 
-def _valid_arity(operator: str, values: Sequence[str]) -> bool:
-    """In and NotIn need values, Exists and DoesNotExist none, Gt and Lt exactly one integer."""
+def node_requirement_arity_is_valid(operator: str, values: Sequence[str]) -> bool:
+    """In and NotIn need values, Exists and DoesNotExist none, Gt and Lt exactly one integer (int64)."""
     if operator in ("In", "NotIn"):
         return bool(values)
     if operator in ("Exists", "DoesNotExist"):

@@ -27,7 +27,7 @@ from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.crds import CustomResourceDefinition, load_crd_file
 from gpumanifests._kube.versions import DEFAULT_VERSION, KubernetesRelease, release
-from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
+from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,7 +53,10 @@ class Node(Props):
     """A node of the cluster: its profile, GPU count and allocatable capacity.
 
     ``cpu``, ``memory`` and ``max_pods`` are what the node can give to the workloads declared
-    here (its allocatable), used by the placement proof.
+    here (its allocatable), used by the placement proof. ``discovered_labels`` are labels the
+    vendor's components publish on this node beyond its profile's fixed ones (GPU Feature
+    Discovery's ``nvidia.com/gpu.memory``), which the profile's selectors read; the node must
+    meet every selector of its profile.
     """
 
     name: DnsSubdomain
@@ -63,6 +66,24 @@ class Node(Props):
     cpu: Quantity = "4"
     memory: Quantity = "8Gi"
     max_pods: int = Field(default=110, ge=1, strict=True)
+    discovered_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _labels_meet_the_profile(self) -> Self:
+        fixed = self.profile.node_labels
+        overridden = sorted(key for key in self.discovered_labels if key in fixed)
+        if overridden:
+            raise ValueError(
+                f"node {self.name!r}: discovered_labels {overridden} are fixed by profile {self.profile.name!r}; "
+                "leave them out"
+            )
+        unmet = [str(selector) for selector in self.profile.selectors if not selector.matches(self.labels)]
+        if unmet:
+            raise ValueError(
+                f"node {self.name!r} does not meet profile {self.profile.name!r}'s selector(s) {unmet} "
+                f"with labels {self.labels}; give the labels its vendor's components publish in discovered_labels"
+            )
+        return self
 
     @model_validator(mode="after")
     def _gpus_match_profile(self) -> Self:
@@ -80,8 +101,8 @@ class Node(Props):
 
     @property
     def labels(self) -> dict[str, str]:
-        """The labels this node carries: its profile's node labels."""
-        return self.profile.node_labels
+        """The labels this node carries: its profile's node labels and its own discovered ones, sorted by key."""
+        return dict(sorted({**self.profile.node_labels, **self.discovered_labels}.items()))
 
     def allocatable(self) -> dict[str, str]:
         """``status.allocatable`` of the node as the API would report it."""

@@ -27,10 +27,13 @@ def node_component_name(profile: NodeProfile) -> str:
     return f"{profile.name}-gpu-nodes"
 
 
-def label_command(node: Node) -> list[str]:
-    """``kubectl label`` arguments that set every profile label on ``node`` (idempotent)."""
-    labels = [f"{key}={value}" for key, value in node.labels.items()]
-    return ["label", "node", node.name, *labels, "--overwrite"]
+def label_command(node: Node) -> list[str] | None:
+    """``kubectl label`` arguments that set the profile's managed labels on ``node`` (idempotent), or None without any.
+
+    Discovered labels are the vendor's components' to set.
+    """
+    labels = [f"{key}={value}" for key, value in node.profile.managed_labels.items()]
+    return ["label", "node", node.name, *labels, "--overwrite"] if labels else None
 
 
 def taint_command(node: Node) -> list[str] | None:
@@ -137,10 +140,7 @@ class _NodeLabeller(CpuJob):
     def _commands(self) -> list[list[str]]:
         commands: list[list[str]] = []
         for node in self.nodes:
-            commands.append(label_command(node))
-            taint = taint_command(node)
-            if taint is not None:
-                commands.append(taint)
+            commands.extend(command for command in (label_command(node), taint_command(node)) if command is not None)
         return commands
 
     def _pod_spec(self) -> dict[str, Any]:

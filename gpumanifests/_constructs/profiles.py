@@ -8,18 +8,32 @@ so the two cannot drift apart.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.names import check_label_value
+from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
-from gpumanifests.scheduling import BLOCKING_EFFECTS, taint_text, tolerates
+from gpumanifests.scheduling import (
+    BLOCKING_EFFECTS,
+    matches_node_selector_term,
+    node_requirement_arity_is_valid,
+    taint_text,
+    tolerates,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "Framework",
+    "NodeOperator",
     "NodeProfile",
+    "NodeRequirement",
     "Taint",
     "TaintEffect",
     "Toleration",
@@ -138,7 +152,89 @@ class Toleration(Props):
         return entry
 
 
+class NodeOperator(StrEnum):
+    """How a :class:`NodeRequirement` compares a node label (``NodeSelectorRequirement.operator``).
+
+    ``Gt`` and ``Lt`` compare the label's value as an integer; a node whose label is missing or
+    not an integer does not match.
+    """
+
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+    GT = "Gt"
+    LT = "Lt"
+
+
+class NodeRequirement(Props):
+    """A required node-affinity expression: label ``key`` ``operator`` ``values``.
+
+    ``In`` and ``NotIn`` take one or more values, ``Exists`` and ``DoesNotExist`` none, ``Gt``
+    and ``Lt`` exactly one integer, as the scheduler parses them.
+
+    **Usage**::
+
+        NodeRequirement(key="nvidia.com/gpu.product", operator=NodeOperator.IN, values=("NVIDIA-L4", "NVIDIA-L40S"))
+        NodeRequirement(key="nvidia.com/gpu.memory", operator=NodeOperator.GT, values=("40959",))
+    """
+
+    key: LabelKey
+    operator: NodeOperator
+    values: tuple[LabelValue, ...] = ()
+
+    @model_validator(mode="after")
+    def _values_fit_the_operator(self) -> Self:
+        if not node_requirement_arity_is_valid(self.operator, self.values):
+            raise ValueError(
+                f"node requirement {self.key!r} {self.operator.value} {list(self.values)}: In and NotIn take "
+                "one or more values, Exists and DoesNotExist none, Gt and Lt exactly one integer"
+            )
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.operator.value} {','.join(self.values)}".rstrip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The requirement as ``matchExpressions[]`` holds it."""
+        entry: dict[str, Any] = {"key": self.key, "operator": str(self.operator)}
+        if self.values:
+            entry["values"] = list(self.values)
+        return entry
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Whether a node with ``labels`` meets the requirement (the scheduler's rule)."""
+        return matches_node_selector_term({"matchExpressions": [self.to_dict()]}, {"metadata": {"labels": labels}})
+
+
 _NVIDIA_CAPABILITIES = "compute,utility"
+
+
+def _product_selection(
+    owner: str, key: str, product: str | Sequence[str] | None
+) -> tuple[dict[str, str], list[NodeRequirement]]:
+    """One product as a label every node carries, several as an ``In`` selector, none as nothing."""
+    products = [product] if isinstance(product, str) else list(product or ())
+    if product is not None and not products:
+        raise InvalidInputError(f"{owner}: product is empty; name one product, several, or pass None for any")
+    try:
+        if len(products) == 1:
+            return {key: check_label_value(products[0])}, []
+        return {}, [NodeRequirement(key=key, operator=NodeOperator.IN, values=tuple(products))] if products else []
+    except ValueError as error:
+        raise InvalidInputError(f"{owner}: product: {error}") from None
+
+
+def _at_least_mib(owner: str, key: str, size: str) -> NodeRequirement:
+    """``key Gt <MiB - 1>``: a label published in MiB that is at least ``size``."""
+    try:
+        size_bytes = parse_quantity(size)
+    except ValueError as error:
+        raise InvalidInputError(f"{owner}: min_memory: {error}") from None
+    mib = math.ceil(size_bytes / 2**20)
+    if size_bytes < 2**20:
+        raise InvalidInputError(f"{owner}: min_memory={size!r} is less than 1Mi; give a GPU memory size such as '40Gi'")
+    return NodeRequirement(key=key, operator=NodeOperator.GT, values=(str(mib - 1),))
 
 
 class NodeProfile(Props):
@@ -149,10 +245,12 @@ class NodeProfile(Props):
         metal = NodeProfile.apple_metal()
         a100 = NodeProfile.nvidia_cuda(runtime_class_name="nvidia", mig_slice="3g.20gb")
 
-    Workloads that run on a profile require *all* of its ``node_labels`` (required node
-    affinity, one term of ``In`` expressions) and tolerate *exactly* its taints, with
+    Workloads that run on a profile require *all* of its ``node_labels`` and ``selectors``
+    (required node affinity, one term of expressions) and tolerate *exactly* its taints, with
     ``toleration_operator`` deciding whether a toleration names the taint value (``Equal``) or
-    only its key (``Exists``).
+    only its key (``Exists``). The tree sets ``accelerator_labels`` and ``pool_labels`` on the
+    nodes (the labelling Job, or a node pool's template); ``discovered_labels`` are published by
+    the vendor's own components and only selected on.
     """
 
     name: DnsLabel
@@ -163,6 +261,11 @@ class NodeProfile(Props):
     """Labels that identify the accelerator (``apple.com/gpu=true``, ``gpu-type=metal``)."""
     pool_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     """Fleet-convention labels shared by every GPU pool (``gpu-vendor``, ``node-role``)."""
+    discovered_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    """Labels the vendor's components publish on such nodes (GPU Feature Discovery's
+    ``nvidia.com/gpu.product``); selected on, never set by the tree."""
+    selectors: tuple[NodeRequirement, ...] = ()
+    """Further requirements on node labels: several accepted values (``In``), a number above or below."""
     taints: tuple[Taint, ...] = ()
     toleration_operator: TolerationOperator = TolerationOperator.EQUAL
     gpu_resource: str | None = None
@@ -188,12 +291,20 @@ class NodeProfile(Props):
 
     @model_validator(mode="after")
     def _labels_do_not_conflict(self) -> Self:
-        shared = sorted(set(self.accelerator_labels) & set(self.pool_labels))
-        if shared:
-            raise ValueError(
-                f"profile {self.name!r} sets {shared} in both accelerator_labels and pool_labels; "
-                "give each label key once"
-            )
+        groups = {
+            "accelerator_labels": set(self.accelerator_labels),
+            "pool_labels": set(self.pool_labels),
+            "discovered_labels": set(self.discovered_labels),
+            "selectors": {selector.key for selector in self.selectors},
+        }
+        names = list(groups)
+        for index, first in enumerate(names):
+            for second in names[index + 1 :]:
+                shared = sorted(groups[first] & groups[second])
+                if shared:
+                    raise ValueError(
+                        f"profile {self.name!r} names {shared} in both {first} and {second}; give each label key once"
+                    )
         return self
 
     @property
@@ -203,8 +314,23 @@ class NodeProfile(Props):
 
     @property
     def node_labels(self) -> dict[str, str]:
-        """Every label a node of this profile carries, sorted by key."""
+        """Every label a node of this profile carries with a fixed value (set or discovered), sorted by key."""
+        return dict(sorted({**self.accelerator_labels, **self.pool_labels, **self.discovered_labels}.items()))
+
+    @property
+    def managed_labels(self) -> dict[str, str]:
+        """The labels the tree sets on the profile's nodes (labelling Job, node pool template), sorted by key."""
         return dict(sorted({**self.accelerator_labels, **self.pool_labels}.items()))
+
+    @property
+    def identity_labels(self) -> dict[str, str]:
+        """The labels that say a node has this accelerator (discovered, then the tree's own)."""
+        return {**self.discovered_labels, **self.accelerator_labels}
+
+    def matches_labels(self, labels: Mapping[str, str]) -> bool:
+        """Whether a node with ``labels`` is one this profile's workloads may use (labels and selectors)."""
+        fixed = all(labels.get(key) == value for key, value in self.node_labels.items())
+        return fixed and all(selector.matches(labels) for selector in self.selectors)
 
     @property
     def tolerations(self) -> tuple[Toleration, ...]:
@@ -212,8 +338,9 @@ class NodeProfile(Props):
         return tuple(Toleration.for_taint(taint, self.toleration_operator) for taint in self.taints)
 
     def node_selector_requirements(self) -> list[dict[str, object]]:
-        """Required node affinity expressions: every node label ``In`` its single value."""
-        return [{"key": key, "operator": "In", "values": [value]} for key, value in self.node_labels.items()]
+        """Required node affinity expressions: every node label ``In`` its single value, then the selectors."""
+        fixed = [{"key": key, "operator": "In", "values": [value]} for key, value in self.node_labels.items()]
+        return [*fixed, *(selector.to_dict() for selector in self.selectors)]
 
     def image_for(self, framework: Framework) -> str:
         """The default image of ``framework`` on this profile."""
@@ -263,12 +390,20 @@ class NodeProfile(Props):
         cls,
         *,
         name: str = "nvidia",
+        product: str | Sequence[str] | None = None,
+        min_memory: str | None = None,
+        labels: Mapping[str, str] | None = None,
         runtime_class_name: str | None = None,
         mig_slice: str | None = None,
         shared: Literal["time-slicing", "mps"] | None = None,
     ) -> NodeProfile:
-        """An NVIDIA GPU node with the device plugin, as the seed's migration section plans it.
+        """An NVIDIA GPU node with the device plugin, selected on the labels NVIDIA's components publish.
 
+        Nodes are chosen by ``nvidia.com/gpu.present=true`` (set by the GPU Operator from NFD's
+        PCI labels) and, from GPU Feature Discovery, ``product`` (``nvidia.com/gpu.product``,
+        e.g. ``"NVIDIA-A100-SXM4-80GB"``; several products select any of them) and
+        ``min_memory`` (``nvidia.com/gpu.memory``, published in MiB: ``"40Gi"`` selects GPUs
+        with at least 40960 MiB). ``labels`` are further labels the tree sets on the nodes.
         ``runtime_class_name="nvidia"`` is needed where nvidia is not the container runtime's
         default. ``mig_slice="3g.20gb"`` requests MIG slices (``nvidia.com/mig-3g.20gb``, the
         *mixed* strategy); ``shared`` requests a time-sliced or MPS share advertised as
@@ -287,12 +422,16 @@ class NodeProfile(Props):
         if shared is not None:
             resource = "nvidia.com/gpu.shared"
             not_portable.append(f"{shared} GPU sharing ({resource}) has no equivalent on other vendors")
+        discovered, selectors = _product_selection("NodeProfile.nvidia_cuda", "nvidia.com/gpu.product", product)
+        if min_memory is not None:
+            selectors.append(_at_least_mib("NodeProfile.nvidia_cuda", "nvidia.com/gpu.memory", min_memory))
         return cls(
             name=name,
             vendor=Vendor.NVIDIA,
             description="NVIDIA GPU node with the NVIDIA device plugin",
-            accelerator_labels={"nvidia.com/gpu.present": "true", "gpu-type": "cuda"},
-            pool_labels={"gpu-vendor": "nvidia", "node-role": "gpu-worker"},
+            accelerator_labels=dict(labels or {}),
+            discovered_labels={"nvidia.com/gpu.present": "true", **discovered},
+            selectors=tuple(selectors),
             taints=(Taint(key="nvidia.com/gpu", value="present", effect=TaintEffect.NO_SCHEDULE),),
             toleration_operator=TolerationOperator.EXISTS,
             gpu_resource=resource,
@@ -307,18 +446,26 @@ class NodeProfile(Props):
         )
 
     @classmethod
-    def amd_rocm(cls, *, name: str = "amd") -> NodeProfile:
+    def amd_rocm(
+        cls, *, name: str = "amd", product: str | Sequence[str] | None = None, labels: Mapping[str, str] | None = None
+    ) -> NodeProfile:
         """An AMD Instinct/Radeon node with the ROCm device plugin (``amd.com/gpu``).
 
-        The plugin mounts ``/dev/kfd`` and the ``/dev/dri`` render nodes of the allocated GPUs,
-        so no visibility env is needed.
+        Nodes are chosen by ``feature.node.kubernetes.io/amd-gpu=true`` (the NFD rule the AMD GPU
+        Operator installs) and ``product``, the AMD GPU node labeller's ``amd.com/gpu.product-name``
+        (e.g. ``"Instinct_MI300X"``; several select any of them). The labeller publishes VRAM as
+        rounded GiB with a ``G`` suffix, which no ``Gt`` can compare, so there is no memory
+        parameter. ``labels`` are further labels the tree sets. The plugin mounts ``/dev/kfd`` and
+        the ``/dev/dri`` render nodes of the allocated GPUs, so no visibility env is needed.
         """
+        discovered, selectors = _product_selection("NodeProfile.amd_rocm", "amd.com/gpu.product-name", product)
         return cls(
             name=name,
             vendor=Vendor.AMD,
             description="AMD GPU node with the ROCm device plugin",
-            accelerator_labels={"amd.com/gpu.present": "true", "gpu-type": "rocm"},
-            pool_labels={"gpu-vendor": "amd", "node-role": "gpu-worker"},
+            accelerator_labels=dict(labels or {}),
+            discovered_labels={"feature.node.kubernetes.io/amd-gpu": "true", **discovered},
+            selectors=tuple(selectors),
             taints=(Taint(key="amd.com/gpu", value="present", effect=TaintEffect.NO_SCHEDULE),),
             toleration_operator=TolerationOperator.EXISTS,
             gpu_resource="amd.com/gpu",
@@ -329,18 +476,31 @@ class NodeProfile(Props):
         )
 
     @classmethod
-    def intel_gpu(cls, *, name: str = "intel", driver: Literal["i915", "xe"] = "i915") -> NodeProfile:
+    def intel_gpu(
+        cls,
+        *,
+        name: str = "intel",
+        driver: Literal["i915", "xe"] = "i915",
+        product: str | Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> NodeProfile:
         """An Intel GPU node with the Intel GPU device plugin (``gpu.intel.com/i915`` or ``xe``).
 
-        ``driver`` follows the kernel driver the node runs: ``xe`` for newer GPUs on recent kernels.
+        Nodes are chosen by ``intel.feature.node.kubernetes.io/gpu=true``, which the NFD rules
+        shipped with Intel's device plugins publish, and ``product`` (``gpu.intel.com/product``
+        from the same rules, data-center GPUs only: ``"Max_1550"``, ``"Flex_170"``). ``driver``
+        follows the kernel driver the node runs: ``xe`` for newer GPUs on recent kernels.
+        ``labels`` are further labels the tree sets.
         """
         resource = f"gpu.intel.com/{driver}"
+        discovered, selectors = _product_selection("NodeProfile.intel_gpu", "gpu.intel.com/product", product)
         return cls(
             name=name,
             vendor=Vendor.INTEL,
             description=f"Intel GPU node with the Intel GPU device plugin ({driver} driver)",
-            accelerator_labels={"intel.feature.node.kubernetes.io/gpu": "true", "gpu-type": "xpu"},
-            pool_labels={"gpu-vendor": "intel", "node-role": "gpu-worker"},
+            accelerator_labels=dict(labels or {}),
+            discovered_labels={"intel.feature.node.kubernetes.io/gpu": "true", **discovered},
+            selectors=tuple(selectors),
             taints=(Taint(key=resource, value="present", effect=TaintEffect.NO_SCHEDULE),),
             toleration_operator=TolerationOperator.EXISTS,
             gpu_resource=resource,

@@ -821,7 +821,7 @@ class _CpuWorkload(Workload[_CP]):
     role = WorkloadRole.CPU
 
     def _affinity(self) -> dict[str, Any]:
-        keys = sorted({key for profile in self.component.cluster.gpu_profiles() for key in profile.accelerator_labels})
+        keys = sorted({key for profile in self.component.cluster.gpu_profiles() for key in profile.identity_labels})
         if not keys:
             return {}
         avoid_gpu = {"matchExpressions": [{"key": key, "operator": "DoesNotExist"} for key in keys]}

@@ -38,8 +38,8 @@ def _gpu_taints(cluster: Cluster) -> list[Taint]:
 
 
 def _gpu_label_keys(cluster: Cluster) -> list[str]:
-    """Every label key that some GPU profile of the cluster puts on its nodes."""
-    return sorted({key for profile in cluster.gpu_profiles() for key in profile.node_labels})
+    """Every label key that some GPU profile of the cluster sets on its nodes (discovered labels are the vendor's)."""
+    return sorted({key for profile in cluster.gpu_profiles() for key in profile.managed_labels})
 
 
 def _stale_taints(cluster: Cluster, node: Node) -> list[str]:
@@ -107,9 +107,13 @@ def setup_script(cluster: Cluster) -> str:
 def _setup_block(cluster: Cluster, node: Node) -> str:
     profile = node.profile
     lines = [f"# node {node.name} ({node.role}), profile {profile.name}: {profile.description}"]
-    if node.labels:
-        lines.append(shlex.join(["kubectl", *label_command(node)]))
-    else:
+    label = label_command(node)
+    if label is not None:
+        lines.append(shlex.join(["kubectl", *label]))
+    if profile.discovered_labels:
+        published = ", ".join(f"{key}={value}" for key, value in profile.discovered_labels.items())
+        lines.append(f"# its vendor's components publish {published} (verify.sh checks them)")
+    elif label is None:
         lines.append(f"# profile {profile.name} has no node labels")
     stale_labels = [key for key in _gpu_label_keys(cluster) if key not in node.labels]
     if stale_labels:

@@ -84,21 +84,23 @@ def _node_labels(node: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _match_profile(cluster: Cluster, labels: Mapping[str, str], tainted: bool) -> NodeProfile | None:
-    """The profile whose node labels are all on the node; the most specific one wins.
+    """The profile whose node labels and selectors the node meets; the most specific one wins.
 
     A profile without labels (a plain CPU profile) matches only untainted nodes, so an
     unknown tainted pool is never mistaken for CPU nodes.
     """
     best: NodeProfile | None = None
     for profile in cluster.profiles():
-        wanted = profile.node_labels
-        if not wanted and tainted:
+        if _specificity(profile) == 0 and tainted:
             continue
-        if all(labels.get(key) == value for key, value in wanted.items()) and (
-            best is None or len(wanted) > len(best.node_labels)
-        ):
+        if profile.matches_labels(labels) and (best is None or _specificity(profile) > _specificity(best)):
             best = profile
     return best
+
+
+def _specificity(profile: NodeProfile) -> int:
+    """How much of a node a profile pins down: its fixed labels and selectors."""
+    return len(profile.node_labels) + len(profile.selectors)
 
 
 def _node_role(labels: Mapping[str, str], declared: str | None) -> str:

@@ -136,8 +136,8 @@ class ProfileMigration:
             *_numbered_block(
                 2,
                 "Update Node Labels",
-                ("Current", _label_lines(self.source.accelerator_labels)),
-                ("Future", _label_lines(self.target.accelerator_labels)),
+                ("Current", _label_lines(self.source.identity_labels)),
+                ("Future", _label_lines(self.target.identity_labels)),
             ),
             "",
             *_numbered_block(

@@ -7,6 +7,8 @@ device plugin; Intel off the Intel GPU device plugin.
 
 from __future__ import annotations
 
+import re
+
 import pydantic
 import pytest
 
@@ -57,13 +59,66 @@ class TestAppleMetal:
 class TestNvidiaCuda:
     profile = gm.NodeProfile.nvidia_cuda()
 
-    def test_node_labels_carry_the_seed_migration_labels(self) -> None:
-        assert self.profile.node_labels == {
-            "gpu-type": "cuda",
-            "gpu-vendor": "nvidia",
-            "node-role": "gpu-worker",
-            "nvidia.com/gpu.present": "true",
-        }
+    def test_nodes_are_selected_on_the_gpu_operators_presence_label_which_the_tree_never_sets(self) -> None:
+        assert self.profile.node_labels == {"nvidia.com/gpu.present": "true"}
+        assert self.profile.discovered_labels == {"nvidia.com/gpu.present": "true"}
+        assert self.profile.managed_labels == {}
+
+    def test_the_seeds_planned_labels_are_the_presence_label_plus_one_label_the_tree_sets(self) -> None:
+        seed_plan = gm.NodeProfile.nvidia_cuda(labels={"gpu-type": "cuda"})
+        assert seed_plan.identity_labels == {"nvidia.com/gpu.present": "true", "gpu-type": "cuda"}
+        assert seed_plan.managed_labels == {"gpu-type": "cuda"}
+
+    def test_one_product_is_a_label_every_node_carries(self) -> None:
+        a100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB")
+        assert a100.node_labels["nvidia.com/gpu.product"] == "NVIDIA-A100-SXM4-80GB"
+        assert {"key": "nvidia.com/gpu.product", "operator": "In", "values": ["NVIDIA-A100-SXM4-80GB"]} in (
+            a100.node_selector_requirements()
+        )
+
+    def test_two_pools_with_different_products_are_told_apart_by_the_catalog_alone(self) -> None:
+        a100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB")
+        l4 = gm.NodeProfile.nvidia_cuda(name="l4", product="NVIDIA-L4")
+        a100_node = {"nvidia.com/gpu.present": "true", "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}
+        l4_node = {"nvidia.com/gpu.present": "true", "nvidia.com/gpu.product": "NVIDIA-L4"}
+        assert (a100.matches_labels(a100_node), a100.matches_labels(l4_node)) == (True, False)
+        assert (l4.matches_labels(a100_node), l4.matches_labels(l4_node)) == (False, True)
+
+    def test_several_products_select_any_of_them_with_one_in_expression(self) -> None:
+        either = gm.NodeProfile.nvidia_cuda(product=["NVIDIA-L4", "NVIDIA-L40S"])
+        assert either.selectors == (
+            gm.NodeRequirement(
+                key="nvidia.com/gpu.product", operator=gm.NodeOperator.IN, values=("NVIDIA-L4", "NVIDIA-L40S")
+            ),
+        )
+        labels = {"nvidia.com/gpu.present": "true"}
+        assert either.matches_labels({**labels, "nvidia.com/gpu.product": "NVIDIA-L40S"})
+        assert not either.matches_labels({**labels, "nvidia.com/gpu.product": "NVIDIA-A10G"})
+
+    def test_min_memory_selects_gpus_with_at_least_that_many_mib(self) -> None:
+        big = gm.NodeProfile.nvidia_cuda(min_memory="40Gi")
+        assert [selector.to_dict() for selector in big.selectors] == [
+            {"key": "nvidia.com/gpu.memory", "operator": "Gt", "values": ["40959"]}
+        ]
+        labels = {"nvidia.com/gpu.present": "true"}
+        assert big.matches_labels({**labels, "nvidia.com/gpu.memory": "40960"})  # an A100-40GB
+        assert not big.matches_labels({**labels, "nvidia.com/gpu.memory": "23034"})  # an L4
+        assert not big.matches_labels(labels)  # the label missing: the scheduler's rule
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            ({"product": []}, "product is empty"),
+            ({"product": "NVIDIA A100"}, "product: 'NVIDIA A100'"),
+            ({"min_memory": "lots"}, "min_memory: "),
+            ({"min_memory": "1Ki"}, "less than 1Mi"),
+        ],
+    )
+    def test_bad_product_or_memory_is_refused_naming_the_argument(
+        self, arguments: dict[str, object], message: str
+    ) -> None:
+        with pytest.raises(gm.InvalidInputError, match=re.escape(message)):
+            gm.NodeProfile.nvidia_cuda(**arguments)  # type: ignore[arg-type]
 
     def test_toleration_is_exists_on_nvidia_gpu_no_schedule_like_the_seed(self) -> None:
         assert [toleration.to_dict() for toleration in self.profile.tolerations] == [
@@ -104,8 +159,11 @@ class TestAmdRocm:
     def test_extended_resource_is_amd_com_gpu(self) -> None:
         assert self.profile.gpu_resource == "amd.com/gpu"
 
-    def test_labels_and_taint_identify_amd_nodes(self) -> None:
-        assert self.profile.node_labels["gpu-vendor"] == "amd"
+    def test_labels_the_amd_gpu_operator_publishes_and_the_taint_identify_amd_nodes(self) -> None:
+        assert self.profile.node_labels == {"feature.node.kubernetes.io/amd-gpu": "true"}
+        assert gm.NodeProfile.amd_rocm(product="Instinct_MI300X").node_labels["amd.com/gpu.product-name"] == (
+            "Instinct_MI300X"
+        )
         assert [str(taint) for taint in self.profile.taints] == ["amd.com/gpu=present:NoSchedule"]
         assert self.profile.vendor is gm.Vendor.AMD
 
@@ -202,3 +260,47 @@ def test_fails_a_label_key_in_both_accelerator_and_pool_labels() -> None:
         gm.NodeProfile(
             name="x", vendor=gm.Vendor.AMD, accelerator_labels={"gpu-type": "a"}, pool_labels={"gpu-type": "b"}
         )
+
+
+class TestNodeRequirement:
+    @pytest.mark.parametrize(
+        ("operator", "values"),
+        [
+            (gm.NodeOperator.IN, ()),
+            (gm.NodeOperator.EXISTS, ("x",)),
+            (gm.NodeOperator.GT, ("1", "2")),
+            (gm.NodeOperator.LT, ("2.0",)),  # the API server would take it; the scheduler then matches nothing
+        ],
+    )
+    def test_values_must_fit_the_operator(self, operator: gm.NodeOperator, values: tuple[str, ...]) -> None:
+        with pytest.raises(gm.InvalidInputError, match="Gt and Lt exactly one integer"):
+            gm.NodeRequirement(key="k", operator=operator, values=values)
+
+    def test_a_selector_key_cannot_also_be_a_fixed_label(self) -> None:
+        l4 = gm.NodeProfile.nvidia_cuda(product="NVIDIA-L4").model_dump()
+        l4["selectors"] = [gm.NodeRequirement(key="nvidia.com/gpu.product", operator=gm.NodeOperator.EXISTS)]
+        with pytest.raises(
+            gm.InvalidInputError, match=r"in both discovered_labels and selectors; give each label key once"
+        ):
+            gm.NodeProfile(**l4)
+
+
+class TestDeclaredNodesOfASelectingProfile:
+    big = gm.NodeProfile.nvidia_cuda(name="big", min_memory="40Gi")
+
+    def test_a_node_must_meet_its_profiles_selectors(self) -> None:
+        with pytest.raises(
+            gm.InvalidInputError,
+            match=r"does not meet profile 'big''s selector\(s\) \['nvidia.com/gpu.memory Gt 40959'\]",
+        ):
+            gm.Node(name="gpu-1", profile=self.big, gpus=1)
+
+    def test_its_discovered_labels_join_the_profiles_labels(self) -> None:
+        node = gm.Node(name="gpu-1", profile=self.big, gpus=1, discovered_labels={"nvidia.com/gpu.memory": "81920"})
+        assert node.labels == {"nvidia.com/gpu.memory": "81920", "nvidia.com/gpu.present": "true"}
+
+    def test_it_may_not_override_a_fixed_label(self) -> None:
+        with pytest.raises(
+            gm.InvalidInputError, match=r"discovered_labels \['nvidia.com/gpu.present'\] are fixed by profile"
+        ):
+            gm.Node(name="gpu-1", profile=self.big, gpus=1, discovered_labels={"nvidia.com/gpu.present": "false"})

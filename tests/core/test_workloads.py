@@ -283,7 +283,7 @@ def test_image_pull_policy_is_always_for_tags_and_if_not_present_for_digests(com
 
 @cpu_cases
 @pytest.mark.parametrize("profile", GPU_PROFILES, ids=_name)
-def test_cpu_workload_prefers_nodes_without_the_cluster_accelerator_labels(
+def test_cpu_workload_prefers_nodes_without_the_cluster_accelerator_identity_labels(
     cluster: Callable[..., gm.Cluster], construct: type[gm.Workload], profile: gm.NodeProfile
 ) -> None:
     component = gm.Component(cluster(gpu_profiles=[profile]), "svc")
@@ -295,7 +295,7 @@ def test_cpu_workload_prefers_nodes_without_the_cluster_accelerator_labels(
                     "weight": 100,
                     "preference": {
                         "matchExpressions": [
-                            {"key": key, "operator": "DoesNotExist"} for key in sorted(profile.accelerator_labels)
+                            {"key": key, "operator": "DoesNotExist"} for key in sorted(profile.identity_labels)
                         ]
                     },
                 }
@@ -312,7 +312,7 @@ def test_cpu_workload_avoids_every_gpu_profile_of_a_mixed_cluster(
     pod = pod_of(construct(component, "api", image=IMAGE))  # type: ignore[call-arg]
     (preferred,) = pod["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
     keys = {expression["key"] for expression in preferred["preference"]["matchExpressions"]}
-    assert keys == {key for profile in GPU_PROFILES for key in profile.accelerator_labels}
+    assert keys == {key for profile in GPU_PROFILES for key in profile.identity_labels}
     assert {expression["operator"] for expression in preferred["preference"]["matchExpressions"]} == {"DoesNotExist"}
 
 

@@ -100,8 +100,10 @@ def test_setup_script_sets_exactly_the_profile(shipped: gm.GitOpsApp, cluster_na
     commands = [shlex.split(line) for line in script.splitlines() if line.startswith("kubectl ")]
     labelled = [c for c in commands if c[1:4] == ["label", "node", node.name] and "--overwrite" in c]
     tainted = [c for c in commands if c[1:4] == ["taint", "node", node.name]]
-    assert len(labelled) == 1
-    assert dict(arg.split("=", 1) for arg in labelled[0][4:-1]) == node.profile.node_labels
+    # the tree sets its own labels; the vendor's components publish the discovered ones
+    assert [dict(arg.split("=", 1) for arg in command[4:-1]) for command in labelled] == (
+        [node.profile.managed_labels] if node.profile.managed_labels else []
+    )
     assert len(tainted) == 1
     assert tainted[0][4:-1] == [str(taint) for taint in node.profile.taints]
 
@@ -115,7 +117,7 @@ def test_kind_config_carries_exactly_the_profile(shipped: gm.GitOpsApp, cluster_
     entry = config["nodes"][_kind_index(cluster, node)]
     assert entry["role"] == str(node.role)
     assert entry["image"] == cluster.kubernetes.kind_node_image
-    assert entry["labels"] == node.profile.node_labels
+    assert entry["labels"] == node.labels  # a kind node stands in for all of it, discovered labels included
     kind = "InitConfiguration" if node.role is gm.NodeRole.CONTROL_PLANE else "JoinConfiguration"
     registered, _ = _patch_taints(entry["kubeadmConfigPatches"], kind)
     assert registered == [str(taint) for taint in node.profile.taints]
@@ -134,7 +136,7 @@ def test_terraform_carries_exactly_the_profile(shipped: gm.GitOpsApp, cluster_na
     assert (kind_config["kind"], kind_config["api_version"]) == ("Cluster", "kind.x-k8s.io/v1alpha4")
     entry = kind_config["node"][_kind_index(cluster, node)]
     assert entry["role"] == str(node.role)
-    assert entry["labels"] == node.profile.node_labels
+    assert entry["labels"] == node.labels  # a kind node stands in for all of it, discovered labels included
     kind = "InitConfiguration" if node.role is gm.NodeRole.CONTROL_PLANE else "JoinConfiguration"
     registered, _ = _patch_taints(entry["kubeadm_config_patches"], kind)
     assert registered == [str(taint) for taint in node.profile.taints]
@@ -446,13 +448,19 @@ def test_setup_converges_nodes_to_the_model_and_is_rerunnable(
 ) -> None:
     cluster = _cluster(shipped, cluster_name)
     model = _model_state(cluster)
-    blank: dict[str, Any] = {"nodes": {name: {"labels": {}, "taints": []} for name in model["nodes"]}, "pods": []}
-    # a stale setup: a GPU label and taint on a CPU node, kubeadm's taint on the control plane
+    # before setup, a node has only what its vendor's components publish
+    published = {
+        node.name: {key: value for key, value in node.labels.items() if key not in node.profile.managed_labels}
+        for node in cluster.nodes
+    }
+    blank: dict[str, Any] = {"nodes": {name: {"labels": published[name], "taints": []} for name in model["nodes"]}}
+    blank["pods"] = []
+    # a stale setup: a GPU label the tree sets and a GPU taint on a CPU node, kubeadm's taint on the control plane
     gpu_taint = next(taint for profile in cluster.gpu_profiles() for taint in profile.taints)
-    gpu_label = sorted(cluster.gpu_profiles()[0].node_labels.items())[0]
+    stale = [sorted(profile.managed_labels.items())[0] for profile in cluster.gpu_profiles() if profile.managed_labels]
     for node in cluster.nodes:
         if not node.profile.is_gpu:
-            blank["nodes"][node.name]["labels"] = dict([gpu_label])
+            blank["nodes"][node.name]["labels"] = dict(stale[:1])
             blank["nodes"][node.name]["taints"] = [gpu_taint.to_dict()]
         if node.role is gm.NodeRole.CONTROL_PLANE:
             key, effect = CONTROL_PLANE_TAINT

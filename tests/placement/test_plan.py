@@ -134,7 +134,7 @@ def test_gpu_workload_admitted_to_a_node_of_another_profile() -> None:
     loose = gm.NodeProfile(
         name="loose",
         vendor=gm.Vendor.NVIDIA,
-        accelerator_labels={"gpu-type": "cuda"},
+        discovered_labels={"nvidia.com/gpu.present": "true"},
         taints=(gm.Taint(key="nvidia.com/gpu", value="present", effect=gm.TaintEffect.NO_SCHEDULE),),
         toleration_operator=gm.TolerationOperator.EXISTS,
         gpu_resource="nvidia.com/gpu",

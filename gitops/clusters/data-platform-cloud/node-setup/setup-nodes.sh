@@ -19,21 +19,23 @@ remove_taint() {
 # node cloud-cpu-1 (worker), profile cpu: general-purpose CPU node, untainted
 # profile cpu has no node labels
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node cloud-cpu-1 gpu-type- gpu-vendor- node-role- nvidia.com/gpu.present-
+kubectl label node cloud-cpu-1 gpu-type-
 # profile cpu has no taints: this node must stay untainted
 remove_taint cloud-cpu-1 nvidia.com/gpu:NoSchedule-
 
 # node cloud-cpu-2 (worker), profile cpu: general-purpose CPU node, untainted
 # profile cpu has no node labels
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node cloud-cpu-2 gpu-type- gpu-vendor- node-role- nvidia.com/gpu.present-
+kubectl label node cloud-cpu-2 gpu-type-
 # profile cpu has no taints: this node must stay untainted
 remove_taint cloud-cpu-2 nvidia.com/gpu:NoSchedule-
 
 # node cloud-gpu-1 (worker), profile nvidia: NVIDIA GPU node with the NVIDIA device plugin
-kubectl label node cloud-gpu-1 gpu-type=cuda gpu-vendor=nvidia node-role=gpu-worker nvidia.com/gpu.present=true --overwrite
+kubectl label node cloud-gpu-1 gpu-type=cuda --overwrite
+# its vendor's components publish nvidia.com/gpu.present=true (verify.sh checks them)
 kubectl taint node cloud-gpu-1 nvidia.com/gpu=present:NoSchedule --overwrite
 
 # node cloud-gpu-2 (worker), profile nvidia: NVIDIA GPU node with the NVIDIA device plugin
-kubectl label node cloud-gpu-2 gpu-type=cuda gpu-vendor=nvidia node-role=gpu-worker nvidia.com/gpu.present=true --overwrite
+kubectl label node cloud-gpu-2 gpu-type=cuda --overwrite
+# its vendor's components publish nvidia.com/gpu.present=true (verify.sh checks them)
 kubectl taint node cloud-gpu-2 nvidia.com/gpu=present:NoSchedule --overwrite

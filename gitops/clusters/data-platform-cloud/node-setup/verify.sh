@@ -103,14 +103,10 @@ expect_no_taint cloud-cpu-1 nvidia.com/gpu NoSchedule
 expect_no_taint cloud-cpu-2 nvidia.com/gpu NoSchedule
 # node cloud-gpu-1, profile nvidia
 expect_label cloud-gpu-1 gpu-type gpu-type cuda
-expect_label cloud-gpu-1 gpu-vendor gpu-vendor nvidia
-expect_label cloud-gpu-1 node-role node-role gpu-worker
 expect_label cloud-gpu-1 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
 expect_taint cloud-gpu-1 nvidia.com/gpu present NoSchedule
 # node cloud-gpu-2, profile nvidia
 expect_label cloud-gpu-2 gpu-type gpu-type cuda
-expect_label cloud-gpu-2 gpu-vendor gpu-vendor nvidia
-expect_label cloud-gpu-2 node-role node-role gpu-worker
 expect_label cloud-gpu-2 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
 expect_taint cloud-gpu-2 nvidia.com/gpu present NoSchedule
 

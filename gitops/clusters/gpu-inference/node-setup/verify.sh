@@ -102,16 +102,12 @@ expect_no_taint serve-cpu-1 nvidia.com/gpu NoSchedule
 # node serve-cpu-2, profile cpu
 expect_no_taint serve-cpu-2 nvidia.com/gpu NoSchedule
 # node serve-l4-1, profile l4
-expect_label serve-l4-1 gpu-type gpu-type cuda
-expect_label serve-l4-1 gpu-vendor gpu-vendor nvidia
-expect_label serve-l4-1 node-role node-role gpu-worker
 expect_label serve-l4-1 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
+expect_label serve-l4-1 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA-L4
 expect_taint serve-l4-1 nvidia.com/gpu present NoSchedule
 # node serve-l4-2, profile l4
-expect_label serve-l4-2 gpu-type gpu-type cuda
-expect_label serve-l4-2 gpu-vendor gpu-vendor nvidia
-expect_label serve-l4-2 node-role node-role gpu-worker
 expect_label serve-l4-2 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
+expect_label serve-l4-2 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA-L4
 expect_taint serve-l4-2 nvidia.com/gpu present NoSchedule
 
 check_placement 'l4 GPU pods on l4 nodes' gpumanifests.io/profile=l4 in yes serve-l4-1 serve-l4-2

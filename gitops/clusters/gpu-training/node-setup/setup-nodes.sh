@@ -18,15 +18,13 @@ remove_taint() {
 
 # node train-cpu-1 (worker), profile cpu: general-purpose CPU node, untainted
 # profile cpu has no node labels
-# drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node train-cpu-1 gpu-type- gpu-vendor- node-role- nvidia.com/gpu.present-
 # profile cpu has no taints: this node must stay untainted
 remove_taint train-cpu-1 nvidia.com/gpu:NoSchedule-
 
 # node train-a100-1 (worker), profile a100: NVIDIA GPU node with the NVIDIA device plugin
-kubectl label node train-a100-1 gpu-type=cuda gpu-vendor=nvidia node-role=gpu-worker nvidia.com/gpu.present=true --overwrite
+# its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB (verify.sh checks them)
 kubectl taint node train-a100-1 nvidia.com/gpu=present:NoSchedule --overwrite
 
 # node train-a100-2 (worker), profile a100: NVIDIA GPU node with the NVIDIA device plugin
-kubectl label node train-a100-2 gpu-type=cuda gpu-vendor=nvidia node-role=gpu-worker nvidia.com/gpu.present=true --overwrite
+# its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB (verify.sh checks them)
 kubectl taint node train-a100-2 nvidia.com/gpu=present:NoSchedule --overwrite

@@ -100,16 +100,12 @@ kubectl get nodes --show-labels
 # node train-cpu-1, profile cpu
 expect_no_taint train-cpu-1 nvidia.com/gpu NoSchedule
 # node train-a100-1, profile a100
-expect_label train-a100-1 gpu-type gpu-type cuda
-expect_label train-a100-1 gpu-vendor gpu-vendor nvidia
-expect_label train-a100-1 node-role node-role gpu-worker
 expect_label train-a100-1 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
+expect_label train-a100-1 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA-A100-SXM4-80GB
 expect_taint train-a100-1 nvidia.com/gpu present NoSchedule
 # node train-a100-2, profile a100
-expect_label train-a100-2 gpu-type gpu-type cuda
-expect_label train-a100-2 gpu-vendor gpu-vendor nvidia
-expect_label train-a100-2 node-role node-role gpu-worker
 expect_label train-a100-2 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
+expect_label train-a100-2 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA-A100-SXM4-80GB
 expect_taint train-a100-2 nvidia.com/gpu present NoSchedule
 
 check_placement 'a100 GPU pods on a100 nodes' gpumanifests.io/profile=a100 in no train-a100-1 train-a100-2
