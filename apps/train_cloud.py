@@ -1,7 +1,9 @@
-"""GPU training in the cloud: batch work behind a Kueue queue, one multi-node training run.
+"""GPU training in the cloud: batch work behind a Kueue queue on an autoscaled A100 pool.
 
-A member of the GPU fleet. Every Job is queued: Kueue admits it when the queue's quota (the
-sum of the A100 nodes' GPUs, derived from the nodes) has room, and the plan shows the verdict.
+A member of the GPU fleet. The A100 nodes come from a Karpenter NodePool (up to four 8-GPU
+machines, none running while idle); every Job is queued, and Kueue admits it when the queue's
+quota (the pool's GPUs at its maximum size, derived from the pool) has room. The plan shows how
+many of the pool's nodes the admitted work needs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,19 @@ A100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB", 
 CPU = gm.NodeProfile.cpu_only()
 PYTORCH = "nvcr.io/nvidia/pytorch:24.10-py3"
 HIGH = gm.WorkloadPriority(name="research-high", value=1000)
+A100_POOL = gm.NodePool(
+    name="a100",
+    profile=A100,
+    max_nodes=4,
+    gpus=8,
+    cpu="95",
+    memory="1100Gi",
+    node_class=gm.NodeClassRef(group="karpenter.k8s.aws", kind="EC2NodeClass", name="gpu"),
+    requirements=(
+        gm.NodeRequirement(key="karpenter.k8s.aws/instance-family", operator=gm.NodeOperator.IN, values=("p4de",)),
+        gm.NodeRequirement(key="karpenter.sh/capacity-type", operator=gm.NodeOperator.IN, values=("on-demand",)),
+    ),
+)
 
 
 def build(app: gm.GitOpsApp) -> None:
@@ -21,11 +36,8 @@ def build(app: gm.GitOpsApp) -> None:
     cluster = gm.Cluster(
         app,
         "gpu-training",
-        nodes=[
-            gm.Node(name="train-cpu-1", profile=CPU, cpu="8", memory="32Gi"),
-            gm.Node(name="train-a100-1", profile=A100, gpus=8, cpu="96", memory="1Ti"),
-            gm.Node(name="train-a100-2", profile=A100, gpus=8, cpu="96", memory="1Ti"),
-        ],
+        nodes=[gm.Node(name="train-cpu-1", profile=CPU, cpu="8", memory="32Gi")],
+        pools=[A100_POOL],
         fleet=gpu_fleet(app),
         server="https://gpu-training.k8s.example.com:6443",
     )

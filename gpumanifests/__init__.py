@@ -14,7 +14,7 @@ _configure_jsii_node()
 from cdk8s import JsonPatch
 
 from gpumanifests._constructs.app import GitOpsApp
-from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
+from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodePool, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
@@ -86,7 +86,9 @@ __all__ = [
     "ManifestFile",
     "MigrationReport",
     "Node",
+    "NodeClassRef",
     "NodeOperator",
+    "NodePool",
     "NodeProfile",
     "NodeRequirement",
     "NodeRole",

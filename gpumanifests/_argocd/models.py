@@ -606,7 +606,9 @@ class AppProject(Props):
     Every list is an exact allow-list, with no globs. ``cluster_resource_whitelist`` is
     allow-list semantics, so the default ``[]`` permits no cluster-scoped kind.
     ``namespace_resource_whitelist=None`` (the default) omits the field, which permits every
-    namespaced kind; an empty list is refused because Argo CD reads it the same way. The
+    namespaced kind; an empty list is refused because Argo CD reads it the same way.
+    ``deny_namespaced=True`` permits no namespaced kind at all (a ``*``/``*`` blacklist, the only
+    way Argo CD has to say so), for projects that deploy only cluster-scoped objects. The
     resources finalizer keeps the project until no Application references it.
     """
 
@@ -617,7 +619,17 @@ class AppProject(Props):
     destinations: list[Destination] = Field(min_length=1)
     cluster_resource_whitelist: list[GroupKind] = Field(default_factory=list)
     namespace_resource_whitelist: list[GroupKind] | None = None
+    deny_namespaced: bool = False
     sync_wave: int | None = None
+
+    @model_validator(mode="after")
+    def _deny_or_allow_list(self) -> Self:
+        if self.deny_namespaced and self.namespace_resource_whitelist is not None:
+            raise ValueError(
+                "deny_namespaced=True permits no namespaced kind, so a namespace_resource_whitelist contradicts it; "
+                "pass one of them"
+            )
+        return self
 
     @field_validator("name")
     @classmethod
@@ -663,4 +675,6 @@ class AppProject(Props):
         }
         if self.namespace_resource_whitelist is not None:
             spec["namespaceResourceWhitelist"] = [entry.to_dict() for entry in self.namespace_resource_whitelist]
+        if self.deny_namespaced:
+            spec["namespaceResourceBlacklist"] = [{"group": "*", "kind": "*"}]
         return {"apiVersion": ARGOCD_API_VERSION, "kind": "AppProject", "metadata": metadata, "spec": spec}

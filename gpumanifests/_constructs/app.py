@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn
 import cdk8s
 
 from gpumanifests._constructs.nodeconfig import NodeConfiguration
+from gpumanifests._constructs.nodepools import NodePools
 from gpumanifests._errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,9 +43,11 @@ class GitOpsApp(cdk8s.App):
         raise UsageError(f"unknown cluster {name!r}; the apps declare: {known}")
 
     def adopt(self, cluster: Cluster) -> None:
-        """Register ``cluster`` (its constructor calls this) and declare its node configuration."""
+        """Register ``cluster`` (its constructor calls this) and declare its node configuration and node pools."""
         self.clusters.append(cluster)
         cluster.node_configurations.extend(NodeConfiguration(cluster, profile) for profile in cluster.gpu_profiles())
+        if cluster.pools:
+            NodePools(cluster)
 
     def synth(self) -> NoReturn:
         """Refused: cdk8s' writer would skip every check and write ``dist/`` instead of the tree."""

@@ -23,7 +23,7 @@ from gpumanifests._argocd.models import (
     ServerUrl,
 )
 from gpumanifests._constructs.component import claim_construct_id
-from gpumanifests._constructs.profiles import NodeProfile
+from gpumanifests._constructs.profiles import NodeProfile, NodeRequirement
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.crds import CustomResourceDefinition, load_crd_file
 from gpumanifests._kube.versions import DEFAULT_VERSION, KubernetesRelease, release
@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.nodeconfig import NodeConfiguration
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Cluster", "GitRepo", "Node", "NodeRole"]
+__all__ = ["Cluster", "GitRepo", "Node", "NodeClassRef", "NodePool", "NodeRole"]
+
+POOL_LABEL = "karpenter.sh/nodepool"
+"""The label Karpenter puts on every node it creates: the name of the node's NodePool."""
 
 
 class NodeRole(StrEnum):
@@ -122,6 +125,80 @@ class Node(Props):
         }
 
 
+class NodeClassRef(Props):
+    """The cloud provider's node class a Karpenter NodePool launches from (``spec.template.spec.nodeClassRef``).
+
+    For example ``NodeClassRef(group="karpenter.k8s.aws", kind="EC2NodeClass", name="gpu")``; the
+    node class itself (AMIs, subnets, security groups) is the provider's and is not generated.
+    """
+
+    group: DnsSubdomain
+    kind: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    name: DnsSubdomain
+
+    def to_dict(self) -> dict[str, str]:
+        """The reference as ``nodeClassRef`` holds it."""
+        return {"group": self.group, "kind": self.kind, "name": self.name}
+
+
+class NodePool(Props):
+    """GPU nodes an autoscaler creates on demand: a Karpenter ``NodePool`` of one profile, up to ``max_nodes``.
+
+    Each node the pool makes has ``gpus``, ``cpu``, ``memory`` and ``max_pods`` to give (its
+    allocatable), the profile's labels and taints from the pool's template (where the node is
+    born, so no labelling Job has to find it), and ``discovered_labels``: what the vendor's
+    components will publish on it, which the profile's selectors read (as for :class:`Node`).
+    ``requirements`` pick the machines (cloud-specific, e.g. ``karpenter.k8s.aws/instance-family
+    In [p4d]``); the profile's selectors are added to them so Karpenter knows their keys.
+    ``spec.limits`` caps the pool's GPUs at ``max_nodes`` times ``gpus``. Karpenter has no
+    minimum size (a pool scales to zero when idle), and it consolidates a GPU pool only when a
+    node is empty, so it never evicts a running job to repack GPUs.
+    """
+
+    name: DnsLabel
+    profile: NodeProfile
+    max_nodes: int = Field(ge=1, le=1000, strict=True)
+    gpus: int = Field(ge=1, strict=True)
+    cpu: Quantity
+    memory: Quantity
+    max_pods: int = Field(default=110, ge=1, strict=True)
+    node_class: NodeClassRef
+    requirements: tuple[NodeRequirement, ...] = ()
+    discovered_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _a_gpu_pool(self) -> Self:
+        if not self.profile.is_gpu or self.profile.gpu_resource is None:
+            raise ValueError(
+                f"node pool {self.name!r} has profile {self.profile.name!r}, which advertises no GPU resource; "
+                "a pool's limit counts GPUs, so give it a GPU profile with a device plugin"
+            )
+        labels = {**self.profile.node_labels, **self.discovered_labels}
+        unmet = [str(selector) for selector in self.profile.selectors if not selector.matches(labels)]
+        if unmet:
+            raise ValueError(
+                f"node pool {self.name!r}: its nodes would not meet profile {self.profile.name!r}'s selector(s) "
+                f"{unmet}; give the labels the vendor's components publish on them in discovered_labels"
+            )
+        return self
+
+    def node(self, index: int) -> Node:
+        """The pool's ``index``-th node (from 1) as the placement proof sees it, named ``<pool>-scale-up-<index>``."""
+        return Node(
+            name=f"{self.name}-scale-up-{index}",
+            profile=self.profile,
+            gpus=self.gpus,
+            cpu=self.cpu,
+            memory=self.memory,
+            max_pods=self.max_pods,
+            discovered_labels={**self.discovered_labels, POOL_LABEL: self.name},
+        )
+
+    def nodes(self) -> list[Node]:
+        """Every node the pool may make: ``max_nodes`` of them."""
+        return [self.node(index) for index in range(1, self.max_nodes + 1)]
+
+
 class GitRepo(Props):
     """Where Argo CD pulls the generated tree from.
 
@@ -136,6 +213,7 @@ class GitRepo(Props):
 class _ClusterProps(Props):
     name: DnsLabel
     nodes: tuple[Node, ...] = Field(min_length=1)
+    pools: tuple[NodePool, ...] = ()
     repo: GitRepo
     kubernetes_version: str = DEFAULT_VERSION
     crds: tuple[Path, ...] = ()
@@ -161,18 +239,34 @@ class _ClusterProps(Props):
             raise ValueError(f"node names must be unique in a cluster; repeated: {', '.join(duplicates)}")
         return nodes
 
-    @field_validator("nodes")
-    @classmethod
-    def _one_profile_per_name(cls, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+    @model_validator(mode="after")
+    def _one_profile_per_name(self) -> Self:
         by_name: dict[str, NodeProfile] = {}
-        for node in nodes:
-            known = by_name.setdefault(node.profile.name, node.profile)
-            if known != node.profile:
+        for owner, profile in [
+            *((f"node {n.name!r} in nodes", n.profile) for n in self.nodes),
+            *_pool_profiles(self.pools),
+        ]:
+            known = by_name.setdefault(profile.name, profile)
+            if known != profile:
                 raise ValueError(
-                    f"two different profiles are both named {node.profile.name!r} (node {node.name!r}); "
-                    "give each profile its own name"
+                    f"two different profiles are both named {profile.name!r} ({owner}); give each profile its own name"
                 )
-        return nodes
+        return self
+
+    @model_validator(mode="after")
+    def _pool_names_are_free(self) -> Self:
+        names = [pool.name for pool in self.pools]
+        taken = {node.name for node in self.nodes}
+        clashes = sorted(
+            {name for name in names if names.count(name) > 1}
+            | {node.name for pool in self.pools for node in pool.nodes() if node.name in taken}
+        )
+        if clashes:
+            raise ValueError(
+                f"node pool names must be unique, and no declared node may be named like a pool's node "
+                f"(<pool>-scale-up-<n>); clashing: {', '.join(clashes)}"
+            )
+        return self
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -189,11 +283,15 @@ def _load_crds(paths: Sequence[Path], owner: str) -> tuple[CustomResourceDefinit
         raise InvalidInputError(f"{owner}: crds: {error}") from None
 
 
-def _distinct_profiles(nodes: tuple[Node, ...]) -> tuple[NodeProfile, ...]:
-    """The profiles of ``nodes``, each once, in the order of their first node."""
+def _pool_profiles(pools: tuple[NodePool, ...]) -> list[tuple[str, NodeProfile]]:
+    return [(f"node pool {pool.name!r} in pools", pool.profile) for pool in pools]
+
+
+def _distinct_profiles(nodes: tuple[Node, ...], pools: tuple[NodePool, ...]) -> tuple[NodeProfile, ...]:
+    """The profiles of ``nodes`` and then ``pools``, each once, in the order of first use."""
     seen: dict[str, NodeProfile] = {}
-    for node in nodes:
-        seen.setdefault(node.profile.name, node.profile)
+    for profile in [*(node.profile for node in nodes), *(pool.profile for pool in pools)]:
+        seen.setdefault(profile.name, profile)
     return tuple(seen.values())
 
 
@@ -224,12 +322,16 @@ def _check_fleet_namespace(fleet: Fleet | None, argocd_namespace: str, owner: st
 
 
 class Cluster(Construct):
-    """One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
+    r"""One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
 
     **Usage**::
 
         cluster = Cluster(app, "data-platform-local", nodes=[...], repo=GitRepo(url=...))
         workloads = Component(cluster, "metal-gpu-workloads", namespace="ml")
+
+    ``nodes`` are the named machines; ``pools`` are autoscaled GPU node pools (Karpenter
+    ``NodePool``\ s, rendered into the ``node-pools`` component), whose nodes the placement proof
+    counts up to each pool's maximum size.
 
     On its own, the cluster runs its own Argo CD (in ``argocd_namespace``) and its Applications
     are named after their components. With ``fleet=``, the fleet's management Argo CD deploys it:
@@ -244,6 +346,7 @@ class Cluster(Construct):
         id: str,
         *,
         nodes: Sequence[Node],
+        pools: Sequence[NodePool] = (),
         repo: GitRepo | None = None,
         kubernetes_version: str = DEFAULT_VERSION,
         crds: Sequence[Path | str] = (),
@@ -259,6 +362,7 @@ class Cluster(Construct):
             owner,
             name=id,
             nodes=tuple(nodes),
+            pools=tuple(pools),
             repo=_fleet_repo(fleet, repo, owner),
             kubernetes_version=kubernetes_version,
             crds=tuple(crds),
@@ -276,7 +380,7 @@ class Cluster(Construct):
         self.path = id
         self.source = scope.source
         self.components: list[Component] = []
-        self._profiles = _distinct_profiles(self.props.nodes)  # nodes are frozen: computed once
+        self._profiles = _distinct_profiles(self.props.nodes, self.props.pools)  # nodes are frozen: computed once
         self._gpu_profiles = tuple(profile for profile in self._profiles if profile.is_gpu)
         self.cluster_queues: list[ClusterQueue] = []
         """The Kueue ClusterQueues declared in the cluster, in declaration order."""
@@ -325,7 +429,7 @@ class Cluster(Construct):
 
     @property
     def nodes(self) -> tuple[Node, ...]:
-        """The cluster's nodes, in declaration order."""
+        """The cluster's declared (named) nodes, in declaration order; pools' nodes are :meth:`capacity_of`'s."""
         return self.props.nodes
 
     def profiles(self) -> tuple[NodeProfile, ...]:
@@ -343,11 +447,21 @@ class Cluster(Construct):
     def components_in(self, namespace: str) -> list[Component]:
         """The components whose objects go to ``namespace``, in declaration order.
 
-        The first of them owns the namespace: it renders the Namespace object (and its default
-        policy), and the others' Applications sync after its Application.
+        The first of them with namespaced objects owns the namespace: it renders the Namespace
+        object (and its default policy), and the others' Applications sync after its Application.
         """
         return [component for component in self.components if component.namespace == namespace]
 
+    @property
+    def pools(self) -> tuple[NodePool, ...]:
+        """The cluster's autoscaled node pools, in declaration order."""
+        return self.props.pools
+
     def nodes_of(self, profile: NodeProfile) -> list[Node]:
-        """The nodes whose profile is ``profile``."""
+        """The declared nodes whose profile is ``profile``."""
         return [node for node in self.nodes if node.profile == profile]
+
+    def capacity_of(self, profile: NodeProfile) -> list[Node]:
+        """Every node ``profile`` can have: the declared ones, then each pool's at its maximum size."""
+        pooled = [node for pool in self.pools if pool.profile == profile for node in pool.nodes()]
+        return [*self.nodes_of(profile), *pooled]

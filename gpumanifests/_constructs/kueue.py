@@ -174,8 +174,9 @@ class ClusterQueue(Resource):
         return [*_BASE_RESOURCES, *gpus]
 
     def nominal_quota(self, profile: NodeProfile) -> dict[str, str]:
-        """The flavor's quota per covered resource: the override, else the sum over the profile's nodes."""
-        nodes = self.component.cluster.nodes_of(profile)
+        """The flavor's quota per covered resource: the override, else the sum over the profile's nodes
+        (node pools at their maximum size)."""
+        nodes = self.component.cluster.capacity_of(profile)
         totals = {
             "cpu": format_cpu(sum((parse_quantity(node.cpu) for node in nodes), Fraction(0))),
             "memory": _bytes(sum((parse_quantity(node.memory) for node in nodes), Fraction(0))),

@@ -47,10 +47,13 @@ def taint_command(node: Node) -> list[str] | None:
 class _ProfileConfigMap(Resource):
     """The ConfigMap ``<profile>-gpu-config``: the profile and its nodes, as data."""
 
-    def __init__(self, scope: Component, id: str, *, profile: NodeProfile, nodes: list[Node]) -> None:
+    def __init__(
+        self, scope: Component, id: str, *, profile: NodeProfile, nodes: list[Node], pools: dict[str, int]
+    ) -> None:
         super().__init__(scope, id)
         self.profile = profile
         self.nodes = nodes
+        self.pools = pools
 
     def _render(self) -> list[RenderedObject]:
         profile = self.profile
@@ -65,6 +68,8 @@ class _ProfileConfigMap(Resource):
             "vendor": str(profile.vendor),
             "workload-env": json.dumps(profile.env, sort_keys=True),
         }
+        if self.pools:
+            data["node-pools"] = json.dumps(self.pools, sort_keys=True)
         manifest = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
@@ -166,11 +171,15 @@ class NodeConfiguration:
 
     def __init__(self, cluster: Cluster, profile: NodeProfile) -> None:
         nodes = cluster.nodes_of(profile)
+        pools = {pool.name: pool.max_nodes for pool in cluster.pools if pool.profile == profile}
         name = node_component_name(profile)
         self.component = Component(cluster, name)
-        self.config = _ProfileConfigMap(self.component, "config", profile=profile, nodes=nodes)
-        rbac = _LabellerRbac(self.component, "labeller-rbac", name=f"{profile.name}-node-labeller", nodes=nodes)
-        self.labeller = _NodeLabeller(
-            self.component, f"{profile.name}-node-labeller", nodes=nodes, service_account=rbac.name
-        )
-        self.labeller.add_dependency(rbac)
+        self.config = _ProfileConfigMap(self.component, "config", profile=profile, nodes=nodes, pools=pools)
+        self.labeller: _NodeLabeller | None = None
+        """The labelling Job of the profile's declared nodes; None when it has only pools (born labelled)."""
+        if nodes:  # RBAC on no node names would grant every node
+            rbac = _LabellerRbac(self.component, "labeller-rbac", name=f"{profile.name}-node-labeller", nodes=nodes)
+            self.labeller = _NodeLabeller(
+                self.component, f"{profile.name}-node-labeller", nodes=nodes, service_account=rbac.name
+            )
+            self.labeller.add_dependency(rbac)

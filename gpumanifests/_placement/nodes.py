@@ -8,19 +8,21 @@ labels it carries (the most specific profile wins).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._constructs.cluster import POOL_LABEL
 from gpumanifests.scheduling import has_blocking_taint, node_name, node_taints, taint_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import NodeProfile
 
-__all__ = ["PlanNode", "load_node_objects", "plan_node"]
+__all__ = ["PlanNode", "load_node_objects", "plan_node", "scale_up_nodes"]
 
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
 
@@ -35,6 +37,10 @@ class PlanNode:
     ``kind`` is ``gpu`` for a node of a GPU profile, ``cpu`` for a node of a CPU profile or an
     unmatched untainted node, and ``unknown`` for an unmatched node with a ``NoSchedule`` or
     ``NoExecute`` taint (a pool this app does not describe).
+
+    ``pool`` is the Karpenter NodePool the node belongs to (its ``karpenter.sh/nodepool`` label);
+    ``scale_up`` marks a node the pool would create on demand, which the plan uses only when the
+    nodes that exist are full.
     """
 
     name: str
@@ -46,6 +52,8 @@ class PlanNode:
     labels: dict[str, str]
     taints: tuple[str, ...]
     obj: Mapping[str, Any] = field(compare=False, repr=False)
+    pool: str | None = None
+    scale_up: bool = False
 
     @property
     def is_gpu(self) -> bool:
@@ -76,6 +84,8 @@ class PlanNode:
             "gpuResource": self.gpu_resource,
             "labels": dict(sorted(self.labels.items())),
             "taints": list(self.taints),
+            "pool": self.pool,
+            "scaleUp": self.scale_up,
         }
 
 
@@ -143,7 +153,14 @@ def plan_node(
         labels=labels,
         taints=tuple(taint_text(taint) for taint in node_taints(node)),
         obj=node,
+        pool=labels.get(POOL_LABEL),
     )
+
+
+def scale_up_nodes(cluster: Cluster, existing: Sequence[Mapping[str, Any]]) -> list[Node]:
+    """The nodes each pool may still create: its maximum size less the ``existing`` nodes already in it."""
+    present = Counter(_node_labels(node).get(POOL_LABEL) for node in existing)
+    return [node for pool in cluster.pools for node in pool.nodes()[present[pool.name] :]]
 
 
 def load_node_objects(path: Path) -> list[dict[str, Any]]:

@@ -93,6 +93,9 @@ def cluster_readme(cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = 
         "",
         *_verdict(plan),
     ]
+    if plan.scale_ups():
+        lines += ["", "## Node pools", ""]
+        lines += [f"- {line}" for line in plan.scale_up_lines()]
     if prerequisites:
         lines += ["", "## Operators this cluster needs", ""]
         lines += ["They install the CRDs (and run the controllers) of custom resources the tree uses:", ""]
@@ -104,6 +107,8 @@ def _flowchart(plan: Plan) -> list[str]:
     lines = ["```mermaid", "flowchart LR"]
     pods = plan.placements_by_node()
     for index, node in enumerate(plan.nodes):
+        if node.scale_up and node.name not in pods:
+            continue  # a node its pool would not need to create
         lines.extend(_subgraph(node, pods.get(node.name, []), f"n{index}"))
     nowhere = pods.get(None, [])
     waiting = [placement for placement in nowhere if placement.waiting_for is not None]
@@ -130,7 +135,11 @@ def _pod_group(ident: str, title: str, pods: Sequence[Placement]) -> list[str]:
 
 def _subgraph(node: PlanNode, pods: Sequence[Placement], ident: str) -> list[str]:
     """One node's box: a facts block, then one box per pod placed on it (``plan.pods_on(node.name)``)."""
-    title = f"{node.name} ({node.role})"
+    title = (
+        f"{node.name} ({node.role}, created by pool {node.pool} on demand)"
+        if node.scale_up
+        else f"{node.name} ({node.role})"
+    )
     facts = [
         f"role: {node.role}",
         f"profile: {node.profile or 'unknown'}",

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
-from gpumanifests._placement.nodes import PlanNode, plan_node
+from gpumanifests._placement.nodes import PlanNode, plan_node, scale_up_nodes
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
@@ -298,12 +298,31 @@ class Plan:
             groups.setdefault(placement.node, []).append(placement)
         return groups
 
+    def scale_up_lines(self) -> list[str]:
+        """``node pool a100: fits after scale-up to 3 of 8 nodes``, one line per pool."""
+        return [
+            f"node pool {pool}: "
+            + (f"fits after scale-up to {used} of {total} nodes" if used else f"no scale-up needed ({total} available)")
+            for pool, (used, total) in self.scale_ups().items()
+        ]
+
+    def scale_ups(self) -> dict[str, tuple[int, int]]:
+        """Per node pool: how many of its scale-up nodes the plan uses, of how many it may still create."""
+        sizes: dict[str, tuple[int, int]] = {}
+        used = {placement.node for placement in self.placements}
+        for node in self.nodes:
+            if node.scale_up and node.pool is not None:
+                count, total = sizes.get(node.pool, (0, 0))
+                sizes[node.pool] = (count + (node.name in used), total + 1)
+        return sizes
+
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data; every list in plan or name order, keys in a fixed order."""
         return {
             "cluster": self.cluster,
             "nodesSource": self.nodes_source,
             "nodes": [node.to_json() for node in self.nodes],
+            "scaleUps": {pool: {"nodes": used, "of": total} for pool, (used, total) in self.scale_ups().items()},
             "placements": [placement.to_json() for placement in self.placements],
             "queued": [admission.to_json() for admission in self.queued],
             "violations": [
@@ -336,6 +355,8 @@ class Plan:
         if self.queued:
             lines += ["", "Kueue admission (every queued Job pending at once, none finished):"]
             lines += [f"  {admission}" for admission in self.queued]
+        if self.nodes and any(node.scale_up for node in self.nodes):
+            lines += ["", *self.scale_up_lines()]
         lines.append("")
         lines.append(_verdict(self))
         return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -370,11 +391,18 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     """
     declared = nodes is None
     objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
-    declared_nodes = {node.name: node for node in cluster.nodes}
+    scale_ups = scale_up_nodes(cluster, objects)
+    declared_nodes = {node.name: node for node in [*cluster.nodes, *scale_ups]}
     plan_nodes = sorted(
         (plan_node(cluster, obj, declared_nodes, declared_profiles=declared) for obj in objects),
         key=lambda node: node.name,
     )
+    plan_nodes += [
+        dataclasses.replace(
+            plan_node(cluster, node.to_node_object(), declared_nodes, declared_profiles=True), scale_up=True
+        )
+        for node in scale_ups
+    ]
     placer = _Placer(tuple(plan_nodes))
     queued = queue_admissions(cluster)
     held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
@@ -439,6 +467,7 @@ class _Placer:
         self.states = [NodeState(nodes[index].obj) for index in self.indexes]
         self.empty_states = [NodeState(nodes[index].obj) for index in self.indexes]
         self.counts = [0] * len(self.names)
+        self.scale_up_rank: list[int | None] = [index if nodes[index].scale_up else None for index in self.indexes]
         self.log: list[int] = []
         self.shapes: dict[tuple[str, str], _Shape] = {}
         self.placements: list[Placement] = []
@@ -528,13 +557,20 @@ class _Placer:
         self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int
     ) -> Placement:
         self._refresh(shape)
-        names, counts = self.names, self.counts
-        chosen = min(shape.eligible, key=lambda slot: (counts[slot], names[slot]), default=None)
+        chosen = min(shape.eligible, key=self._preference, default=None)
         if chosen is not None:
             self.states[chosen].bind(spec, requests=shape.requests)
-            counts[chosen] += 1
+            self.counts[chosen] += 1
             self.log.append(chosen)
-        return _placement(workload, shape, replica, names[chosen] if chosen is not None else None)
+        return _placement(workload, shape, replica, self.names[chosen] if chosen is not None else None)
+
+    def _preference(self, slot: int) -> tuple[int, int, int, str]:
+        """Nodes that exist first, spreading by pod count; then a pool's scale-up nodes, packing
+        the ones already opened before opening the next, as an autoscaler adds as few as it can."""
+        rank = self.scale_up_rank[slot]
+        if rank is None:
+            return (0, self.counts[slot], 0, self.names[slot])
+        return (1, int(self.counts[slot] == 0), rank, "")
 
 
 def _placement(
@@ -669,6 +705,11 @@ def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
         f"after the pods placed before it ({reasons})"
     )
     profile = workload.profile
-    more = f"another node of profile {profile.name!r} or more GPUs per node" if profile is not None else "a CPU node"
+    pools = [pool.name for pool in workload.component.cluster.pools if pool.profile == profile]
+    more = "a CPU node"
+    if profile is not None:
+        more = f"another node of profile {profile.name!r} or more GPUs per node"
+    if pools:
+        more = f"a larger max_nodes on node pool {pools[0]!r}, or more GPUs per node"
     fix = f"add capacity ({more}) or lower the replicas, GPUs or requests"
     return Finding(FindingKind.OVERFLOW, workload.path, "", Problem(workload.path, message, fix))

@@ -74,6 +74,8 @@ class ClusterRender:
     registry: KindRegistry
     problems: list[Problem] = field(default_factory=list)
     prerequisites: list[Prerequisite] = field(default_factory=list)
+    namespace_owners: dict[str, str] = field(default_factory=dict)
+    """Namespace -> the component that renders its Namespace object (the others in it sync after it)."""
 
     def workloads(self) -> list[Workload[Any]]:
         """The cluster's workloads, in declaration order."""
@@ -356,18 +358,36 @@ def _add_sync_option(manifest: dict[str, Any], option: SyncOption) -> None:
         annotations[SYNC_OPTIONS_ANNOTATION] = ",".join([*options, str(option)])
 
 
+def _namespace_owners(renders: Iterable[ComponentRender]) -> dict[str, Component]:
+    """Each namespace's first component that puts a namespaced object in it (or a workload, or is empty).
+
+    A component of cluster-scoped objects only (node pools, Kueue's queues) creates no Namespace,
+    so it never claims one that an operator installs.
+    """
+    owners: dict[str, Component] = {}
+    for render in renders:
+        component = render.component
+        namespaced = any(obj.key[2] == component.namespace for obj in render.objects)
+        if namespaced or component.workloads() or not render.objects:
+            owners.setdefault(component.namespace, component)
+    return owners
+
+
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
     renders = [ComponentRender(component, _component_objects(component, problems)) for component in cluster.components]
     registry = _registry(cluster, renders, problems)
     for render in renders:
-        component = render.component
         _scope_namespaces(render, registry)
-        _check_namespaces(component, render.objects, registry, problems)
-        sharing = cluster.components_in(component.namespace)
-        if sharing[0] is component:
-            workloads = [workload for other in sharing for workload in other.workloads()]
+        _check_namespaces(render.component, render.objects, registry, problems)
+    owners = _namespace_owners(renders)
+    for render in renders:
+        component = render.component
+        if owners.get(component.namespace) is component:
+            workloads = [
+                workload for other in cluster.components_in(component.namespace) for workload in other.workloads()
+            ]
             render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
             render.objects += _local_queues(component, workloads)
     for render in renders:
@@ -378,6 +398,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         render.objects = _assign_waves(render.component, render.objects, registry, problems)
         _check_schemas(render.objects, registry, problems)
     prerequisites = _custom_kinds(renders, registry)
-    result = ClusterRender(cluster, renders, registry, problems, prerequisites)
+    named_owners = {namespace: component.name for namespace, component in owners.items()}
+    result = ClusterRender(cluster, renders, registry, problems, prerequisites, named_owners)
     _check_images(result.workloads(), cluster.app.strict, problems)
     return result

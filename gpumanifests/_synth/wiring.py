@@ -36,6 +36,7 @@ from gpumanifests._argocd.schema import validate_argocd_object
 from gpumanifests._argocd.waves import WaveCycleError, sync_waves
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.nodeconfig import node_component_name
+from gpumanifests._constructs.nodepools import NODE_POOLS_COMPONENT
 from gpumanifests._errors import Problem
 from gpumanifests._kube.kinds import group_of
 from gpumanifests._kube.labels import stamp_managed
@@ -65,19 +66,22 @@ _BASE_OPTIONS: tuple[SyncOption, ...] = tuple(
 
 
 def _implicit_component_dependencies(
-    render: ComponentRender, registry: KindRegistry, crd_owners: dict[ObjectKey, str]
+    render: ComponentRender, cluster_render: ClusterRender, crd_owners: dict[ObjectKey, str]
 ) -> set[str]:
-    """Node configuration of the profiles its GPU workloads use, the owner of its namespace, the
-    components of the ClusterQueues its Jobs are queued to, and the components that install the
-    CRDs of its custom resources (``crd_owners``: CRD key -> component).
+    """Node configuration of the profiles its GPU workloads use (and their node pools), the owner
+    of its namespace, the components of the ClusterQueues its Jobs are queued to, and the
+    components that install the CRDs of its custom resources (``crd_owners``: CRD key -> component).
     """
     component = render.component
-    needed = {
-        node_component_name(workload.profile) for workload in component.workloads() if workload.profile is not None
-    }
+    profiles = [workload.profile for workload in component.workloads() if workload.profile is not None]
+    needed = {node_component_name(profile) for profile in profiles}
+    if any(pool.profile in profiles for pool in component.cluster.pools):
+        needed.add(NODE_POOLS_COMPONENT)
     needed.update(workload.queue.component.name for workload in component.workloads() if workload.queue is not None)
-    needed.add(component.cluster.components_in(component.namespace)[0].name)
-    needed.update(crd_owners[key] for key in _crds_used(render, registry) if key in crd_owners)
+    owner = cluster_render.namespace_owners.get(component.namespace)
+    if owner is not None:
+        needed.add(owner)
+    needed.update(crd_owners[key] for key in _crds_used(render, cluster_render.registry) if key in crd_owners)
     needed.discard(component.name)
     return needed
 
@@ -95,7 +99,7 @@ def application_waves(render: ClusterRender) -> dict[str, int]:
     graph = {
         part.component.name: {
             *(other.name for other in part.component.dependencies),
-            *(name for name in _implicit_component_dependencies(part, render.registry, crd_owners) if name in names),
+            *(name for name in _implicit_component_dependencies(part, render, crd_owners) if name in names),
         }
         for part in render.components
     }
@@ -154,7 +158,8 @@ def _cluster_project(render: ClusterRender) -> AppProject:
         source_repos=[cluster.repo.url],
         destinations=[cluster.destination(namespace) for namespace in namespaces],
         cluster_resource_whitelist=_kinds(render, namespaced=False),
-        namespace_resource_whitelist=_kinds(render, namespaced=True),
+        namespace_resource_whitelist=_kinds(render, namespaced=True) or None,
+        deny_namespaced=not _kinds(render, namespaced=True),
         sync_wave=-1,
     )
 

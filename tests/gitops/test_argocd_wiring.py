@@ -297,7 +297,16 @@ def _uses_namespace(doc: dict[str, Any], namespace: str) -> bool:
     return doc["metadata"].get("namespace") == namespace or any(s.get("namespace") == namespace for s in subjects)
 
 
-@seed_clusters
+def _runs_as_an_account(tree: Tree) -> bool:
+    return any(
+        doc["kind"] == "Job" and doc["spec"]["template"]["spec"].get("serviceAccountName") for doc in tree.rendered()
+    )
+
+
+ACCOUNT_TREES = {name: tree for name, tree in SEED.items() if _runs_as_an_account(tree)}
+
+
+@pytest.mark.parametrize("tree", list(ACCOUNT_TREES.values()), ids=list(ACCOUNT_TREES))
 def test_inside_an_application_namespace_precedes_rbac_and_rbac_precedes_the_job_using_it(tree: Tree) -> None:
     checked = 0
     for docs in tree.component_dirs.values():

@@ -12,6 +12,7 @@ import pytest
 import gpumanifests as gm
 from gpumanifests._cli.commands import add_plan_arguments, run_plan
 from gpumanifests._cli.main import run_reporting_errors
+from gpumanifests._placement.nodes import scale_up_nodes
 from gpumanifests._placement.plan import FindingKind, plan_cluster
 from gpumanifests._synth.loader import load_apps
 
@@ -163,8 +164,9 @@ def test_json_is_stable_and_independent_of_node_order(shipped: gm.GitOpsApp) -> 
         random.Random(7).shuffle(objects)
         shuffled = plan_cluster(cluster, objects).to_json()
         assert shuffled["placements"] == first["placements"]
-        assert [node["name"] for node in shuffled["nodes"]] == sorted(node.name for node in cluster.nodes)
-        assert list(first) == ["cluster", "nodesSource", "nodes", "placements", "queued", "violations"]
+        scale_ups = [node.name for node in scale_up_nodes(cluster, [])]  # after the nodes that exist, in pool order
+        assert [node["name"] for node in shuffled["nodes"]] == sorted(node.name for node in cluster.nodes) + scale_ups
+        assert list(first) == ["cluster", "nodesSource", "nodes", "scaleUps", "placements", "queued", "violations"]
 
 
 def test_table_lists_every_pod_and_reason(shipped: gm.GitOpsApp) -> None:

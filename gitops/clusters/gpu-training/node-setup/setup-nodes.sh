@@ -20,11 +20,3 @@ remove_taint() {
 # profile cpu has no node labels
 # profile cpu has no taints: this node must stay untainted
 remove_taint train-cpu-1 nvidia.com/gpu:NoSchedule-
-
-# node train-a100-1 (worker), profile a100: NVIDIA GPU node with the NVIDIA device plugin
-# its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB (verify.sh checks them)
-kubectl taint node train-a100-1 nvidia.com/gpu=present:NoSchedule --overwrite
-
-# node train-a100-2 (worker), profile a100: NVIDIA GPU node with the NVIDIA device plugin
-# its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB (verify.sh checks them)
-kubectl taint node train-a100-2 nvidia.com/gpu=present:NoSchedule --overwrite
