@@ -28,6 +28,7 @@ def build(app: gm.GitOpsApp) -> None:
         ],
         fleet=gpu_fleet(app),
         argocd_cluster="gpu-inference",
+        node_labelling=gm.NodeLabelling.NFD,  # NFD taints every NVIDIA node, ones added later included
     )
     models = gm.Component(cluster, "model-serving", namespace="inference")
     gm.GpuDeployment(

@@ -14,7 +14,7 @@ _configure_jsii_node()
 from cdk8s import JsonPatch
 
 from gpumanifests._constructs.app import GitOpsApp
-from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodePool, NodeRole
+from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
@@ -32,6 +32,7 @@ from gpumanifests._constructs.profiles import (
     NodeOperator,
     NodeProfile,
     NodeRequirement,
+    PciMatch,
     Taint,
     TaintEffect,
     Toleration,
@@ -87,12 +88,14 @@ __all__ = [
     "MigrationReport",
     "Node",
     "NodeClassRef",
+    "NodeLabelling",
     "NodeOperator",
     "NodePool",
     "NodeProfile",
     "NodeRequirement",
     "NodeRole",
     "OutputError",
+    "PciMatch",
     "Plan",
     "PodSecurityLevel",
     "Preemption",

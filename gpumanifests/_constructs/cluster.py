@@ -39,10 +39,24 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.nodeconfig import NodeConfiguration
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Cluster", "GitRepo", "Node", "NodeClassRef", "NodePool", "NodeRole"]
+__all__ = ["Cluster", "GitRepo", "Node", "NodeClassRef", "NodeLabelling", "NodePool", "NodeRole"]
 
 POOL_LABEL = "karpenter.sh/nodepool"
 """The label Karpenter puts on every node it creates: the name of the node's NodePool."""
+
+
+class NodeLabelling(StrEnum):
+    """How the labels and taints of a GPU profile get onto its declared nodes.
+
+    ``job``: a labelling Job patches the declared nodes by name (works on any cluster; a node
+    added later needs a commit). ``nfd``: a Node Feature Discovery ``NodeFeatureRule`` labels and
+    taints every node with the profile's PCI device (:attr:`NodeProfile.pci`), nodes added later
+    included; NFD must run with taints enabled (``--enable-taints``, Helm
+    ``master.enableTaints=true``). Profiles without a PCI identity keep the Job.
+    """
+
+    JOB = "job"
+    NFD = "nfd"
 
 
 class NodeRole(StrEnum):
@@ -220,6 +234,21 @@ class _ClusterProps(Props):
     argocd_namespace: DnsLabel = "argocd"
     server: ServerUrl | None = None
     argocd_cluster: ClusterName | None = None
+    node_labelling: NodeLabelling = NodeLabelling.JOB
+
+    @model_validator(mode="after")
+    def _nfd_rules_tell_profiles_apart(self) -> Self:
+        if self.node_labelling is not NodeLabelling.NFD:
+            return self
+        matched = [(p.name, p.pci) for p in _distinct_profiles(self.nodes, self.pools) if p.pci is not None]
+        for index, (first, first_pci) in enumerate(matched):
+            for second, second_pci in matched[index + 1 :]:
+                if first_pci.overlaps(second_pci):
+                    raise ValueError(
+                        f"node_labelling='nfd': profiles {first!r} and {second!r} match the same PCI devices, so "
+                        "one rule would label a node as both; give each profile's PciMatch its own devices"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _one_way_to_name_the_destination(self) -> Self:
@@ -329,6 +358,9 @@ class Cluster(Construct):
         cluster = Cluster(app, "data-platform-local", nodes=[...], repo=GitRepo(url=...))
         workloads = Component(cluster, "metal-gpu-workloads", namespace="ml")
 
+    ``node_labelling`` says how GPU profiles' labels and taints reach the declared nodes
+    (:class:`NodeLabelling`: a labelling Job, or Node Feature Discovery rules).
+
     ``nodes`` are the named machines; ``pools`` are autoscaled GPU node pools (Karpenter
     ``NodePool``\ s, rendered into the ``node-pools`` component), whose nodes the placement proof
     counts up to each pool's maximum size.
@@ -354,6 +386,7 @@ class Cluster(Construct):
         server: str | None = None,
         argocd_cluster: str | None = None,
         fleet: Fleet | None = None,
+        node_labelling: NodeLabelling = NodeLabelling.JOB,
     ) -> None:
         owner = f"Cluster {id!r}"
         _check_fleet_namespace(fleet, argocd_namespace, owner)
@@ -369,6 +402,7 @@ class Cluster(Construct):
             argocd_namespace=argocd_namespace if fleet is None else fleet.argocd_namespace,
             server=server,
             argocd_cluster=argocd_cluster,
+            node_labelling=node_labelling,
         )
         self.fleet = fleet
         """The fleet whose management Argo CD deploys this cluster; None when it runs its own."""

@@ -4,6 +4,8 @@ It holds a ConfigMap describing the profile (the seed's ``metal-gpu-config``) an
 Job that converges the profile's labels and taints onto the cluster's nodes of that profile,
 with RBAC limited to ``get`` and ``patch`` on exactly those nodes. The Job needs no shell: each
 ``kubectl label`` / ``kubectl taint --overwrite`` runs as its own init container, in order.
+With ``node_labelling="nfd"`` a Node Feature Discovery ``NodeFeatureRule`` matching the
+profile's PCI device replaces the Job, and follows nodes added later.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from gpumanifests._constructs.cluster import NodeLabelling
 from gpumanifests._constructs.component import Component, RenderedObject, Resource
 from gpumanifests._constructs.pod import container_security
 from gpumanifests._constructs.workloads import CpuJob, RunPolicy
@@ -19,7 +22,9 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import NodeProfile
 
-__all__ = ["NodeConfiguration", "label_command", "node_component_name", "taint_command"]
+__all__ = ["NFD_API_VERSION", "NodeConfiguration", "label_command", "node_component_name", "taint_command"]
+
+NFD_API_VERSION = "nfd.k8s-sigs.io/v1alpha1"
 
 
 def node_component_name(profile: NodeProfile) -> str:
@@ -166,6 +171,30 @@ class _NodeLabeller(CpuJob):
         return spec
 
 
+class _NodeFeatureRule(Resource):
+    """An NFD ``NodeFeatureRule``: the profile's managed labels and taints on every node with its PCI device."""
+
+    def __init__(self, scope: Component, id: str, *, profile: NodeProfile) -> None:
+        super().__init__(scope, id)
+        self.profile = profile
+
+    def _render(self) -> list[RenderedObject]:
+        profile = self.profile
+        assert profile.pci is not None  # chosen only for profiles with a PCI identity
+        rule: dict[str, Any] = {"name": f"{profile.name} GPU node", "matchFeatures": [profile.pci.to_feature_matcher()]}
+        if profile.managed_labels:
+            rule["labels"] = dict(profile.managed_labels)
+        if profile.taints:
+            rule["taints"] = [taint.to_dict() for taint in profile.taints]
+        manifest = {
+            "apiVersion": NFD_API_VERSION,
+            "kind": "NodeFeatureRule",
+            "metadata": {"name": self.node.id},
+            "spec": {"rules": [rule]},
+        }
+        return [RenderedObject(manifest, self.path)]
+
+
 class NodeConfiguration:
     """Declares a profile's node-configuration component in ``cluster`` (done by :meth:`GitOpsApp.adopt`)."""
 
@@ -176,8 +205,10 @@ class NodeConfiguration:
         self.component = Component(cluster, name)
         self.config = _ProfileConfigMap(self.component, "config", profile=profile, nodes=nodes, pools=pools)
         self.labeller: _NodeLabeller | None = None
-        """The labelling Job of the profile's declared nodes; None when it has only pools (born labelled)."""
-        if nodes:  # RBAC on no node names would grant every node
+        """The labelling Job of the profile's declared nodes; None with NFD rules, or only pools (born labelled)."""
+        if cluster.props.node_labelling is NodeLabelling.NFD and profile.pci is not None:
+            _NodeFeatureRule(self.component, f"{profile.name}-gpu-node", profile=profile)
+        elif nodes:  # RBAC on no node names would grant every node
             rbac = _LabellerRbac(self.component, "labeller-rbac", name=f"{profile.name}-node-labeller", nodes=nodes)
             self.labeller = _NodeLabeller(
                 self.component, f"{profile.name}-node-labeller", nodes=nodes, service_account=rbac.name

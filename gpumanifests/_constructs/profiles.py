@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -34,6 +34,7 @@ __all__ = [
     "NodeOperator",
     "NodeProfile",
     "NodeRequirement",
+    "PciMatch",
     "Taint",
     "TaintEffect",
     "Toleration",
@@ -207,6 +208,37 @@ class NodeRequirement(Props):
         return matches_node_selector_term({"matchExpressions": [self.to_dict()]}, {"metadata": {"labels": labels}})
 
 
+_PCI_ID = r"^[0-9a-f]{4}$"
+
+
+class PciMatch(Props):
+    """The PCI devices that make a node one of a profile's, as Node Feature Discovery sees them (``pci.device``).
+
+    IDs are four lowercase hex digits without ``0x``, as NFD reports them: ``vendor`` (``10de``
+    for NVIDIA), device ``classes`` (``0300`` VGA, ``0302`` 3D controller) and, to tell two
+    models of one vendor apart, ``devices`` (empty: any device of the vendor in those classes).
+    """
+
+    vendor: str = Field(pattern=_PCI_ID)
+    classes: tuple[Annotated[str, Field(pattern=_PCI_ID)], ...] = Field(min_length=1)
+    devices: tuple[Annotated[str, Field(pattern=_PCI_ID)], ...] = ()
+
+    def overlaps(self, other: PciMatch) -> bool:
+        """Whether some device would match both."""
+        same_devices = not self.devices or not other.devices or bool(set(self.devices) & set(other.devices))
+        return self.vendor == other.vendor and bool(set(self.classes) & set(other.classes)) and same_devices
+
+    def to_feature_matcher(self) -> dict[str, Any]:
+        """The ``matchFeatures[]`` term of a NodeFeatureRule."""
+        expressions: dict[str, Any] = {
+            "vendor": {"op": "In", "value": [self.vendor]},
+            "class": {"op": "In", "value": list(self.classes)},
+        }
+        if self.devices:
+            expressions["device"] = {"op": "In", "value": list(self.devices)}
+        return {"feature": "pci.device", "matchExpressions": expressions}
+
+
 _NVIDIA_CAPABILITIES = "compute,utility"
 
 
@@ -266,6 +298,8 @@ class NodeProfile(Props):
     ``nvidia.com/gpu.product``); selected on, never set by the tree."""
     selectors: tuple[NodeRequirement, ...] = ()
     """Further requirements on node labels: several accepted values (``In``), a number above or below."""
+    pci: PciMatch | None = None
+    """The accelerator's PCI identity, for Node Feature Discovery rules; None when it has none (Apple)."""
     taints: tuple[Taint, ...] = ()
     toleration_operator: TolerationOperator = TolerationOperator.EQUAL
     gpu_resource: str | None = None
@@ -436,6 +470,7 @@ class NodeProfile(Props):
             toleration_operator=TolerationOperator.EXISTS,
             gpu_resource=resource,
             runtime_class_name=runtime_class_name,
+            pci=PciMatch(vendor="10de", classes=("0300", "0302")),
             images={
                 Framework.TENSORFLOW: "tensorflow/tensorflow:latest-gpu",
                 Framework.PYTORCH: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",

@@ -111,7 +111,6 @@ expect_label serve-l4-2 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA
 expect_taint serve-l4-2 nvidia.com/gpu present NoSchedule
 
 check_placement 'l4 GPU pods on l4 nodes' gpumanifests.io/profile=l4 in yes serve-l4-1 serve-l4-2
-check_placement 'CPU workload l4-node-labeller off tainted GPU nodes' app.kubernetes.io/instance=l4-node-labeller,app.kubernetes.io/name=l4-node-labeller out no serve-l4-1 serve-l4-2
 check_placement 'CPU workload inference-gateway off tainted GPU nodes' app.kubernetes.io/instance=inference-gateway,app.kubernetes.io/name=inference-gateway out yes serve-l4-1 serve-l4-2
 
 if [ "$failures" -gt 0 ]; then
