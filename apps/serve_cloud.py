@@ -1,6 +1,8 @@
 """GPU inference in the cloud: model servers on NVIDIA GPU nodes, an API in front on CPU nodes.
 
-A member of the GPU fleet, registered in the management Argo CD as ``gpu-inference``.
+A member of the GPU fleet, registered in the management Argo CD as ``gpu-inference``. The L4
+nodes serve whole GPUs; the T4 node's GPU is time-sliced four ways for small embedding models
+(the device plugin's configuration and the node's config label come with the profile).
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from _fleet import gpu_fleet
 
 import gpumanifests as gm
 
-L4 = gm.NodeProfile.nvidia_cuda(name="l4", product="NVIDIA-L4", runtime_class_name="nvidia")
+L4 = gm.NodeProfile.nvidia_cuda(name="l4", product="NVIDIA-L4", pci_devices=["27b8"], runtime_class_name="nvidia")
+T4_SHARED = gm.NodeProfile.nvidia_cuda(
+    name="t4-shared", product="Tesla-T4", pci_devices=["1eb8"], shared="time-slicing", replicas=4
+)
 CPU = gm.NodeProfile.cpu_only()
 VLLM = "vllm/vllm-openai:v0.6.4"
 GATEWAY = "registry.k8s.io/e2e-test-images/agnhost:2.52"
@@ -25,6 +30,7 @@ def build(app: gm.GitOpsApp) -> None:
             gm.Node(name="serve-cpu-2", profile=CPU, cpu="8", memory="32Gi"),
             gm.Node(name="serve-l4-1", profile=L4, gpus=4, cpu="48", memory="192Gi"),
             gm.Node(name="serve-l4-2", profile=L4, gpus=4, cpu="48", memory="192Gi"),
+            gm.Node(name="serve-t4-1", profile=T4_SHARED, gpus=1, cpu="16", memory="64Gi"),  # 4 shares of 1 GPU
         ],
         fleet=gpu_fleet(app),
         argocd_cluster="gpu-inference",
@@ -45,6 +51,16 @@ def build(app: gm.GitOpsApp) -> None:
         memory="32Gi",
         memory_limit="32Gi",
         shared_memory="8Gi",
+    )
+    gm.GpuDeployment(
+        models,
+        "embeddings",
+        profile=T4_SHARED,
+        image="ghcr.io/huggingface/text-embeddings-inference:turing-1.5",
+        args=["--model-id", "BAAI/bge-small-en-v1.5", "--port", "8080"],
+        port=8080,
+        replicas=3,
+        gpus=1,  # one share of the T4
     )
     gateway = gm.Component(cluster, "gateway", namespace="gateway")
     gm.CpuDeployment(gateway, "inference-gateway", image=GATEWAY, args=["netexec", "--http-port=8080"], port=8080)

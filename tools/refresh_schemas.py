@@ -5,7 +5,9 @@ the listed upstream files, ``gpumanifests/_schemas/crds/<group>/<plural>.json`` 
 version's ``openAPIV3Schema`` with the ``description`` keyword dropped, plus the source's
 repository, ref, commit and path) and ``index.json`` (kind -> file, scope, versions, installer).
 It also writes ``gpumanifests/_schemas/kubernetes/scopes.json``, the scope of every built-in
-kind per supported minor, from the ``lightkube-models`` wheel of that minor.
+kind per supported minor, from the ``lightkube-models`` wheel of that minor, and
+``gpumanifests/_schemas/nvidia/mig-configs.json``, the names of the MIG configurations the GPU
+Operator's default ``default-mig-parted-config`` offers (``nvidia.com/mig.config`` values).
 
 Upstream files come from https://raw.githubusercontent.com/<repository>/<ref>/<path>, or, with
 ``--git-dir owner/name=DIR``, from a local git directory (``git show <ref>:<path>``).
@@ -177,6 +179,16 @@ def refresh_scopes() -> None:
     target.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def refresh_mig_configs(upstream: Upstream) -> None:
+    source = json.loads(SOURCES.read_text(encoding="utf-8"))["mig_configs"]
+    configmap = yaml.safe_load(upstream.read(source["repository"], source["ref"], source["path"]))
+    names = sorted(yaml.safe_load(configmap["data"]["config.yaml"])["mig-configs"])
+    document = {"source": {**source, "commit": upstream.commit(source["repository"], source["ref"])}, "names": names}
+    target = SCHEMAS / "nvidia" / "mig-configs.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -187,6 +199,7 @@ def main() -> None:
     git_dirs = {name: Path(directory) for name, _, directory in (item.partition("=") for item in args.git_dir)}
     index = refresh_crds(Upstream(git_dirs))
     (SCHEMAS / "crds" / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    refresh_mig_configs(Upstream(git_dirs))
     if not args.skip_scopes:
         refresh_scopes()
     print(f"wrote {len(index)} CRD schemas and their index under {SCHEMAS.relative_to(ROOT)}")

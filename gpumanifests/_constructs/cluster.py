@@ -121,11 +121,17 @@ class Node(Props):
         """The labels this node carries: its profile's node labels and its own discovered ones, sorted by key."""
         return dict(sorted({**self.profile.node_labels, **self.discovered_labels}.items()))
 
+    @property
+    def gpu_units(self) -> int:
+        """How many of its profile's GPU resource the node advertises: its GPUs, times each one's shares."""
+        sharing = self.profile.sharing
+        return self.gpus * (sharing.replicas if sharing is not None else 1)
+
     def allocatable(self) -> dict[str, str]:
         """``status.allocatable`` of the node as the API would report it."""
         allocatable = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.max_pods)}
         if self.profile.gpu_resource is not None:
-            allocatable[self.profile.gpu_resource] = str(self.gpus)
+            allocatable[self.profile.gpu_resource] = str(self.gpu_units)
         return allocatable
 
     def to_node_object(self) -> dict[str, object]:

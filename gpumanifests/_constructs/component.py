@@ -58,6 +58,7 @@ class _ComponentProps(Props):
     name: DnsLabel
     namespace: DnsLabel
     server_side_apply: bool = True
+    owns_namespace: bool = True
 
     @field_validator("name")
     @classmethod
@@ -85,7 +86,9 @@ def _check_application_name(cluster: Cluster, id: str) -> None:
 class Component(cdk8s.Chart):
     """A deployable part of a cluster: one directory of manifests, one Argo CD Application.
 
-    ``namespace`` is where its namespaced objects go (a Namespace object is rendered for it);
+    ``namespace`` is where its namespaced objects go (a Namespace object is rendered for it,
+    with its Pod Security level and a default-deny ingress policy, unless ``owns_namespace`` is
+    False: a namespace an operator's install creates, such as ``gpu-operator``, is left to it);
     ``server_side_apply`` adds ``ServerSideApply=true`` to its Application (on by default: it
     avoids the 256 KiB last-applied annotation limit and field-ownership fights).
     """
@@ -97,6 +100,7 @@ class Component(cdk8s.Chart):
         *,
         namespace: str | None = None,
         server_side_apply: bool = True,
+        owns_namespace: bool = True,
     ) -> None:
         self.props = parse_props(
             _ComponentProps,
@@ -104,6 +108,7 @@ class Component(cdk8s.Chart):
             name=id,
             namespace=namespace if namespace is not None else id,
             server_side_apply=server_side_apply,
+            owns_namespace=owns_namespace,
         )
         _check_application_name(scope, id)
         claim_construct_id(scope, id, "Component")

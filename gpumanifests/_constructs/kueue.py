@@ -182,7 +182,7 @@ class ClusterQueue(Resource):
             "memory": _bytes(sum((parse_quantity(node.memory) for node in nodes), Fraction(0))),
         }
         if profile.gpu_resource is not None:
-            totals[profile.gpu_resource] = str(sum(node.gpus for node in nodes))
+            totals[profile.gpu_resource] = str(sum(node.gpu_units for node in nodes))
         overrides = self.props.quotas.get(profile.name, {})
         return {resource: overrides.get(resource, totals.get(resource, "0")) for resource in self.covered_resources()}
 

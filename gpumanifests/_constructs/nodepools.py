@@ -50,7 +50,7 @@ class _KarpenterNodePool(Resource):
             "metadata": {"name": pool.name},
             "spec": {
                 "template": {"metadata": {"labels": dict(profile.node_labels)}, "spec": template_spec},
-                "limits": {profile.gpu_resource: str(pool.max_nodes * pool.gpus)},
+                "limits": {profile.gpu_resource: str(pool.max_nodes * pool.node(1).gpu_units)},
                 "disruption": dict(_GPU_POOL_DISRUPTION),
             },
         }

@@ -8,8 +8,11 @@ so the two cannot drift apart.
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
 from enum import StrEnum
+from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Framework",
+    "GpuSharing",
     "NodeOperator",
     "NodeProfile",
     "NodeRequirement",
@@ -239,6 +243,37 @@ class PciMatch(Props):
         return {"feature": "pci.device", "matchExpressions": expressions}
 
 
+class GpuSharing(Props):
+    """How the NVIDIA device plugin shares each GPU of a profile's nodes (its config's ``sharing``).
+
+    ``strategy`` is ``time-slicing`` or ``mps``; each GPU is advertised ``replicas`` times (at
+    least 2, as the plugin requires) as ``nvidia.com/gpu.shared`` (``renameByDefault``).
+    ``fail_requests_greater_than_one`` (on, as NVIDIA recommends) makes the plugin refuse a
+    container asking for more than one share, which would not get more of the GPU anyway.
+    """
+
+    strategy: Literal["time-slicing", "mps"]
+    replicas: int = Field(default=4, ge=2, le=1024, strict=True)
+    fail_requests_greater_than_one: bool = True
+
+    def device_plugin_config(self) -> dict[str, Any]:
+        """The device plugin's config file (``version: v1``) for nodes shared this way."""
+        key = "timeSlicing" if self.strategy == "time-slicing" else "mps"
+        sharing = {
+            "renameByDefault": True,
+            "failRequestsGreaterThanOne": self.fail_requests_greater_than_one,
+            "resources": [{"name": "nvidia.com/gpu", "replicas": self.replicas}],
+        }
+        return {"version": "v1", "flags": {"migStrategy": "none"}, "sharing": {key: sharing}}
+
+
+DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
+"""On a node: which config of the device plugin's ConfigMap it runs (unset: the default one)."""
+MIG_CONFIG_LABEL = "nvidia.com/mig.config"
+"""On a node: which MIG configuration the GPU Operator's MIG manager applies to its GPUs."""
+_MIG_CONFIGS = json.loads(resources.files("gpumanifests").joinpath("_schemas/nvidia/mig-configs.json").read_text())
+MIG_CONFIG_NAMES = frozenset(_MIG_CONFIGS["names"])
+"""The MIG configurations the GPU Operator's default ``default-mig-parted-config`` offers."""
 _NVIDIA_CAPABILITIES = "compute,utility"
 
 
@@ -300,6 +335,10 @@ class NodeProfile(Props):
     """Further requirements on node labels: several accepted values (``In``), a number above or below."""
     pci: PciMatch | None = None
     """The accelerator's PCI identity, for Node Feature Discovery rules; None when it has none (Apple)."""
+    sharing: GpuSharing | None = None
+    """How the device plugin shares each GPU (NVIDIA time-slicing or MPS); None for whole GPUs."""
+    mig_config: str | None = None
+    """The GPU Operator MIG configuration (``nvidia.com/mig.config``) its nodes run, e.g. ``all-3g.40gb``."""
     taints: tuple[Taint, ...] = ()
     toleration_operator: TolerationOperator = TolerationOperator.EQUAL
     gpu_resource: str | None = None
@@ -340,6 +379,18 @@ class NodeProfile(Props):
                         f"profile {self.name!r} names {shared} in both {first} and {second}; give each label key once"
                     )
         return self
+
+    @field_validator("mig_config")
+    @classmethod
+    def _known_mig_config(cls, value: str | None) -> str | None:
+        if value is not None and value not in MIG_CONFIG_NAMES:
+            near = difflib.get_close_matches(value, sorted(MIG_CONFIG_NAMES), n=3)
+            raise ValueError(
+                f"MIG configuration {value!r} is not one the GPU Operator's default mig-parted config offers"
+                + (f" (did you mean {', '.join(near)}?)" if near else "")
+                + "; the slice names depend on the GPU (an A100-80GB has 1g.10gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)"
+            )
+        return value
 
     @property
     def is_gpu(self) -> bool:
@@ -430,6 +481,8 @@ class NodeProfile(Props):
         runtime_class_name: str | None = None,
         mig_slice: str | None = None,
         shared: Literal["time-slicing", "mps"] | None = None,
+        replicas: int = 4,
+        pci_devices: Sequence[str] = (),
     ) -> NodeProfile:
         """An NVIDIA GPU node with the device plugin, selected on the labels NVIDIA's components publish.
 
@@ -439,9 +492,13 @@ class NodeProfile(Props):
         ``min_memory`` (``nvidia.com/gpu.memory``, published in MiB: ``"40Gi"`` selects GPUs
         with at least 40960 MiB). ``labels`` are further labels the tree sets on the nodes.
         ``runtime_class_name="nvidia"`` is needed where nvidia is not the container runtime's
-        default. ``mig_slice="3g.20gb"`` requests MIG slices (``nvidia.com/mig-3g.20gb``, the
-        *mixed* strategy); ``shared`` requests a time-sliced or MPS share advertised as
-        ``nvidia.com/gpu.shared`` (``renameByDefault``). The two are exclusive.
+        default. ``mig_slice="3g.40gb"`` partitions every GPU into those MIG slices (the GPU
+        Operator's ``all-3g.40gb`` configuration, set by the ``nvidia.com/mig.config`` node label)
+        and requests them (``nvidia.com/mig-3g.40gb``, the *mixed* strategy); ``shared`` shares
+        each GPU ``replicas`` times by time-slicing or MPS (:class:`GpuSharing`), advertised as
+        ``nvidia.com/gpu.shared`` and selected by the ``nvidia.com/device-plugin.config`` node
+        label. The two are exclusive. ``pci_devices`` are the PCI device IDs of the product
+        (``"27b8"`` for an L4), which tell two NVIDIA profiles apart for Node Feature Discovery.
         """
         if mig_slice is not None and shared is not None:
             raise InvalidInputError(
@@ -450,11 +507,17 @@ class NodeProfile(Props):
             )
         resource = "nvidia.com/gpu"
         not_portable: list[str] = []
+        node_side = dict(labels or {})
+        mig_config = sharing = None
         if mig_slice is not None:
             resource = f"nvidia.com/mig-{mig_slice}"
+            mig_config = f"all-{mig_slice}"
+            node_side[MIG_CONFIG_LABEL] = mig_config
             not_portable.append(f"MIG slice {resource} has no equivalent on other vendors")
         if shared is not None:
             resource = "nvidia.com/gpu.shared"
+            sharing = GpuSharing(strategy=shared, replicas=replicas)
+            node_side[DEVICE_PLUGIN_CONFIG_LABEL] = name
             not_portable.append(f"{shared} GPU sharing ({resource}) has no equivalent on other vendors")
         discovered, selectors = _product_selection("NodeProfile.nvidia_cuda", "nvidia.com/gpu.product", product)
         if min_memory is not None:
@@ -463,14 +526,16 @@ class NodeProfile(Props):
             name=name,
             vendor=Vendor.NVIDIA,
             description="NVIDIA GPU node with the NVIDIA device plugin",
-            accelerator_labels=dict(labels or {}),
+            accelerator_labels=node_side,
             discovered_labels={"nvidia.com/gpu.present": "true", **discovered},
+            sharing=sharing,
+            mig_config=mig_config,
             selectors=tuple(selectors),
             taints=(Taint(key="nvidia.com/gpu", value="present", effect=TaintEffect.NO_SCHEDULE),),
             toleration_operator=TolerationOperator.EXISTS,
             gpu_resource=resource,
             runtime_class_name=runtime_class_name,
-            pci=PciMatch(vendor="10de", classes=("0300", "0302")),
+            pci=PciMatch(vendor="10de", classes=("0300", "0302"), devices=tuple(pci_devices)),
             images={
                 Framework.TENSORFLOW: "tensorflow/tensorflow:latest-gpu",
                 Framework.PYTORCH: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",

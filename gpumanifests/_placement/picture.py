@@ -98,7 +98,11 @@ def cluster_readme(cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = 
         lines += [f"- {line}" for line in plan.scale_up_lines()]
     if prerequisites:
         lines += ["", "## Operators this cluster needs", ""]
-        lines += ["They install the CRDs (and run the controllers) of custom resources the tree uses:", ""]
+        lines += [
+            "The tree relies on them for the CRDs (and controllers) of its custom resources, for objects they create,",
+            "and to be installed as stated:",
+            "",
+        ]
         lines += [f"- {_markdown_text(entry)}" for entry in prerequisites]
     return "\n".join(lines) + "\n"
 

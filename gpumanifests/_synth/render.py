@@ -21,6 +21,12 @@ from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION, SyncOption
 from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, RenderedObject
+from gpumanifests._constructs.gpuoperator import (
+    GPU_OPERATOR,
+    OPERATOR_RUNTIME_CLASSES,
+    device_plugin_helm_values,
+    device_request_problems,
+)
 from gpumanifests._constructs.kueue import KUEUE_API_VERSION
 from gpumanifests._constructs.pod import weakest_level
 from gpumanifests._errors import Problem, Severity
@@ -51,15 +57,17 @@ class ComponentRender:
 
 @dataclass(frozen=True, order=True)
 class Prerequisite:
-    """Custom kinds the cluster's objects use whose CRD (and controller) something else installs."""
+    """What the cluster's objects need that the tree does not install: an operator, and what of it.
+
+    ``what`` names the custom kinds whose CRD (and controller) it installs, the objects it
+    creates (a RuntimeClass), or how it must be installed (Helm values).
+    """
 
     installed_by: str
-    group: str
-    kinds: tuple[str, ...]
-    source: str
+    what: str
 
     def __str__(self) -> str:
-        return f"{self.installed_by}: {', '.join(self.kinds)} ({self.group}; CRD schema from {self.source})"
+        return f"{self.installed_by}: {self.what}"
 
 
 @dataclass
@@ -325,9 +333,40 @@ def _custom_kinds(renders: Iterable[ComponentRender], registry: KindRegistry) ->
             kinds.add(kind)
             sources.add(crd.source.partition(" (")[0])
     return sorted(
-        Prerequisite(installer, group, tuple(sorted(kinds)), ", ".join(sorted(sources)))
+        Prerequisite(installer, f"{', '.join(sorted(kinds))} ({group}; CRD schema from {', '.join(sorted(sources))})")
         for (installer, group), (kinds, sources) in needed.items()
     )
+
+
+def _operator_needs(
+    cluster: Cluster, renders: Iterable[ComponentRender], problems: list[Problem]
+) -> list[Prerequisite]:
+    """The GPU Operator's part of the tree: RuntimeClasses pods use that it creates, and the Helm
+    values its device plugin needs; a RuntimeClass nothing provides, or a GPU request no device
+    plugin configuration serves, is a problem."""
+    objects = [obj for render in renders for obj in render.objects]
+    shipped = {obj.key[3] for obj in objects if obj.key[:2] == ("node.k8s.io", "RuntimeClass")}
+    needs: list[Prerequisite] = []
+    for obj in objects:
+        runtime = (pod_spec_of(obj.manifest) or {}).get("runtimeClassName")
+        if runtime is None or runtime in shipped:
+            continue
+        if runtime in OPERATOR_RUNTIME_CLASSES:
+            needs.append(Prerequisite(GPU_OPERATOR, f"RuntimeClass {runtime} (it creates it)"))
+        else:
+            problems.append(
+                Problem(
+                    obj.path,
+                    f"spec.template.spec.runtimeClassName: {runtime!r} is no RuntimeClass of the tree and none an "
+                    "operator the tree relies on creates",
+                    f"add the RuntimeClass (gm.k8s.KubeRuntimeClass) or use one of {sorted(OPERATOR_RUNTIME_CLASSES)}",
+                )
+            )
+    problems.extend(device_request_problems(cluster))
+    values = device_plugin_helm_values(cluster)
+    if values:
+        needs.append(Prerequisite(GPU_OPERATOR, f"installed with Helm values {values}"))
+    return sorted(set(needs))
 
 
 def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
@@ -367,6 +406,8 @@ def _namespace_owners(renders: Iterable[ComponentRender]) -> dict[str, Component
     owners: dict[str, Component] = {}
     for render in renders:
         component = render.component
+        if not component.props.owns_namespace:
+            continue
         namespaced = any(obj.key[2] == component.namespace for obj in render.objects)
         if namespaced or component.workloads() or not render.objects:
             owners.setdefault(component.namespace, component)
@@ -397,7 +438,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, registry, problems)
         _check_schemas(render.objects, registry, problems)
-    prerequisites = _custom_kinds(renders, registry)
+    prerequisites = sorted([*_custom_kinds(renders, registry), *_operator_needs(cluster, renders, problems)])
     named_owners = {namespace: component.name for namespace, component in owners.items()}
     result = ClusterRender(cluster, renders, registry, problems, prerequisites, named_owners)
     _check_images(result.workloads(), cluster.app.strict, problems)
