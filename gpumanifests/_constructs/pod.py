@@ -23,7 +23,9 @@ __all__ = [
     "PodSecurityLevel",
     "SecurityOptOut",
     "container_security",
+    "moving_tag",
     "pod_security",
+    "pull_policy",
     "weakest_level",
 ]
 
@@ -83,9 +85,25 @@ class SecurityOptOut(Props):
         return f"{','.join(given_up)}: {self.reason}"
 
 
+def moving_tag(image: str) -> str | None:
+    """The tag of an image whose name can point at new content without a commit; None when it is pinned.
+
+    ``latest``, a ``latest-*`` tag and no tag at all (which means ``latest``, returned as '') move; a
+    digest pins the image whatever its tag; any other tag counts as a pinned version.
+    """
+    if "@sha256:" in image:
+        return None
+    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    return tag if tag in {"", "latest"} or tag.startswith("latest-") else None
+
+
 def pull_policy(image: str) -> str:
-    """``IfNotPresent`` for a digest (immutable); ``Always`` for a tag, which can move under the same name."""
-    return "IfNotPresent" if "@sha256:" in image else "Always"
+    """``Always`` for a moving tag, so a restarted pod runs what the tag names now; else ``IfNotPresent``.
+
+    That is Kubernetes' own default for a pinned tag or a digest: a node that already has the image
+    starts the pod without asking the registry.
+    """
+    return "IfNotPresent" if moving_tag(image) is None else "Always"
 
 
 def pod_security(opt_out: SecurityOptOut | None) -> dict[str, Any]:

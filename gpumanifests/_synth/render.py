@@ -22,7 +22,7 @@ from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, RenderedObject
 from gpumanifests._constructs.kueue import KUEUE_API_VERSION
-from gpumanifests._constructs.pod import weakest_level
+from gpumanifests._constructs.pod import moving_tag, weakest_level
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
 from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of
@@ -332,11 +332,8 @@ def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: li
     severity = Severity.ERROR if strict else Severity.WARNING
     for workload in workloads:
         image = workload.image
-        if "@sha256:" in image:
-            continue
-        last = image.rsplit("/", 1)[-1]
-        tag = last.partition(":")[2]
-        if tag in {"", "latest"} or tag.startswith("latest-"):
+        tag = moving_tag(image)
+        if tag is not None:
             problems.append(
                 Problem(
                     workload.path,
