@@ -26,7 +26,7 @@ from gpumanifests._constructs.kueue import (
     QueueingStrategy,
     WorkloadPriority,
 )
-from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
+from gpumanifests._constructs.pod import SecurityOptOut
 from gpumanifests._constructs.profiles import (
     Framework,
     NodeProfile,
@@ -47,6 +47,7 @@ from gpumanifests._constructs.workloads import (
     WorkloadRole,
 )
 from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, Severity, SynthError
+from gpumanifests._kube.pod_security import PodSecurityLevel
 from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
 from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
 from gpumanifests._kube.versions import l1_module as _l1_module

@@ -22,7 +22,6 @@ from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._constructs.kueue import PRIORITY_LABEL, QUEUE_LABEL, ClusterQueue, WorkloadPriority
 from gpumanifests._constructs.pod import (
-    PodSecurityLevel,
     SecurityOptOut,
     container_security,
     pod_security,
@@ -406,12 +405,6 @@ class Workload(Resource, Generic[_P]):
     def replicas(self) -> int:
         """How many pods of this template run at once."""
         return 1
-
-    @property
-    def pod_security_level(self) -> PodSecurityLevel:
-        """The strictest Pod Security level this workload's pods meet."""
-        security = self.props.security
-        return PodSecurityLevel.RESTRICTED if security is None else security.pod_security_level
 
     @property
     def profile(self) -> NodeProfile | None:

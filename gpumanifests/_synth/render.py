@@ -22,11 +22,12 @@ from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
 from gpumanifests._constructs.component import Component, RenderedObject
 from gpumanifests._constructs.kueue import KUEUE_API_VERSION
-from gpumanifests._constructs.pod import moving_tag, weakest_level
+from gpumanifests._constructs.pod import moving_tag
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
-from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of
-from gpumanifests._kube.labels import stamp_managed
+from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of, pod_template_of
+from gpumanifests._kube.labels import OPT_OUT_ANNOTATION, stamp_managed
+from gpumanifests._kube.pod_security import PodSecurityLevel, PodSecurityViolation, pod_security_violations
 from gpumanifests._kube.schemas import KindRegistry, UnknownKind
 
 if TYPE_CHECKING:
@@ -109,9 +110,8 @@ def _component_objects(component: Component, problems: list[Problem]) -> list[Re
     return objects
 
 
-def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) -> RenderedObject:
-    """The component's namespace, enforcing the strictest Pod Security level all ``workloads`` meet."""
-    level = weakest_level(workload.pod_security_level for workload in workloads)
+def _namespace_object(component: Component, level: PodSecurityLevel) -> RenderedObject:
+    """The component's namespace, enforcing (and auditing and warning at) Pod Security ``level``."""
     labels = {f"pod-security.kubernetes.io/{mode}": str(level) for mode in _POD_SECURITY_LABELS}
     version = component.cluster.kubernetes.pod_security_version
     labels |= {f"pod-security.kubernetes.io/{mode}-version": version for mode in _POD_SECURITY_LABELS}
@@ -121,6 +121,52 @@ def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) 
         "metadata": {"name": component.namespace, "labels": labels},
     }
     return RenderedObject(manifest, f"{component.path}/Namespace")
+
+
+def _pod_security_level(objects: Iterable[RenderedObject], minor: int, problems: list[Problem]) -> PodSecurityLevel:
+    """The strictest Pod Security level every pod template among ``objects`` meets, whoever rendered it.
+
+    A pod template must meet ``restricted``, or carry the opt-out annotation (a step down declared
+    with its reason) and meet ``baseline``; any other pod is a problem naming its failed checks, as
+    the namespace would refuse its pods at admission.
+    """
+    level = PodSecurityLevel.RESTRICTED
+    for obj in objects:
+        template = pod_template_of(obj.manifest)
+        if template is None:
+            continue
+        metadata = template.get("metadata") or {}
+        failed = pod_security_violations(metadata, template["spec"], level=PodSecurityLevel.RESTRICTED, minor=minor)
+        if not failed:
+            continue
+        opted_out = OPT_OUT_ANNOTATION in (metadata.get("annotations") or {})
+        if opted_out:
+            failed = pod_security_violations(metadata, template["spec"], level=PodSecurityLevel.BASELINE, minor=minor)
+            if not failed:
+                level = PodSecurityLevel.BASELINE
+                continue
+        problems.append(_pod_security_problem(obj, failed, opted_out=opted_out, minor=minor))
+    return level
+
+
+def _pod_security_problem(
+    obj: RenderedObject, failed: list[PodSecurityViolation], *, opted_out: bool, minor: int
+) -> Problem:
+    _, kind, namespace, name = obj.key
+    level = PodSecurityLevel.BASELINE if opted_out else PodSecurityLevel.RESTRICTED
+    message = (
+        f"{kind} {name!r}: its pods do not meet Pod Security {str(level)!r} (policy v1.{minor}), so namespace "
+        f"{namespace!r} would refuse them: {'; '.join(map(str, failed))}"
+    )
+    if opted_out:
+        fix = "baseline is the least gpumanifests enforces: drop the privileged settings the checks name"
+    else:
+        fix = (
+            "set the fields the checks name (the workload constructs do), or declare the step down: the "
+            f"annotation {OPT_OUT_ANNOTATION}: '<what>: <why>' on its pod template "
+            "(security=gm.SecurityOptOut(...) on a construct) lets it run at baseline"
+        )
+    return Problem(obj.path, message, fix)
 
 
 def _local_queues(component: Component, workloads: Iterable[Workload[Any]]) -> list[RenderedObject]:
@@ -359,13 +405,17 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
     renders = [ComponentRender(component, _component_objects(component, problems)) for component in cluster.components]
     registry = _registry(cluster, renders, problems)
     for render in renders:
-        component = render.component
         _scope_namespaces(render, registry)
-        _check_namespaces(component, render.objects, registry, problems)
+        _check_namespaces(render.component, render.objects, registry, problems)
+    by_component = {id(render.component): render for render in renders}
+    for render in renders:
+        component = render.component
         sharing = cluster.components_in(component.namespace)
         if sharing[0] is component:
             workloads = [workload for other in sharing for workload in other.workloads()]
-            render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
+            pods = [obj for other in sharing for obj in by_component[id(other)].objects]
+            level = _pod_security_level(pods, cluster.kubernetes.minor, problems)
+            render.objects[:0] = [_namespace_object(component, level), _default_deny_ingress(component)]
             render.objects += _local_queues(component, workloads)
     for render in renders:
         for obj in render.objects:
