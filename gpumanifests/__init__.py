@@ -15,9 +15,10 @@ from cdk8s import JsonPatch
 
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
-from gpumanifests._constructs.component import Component, RenderedObject, Resource
+from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
+from gpumanifests._constructs.env import EnvSource, KeyRef
 from gpumanifests._constructs.fleet import Fleet
 from gpumanifests._constructs.kueue import (
     ClusterQueue,
@@ -27,6 +28,7 @@ from gpumanifests._constructs.kueue import (
     WorkloadPriority,
 )
 from gpumanifests._constructs.pod import SecurityOptOut
+from gpumanifests._constructs.priority import PriorityClass
 from gpumanifests._constructs.profiles import (
     Framework,
     NodeProfile,
@@ -48,6 +50,7 @@ from gpumanifests._constructs.workloads import (
 )
 from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, Severity, SynthError
 from gpumanifests._kube.pod_security import PodSecurityLevel
+from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
 from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
 from gpumanifests._kube.versions import l1_module as _l1_module
@@ -73,6 +76,8 @@ __all__ = [
     "CpuJob",
     "CustomResource",
     "DistributedGpuJob",
+    "EnvSource",
+    "ExternalObject",
     "Fleet",
     "Framework",
     "GitOpsApp",
@@ -82,6 +87,7 @@ __all__ = [
     "GpuManifestsError",
     "InvalidInputError",
     "JsonPatch",
+    "KeyRef",
     "ManifestFile",
     "MigrationReport",
     "Node",
@@ -92,8 +98,10 @@ __all__ = [
     "PodSecurityLevel",
     "Preemption",
     "PreemptionPolicy",
+    "PriorityClass",
     "Problem",
     "QueueingStrategy",
+    "ReferenceKind",
     "RenderedObject",
     "Resource",
     "RunPolicy",

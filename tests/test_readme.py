@@ -64,3 +64,25 @@ def test_the_readme_custom_resource_example_synthesizes_cluster_scoped_with_its_
     assert "namespace:" not in flavor
     assert "SkipDryRunOnMissingResource=true" in flavor
     assert "- Kueue: ResourceFlavor" in files["clusters/lab/README.md"].decode()
+
+
+def test_the_readme_reference_example_synthesizes_with_its_external_secret_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "apps", tmp_path / "apps")
+    shutil.copytree(ROOT / "gitops", tmp_path / "gitops")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in _python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    app = gm.GitOpsApp()
+    namespace["build"](app)  # type: ignore[operator]
+    namespace["add_batch_tool"](app.cluster("lab"))  # type: ignore[operator]
+    files = gm.synthesize(app).files
+    job = files[run_once_job(files, "clusters/lab/tools/tools_job_export-weights")].decode()
+    assert "secretKeyRef" in job
+    assert "priorityClassName: batch-high" in job
+    assert (
+        "- Secret hf-token in namespace tools: synced from Vault by External Secrets"
+        in files["clusters/lab/README.md"].decode()
+    )

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
+from gpumanifests._constructs.env import EnvName, EnvSource, KeyRef
 from gpumanifests._constructs.kueue import PRIORITY_LABEL, QUEUE_LABEL, ClusterQueue, WorkloadPriority
 from gpumanifests._constructs.pod import (
     SecurityOptOut,
@@ -41,6 +42,8 @@ from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from constructs import Construct
     from typing_extensions import Unpack
 
@@ -60,7 +63,6 @@ _IMAGE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
-_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
 
 Image = Annotated[
@@ -69,10 +71,6 @@ Image = Annotated[
         _IMAGE,
         "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
     ),
-]
-EnvName = Annotated[
-    str,
-    matching(_ENV_NAME, "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit"),
 ]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
@@ -115,6 +113,11 @@ class _EnvEntry(Props):
     value: str
 
 
+class _EnvRef(Props):
+    name: EnvName
+    ref: KeyRef
+
+
 class _WorkloadProps(Props):
     name: DnsLabel
     image: Image | None = None
@@ -130,8 +133,20 @@ class _WorkloadProps(Props):
     api_access: bool = False
     security: SecurityOptOut | None = None
     verify_log: str | None = None
+    env_refs: dict[EnvName, KeyRef] = Field(default_factory=dict)
+    env_from: tuple[EnvSource, ...] = ()
+    image_pull_secrets: tuple[DnsSubdomain, ...] = ()
+    priority_class_name: DnsSubdomain | None = None
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
 
     _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
+
+    @model_validator(mode="after")
+    def _one_source_per_variable(self) -> Self:
+        both = sorted(self.env.keys() & self.env_refs.keys())
+        if both:
+            raise ValueError(f"env and env_refs both set {', '.join(both)}; a variable has one value: keep one of them")
+        return self
 
 
 class _GpuProps(_WorkloadProps):
@@ -258,6 +273,11 @@ class _CommonOptions(TypedDict, total=False):
     api_access: bool
     security: SecurityOptOut
     verify_log: str
+    env_refs: dict[str, KeyRef]
+    env_from: list[EnvSource] | tuple[EnvSource, ...]
+    image_pull_secrets: list[str] | tuple[str, ...]
+    priority_class_name: str
+    node_selector: dict[str, str]
 
 
 class _GpuOptions(_CommonOptions, total=False):
@@ -391,6 +411,8 @@ class Workload(Resource, Generic[_P]):
         super().__init__(scope, id)
         self._tolerations_added: list[Toleration] = []
         self._env_added: dict[str, str] = {}
+        self._env_refs_added: dict[str, KeyRef] = {}
+        self._env_from_added: list[EnvSource] = []
         self._containers_added: list[Container] = []
         self._queue: ClusterQueue | None = None
         self._priority: WorkloadPriority | None = None
@@ -454,9 +476,45 @@ class Workload(Resource, Generic[_P]):
 
     def add_env(self, name: str, value: str) -> None:
         """Set an environment variable of the main container (wins over profile and props env)."""
-        check = parse_props(_EnvEntry, f"{type(self).__name__} {self.name!r}.add_env", name=name, value=value)
+        what = f"{type(self).__name__} {self.name!r}.add_env"
+        check = parse_props(_EnvEntry, what, name=name, value=value)
+        self._refuse_second_source(what, check.name, self._env_refs())
         self._env_added[check.name] = check.value
         self._changed()
+
+    def add_env_ref(self, name: str, ref: KeyRef) -> KeyRef:
+        """Set variable ``name`` of the main container from a Secret or ConfigMap key; returns ``ref``.
+
+        Wins over a profile's variable of the same name; the object must be in the tree or declared
+        external (checked at synth).
+        """
+        what = f"{type(self).__name__} {self.name!r}.add_env_ref"
+        check = parse_props(_EnvRef, what, name=name, ref=ref)
+        self._refuse_second_source(what, check.name, {**self.props.env, **self._env_added})
+        self._env_refs_added[check.name] = check.ref
+        self._changed()
+        return check.ref
+
+    def add_env_from(self, source: EnvSource) -> EnvSource:
+        """Give the main container every key of a Secret or ConfigMap as variables (``envFrom``); returns it."""
+        if not isinstance(source, EnvSource):
+            raise InvalidInputError(
+                f"{type(self).__name__} {self.name!r}.add_env_from: got {type(source).__name__}; "
+                "pass gm.EnvSource.secret(...) or gm.EnvSource.config_map(...)"
+            )
+        self._env_from_added.append(source)
+        self._changed()
+        return source
+
+    def _env_refs(self) -> dict[str, KeyRef]:
+        return {**self.props.env_refs, **self._env_refs_added}
+
+    @staticmethod
+    def _refuse_second_source(what: str, name: str, other: dict[str, Any]) -> None:
+        if name in other:
+            raise InvalidInputError(
+                f"{what}: {name} is already set another way ({other[name]!r}); a variable has one value"
+            )
 
     def add_container(self, container: Container) -> Container:
         """Run ``container`` next to the main container, in the same pod; returns it.
@@ -534,6 +592,8 @@ class Workload(Resource, Generic[_P]):
             command=props.command,
             args=props.args,
             env={**self._placement_env(), **props.env, **self._env_added},
+            env_refs=self._env_refs(),
+            env_from=[*props.env_from, *self._env_from_added],
             requests={"cpu": props.cpu, "memory": props.memory, **extra_requests},
             limits={"cpu": props.cpu_limit, "memory": props.memory_limit, **extra_limits},
             security=container_security(props.security),
@@ -574,6 +634,12 @@ class Workload(Resource, Generic[_P]):
             spec["initContainers"] = [{**self._added_container(added), "restartPolicy": "Always"} for added in sidecars]
         if props.service_account_name is not None:
             spec["serviceAccountName"] = props.service_account_name
+        if props.priority_class_name is not None:
+            spec["priorityClassName"] = props.priority_class_name
+        if props.image_pull_secrets:
+            spec["imagePullSecrets"] = [{"name": name} for name in props.image_pull_secrets]
+        if props.node_selector:
+            spec["nodeSelector"] = dict(sorted(props.node_selector.items()))
         tolerations = [*self._placement_tolerations(), *self._tolerations_added]
         if tolerations:
             spec["tolerations"] = [toleration.to_dict() for toleration in tolerations]
@@ -606,15 +672,24 @@ def _container(
     limits: dict[str, str],
     security: dict[str, Any],
     mounts: list[dict[str, Any]],
+    env_refs: Mapping[str, KeyRef] | None = None,
+    env_from: Sequence[EnvSource] = (),
 ) -> dict[str, Any]:
-    """One container entry of a PodSpec, with only the fields that are set."""
+    """One container entry of a PodSpec, with only the fields that are set.
+
+    ``env`` and ``env_refs`` become one ``env`` list in name order; a reference wins over a value.
+    """
     container: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": pull_policy(image)}
     if command:
         container["command"] = list(command)
     if args:
         container["args"] = list(args)
-    if env:
-        container["env"] = [{"name": key, "value": value} for key, value in sorted(env.items())]
+    entries: dict[str, dict[str, Any]] = {key: {"name": key, "value": value} for key, value in env.items()}
+    entries |= {key: {"name": key, "valueFrom": ref.value_from()} for key, ref in (env_refs or {}).items()}
+    if entries:
+        container["env"] = [entries[key] for key in sorted(entries)]
+    if env_from:
+        container["envFrom"] = [source.env_from() for source in env_from]
     container["resources"] = {"limits": limits, "requests": requests}
     container["securityContext"] = security
     container["volumeMounts"] = mounts

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUILTIN_GROUP_SUFFIX", "ObjectKey", "group_of", "object_key", "pod_spec_of", "pod_template_of"]
+__all__ = [
+    "BUILTIN_GROUP_SUFFIX",
+    "ObjectKey",
+    "group_of",
+    "object_key",
+    "pod_spec_of",
+    "pod_spec_path",
+    "pod_template_of",
+]
 
 BUILTIN_GROUP_SUFFIX = ".k8s.io"
 
@@ -32,6 +40,15 @@ def object_key(manifest: dict[str, Any]) -> ObjectKey:
     """The identity of a manifest: API group, kind, namespace ('' when cluster-scoped) and name."""
     metadata = manifest["metadata"]
     return (group_of(manifest), manifest["kind"], metadata.get("namespace", ""), metadata["name"])
+
+
+def pod_spec_path(manifest: dict[str, Any]) -> str:
+    """Where a built-in workload kind keeps its PodSpec, as a field path (``spec.template.spec``).
+
+    Only meaningful where :func:`pod_template_of` finds a template.
+    """
+    path = _POD_TEMPLATE_PATHS.get((group_of(manifest), manifest.get("kind", "")), ())
+    return ".".join([*path, "spec"])
 
 
 def pod_template_of(manifest: dict[str, Any]) -> dict[str, Any] | None:

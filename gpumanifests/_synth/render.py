@@ -25,9 +25,10 @@ from gpumanifests._constructs.kueue import KUEUE_API_VERSION
 from gpumanifests._constructs.pod import moving_tag
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
-from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of, pod_template_of
+from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of, pod_spec_path, pod_template_of
 from gpumanifests._kube.labels import OPT_OUT_ANNOTATION, stamp_managed
 from gpumanifests._kube.pod_security import PodSecurityLevel, PodSecurityViolation, pod_security_violations
+from gpumanifests._kube.references import Reference, ReferenceKind, always_present, pod_references
 from gpumanifests._kube.schemas import KindRegistry, UnknownKind
 
 if TYPE_CHECKING:
@@ -221,7 +222,8 @@ def crd_key(crd: CustomResourceDefinition) -> ObjectKey:
 def _implicit_dependencies(
     obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings, registry: KindRegistry
 ) -> list[ObjectKey]:
-    """What Kubernetes needs first: the namespace, the kind's CRD, and referenced accounts, bindings, config."""
+    """What Kubernetes needs first: the namespace, the kind's CRD, and the objects its pods refer to
+    (accounts and their bindings, Secrets, ConfigMaps, claims, priority classes)."""
     group, kind, namespace, _ = obj.key
     needed: list[ObjectKey] = []
     crd = None if registry.is_builtin(obj.manifest["apiVersion"], kind) else registry.crd(group, kind)
@@ -229,14 +231,10 @@ def _implicit_dependencies(
         needed.append(crd_key(crd))
     if namespace:
         needed.append(("", "Namespace", "", namespace))
-    pod = pod_spec_of(obj.manifest) or {}
-    account = pod.get("serviceAccountName")
-    if account:
-        needed.append(("", "ServiceAccount", namespace, account))
-        needed.extend(bindings.get((namespace, account), []))
-    for volume in pod.get("volumes", []):
-        if "configMap" in volume:
-            needed.append(("", "ConfigMap", namespace, volume["configMap"]["name"]))
+    for reference in pod_references(pod_spec_of(obj.manifest) or {}):
+        needed.append(reference.kind.key(reference.name, namespace))
+        if reference.kind is ReferenceKind.SERVICE_ACCOUNT:
+            needed.extend(bindings.get((namespace, reference.name), []))
     if kind.endswith("RoleBinding") and group == "rbac.authorization.k8s.io":
         role = obj.manifest["roleRef"]
         needed.append(
@@ -374,6 +372,41 @@ def _custom_kinds(renders: Iterable[ComponentRender], registry: KindRegistry) ->
     )
 
 
+def _check_references(cluster: Cluster, renders: Iterable[ComponentRender], problems: list[Problem]) -> None:
+    """Every object a pod template refers to is in the tree, always present, or declared external."""
+    objects = [obj for render in renders for obj in render.objects]
+    present = {obj.key for obj in objects}
+    present |= {external.key for component in cluster.components for external in component.external}
+    for obj in objects:
+        spec = pod_spec_of(obj.manifest)
+        if spec is None:
+            continue
+        namespace = obj.key[2]
+        for reference in pod_references(spec):
+            key = reference.kind.key(reference.name, namespace)
+            if key not in present and not always_present(reference.kind, reference.name):
+                problems.append(_dangling(obj, reference, present))
+
+
+def _dangling(obj: RenderedObject, reference: Reference, present: set[ObjectKey]) -> Problem:
+    _, kind, namespace, name = obj.key
+    elsewhere = sorted(
+        key[2] for key in present if key[:2] == (reference.kind.group, str(reference.kind)) and key[3] == reference.name
+    )
+    where = f" in namespace {namespace!r}" if reference.kind.namespaced else ""
+    message = (
+        f"{kind} {name!r} refers to {reference.kind} {reference.name!r} ({pod_spec_path(obj.manifest)}."
+        f"{reference.field}), which is neither in the tree{where} nor declared external, so its pods cannot start"
+    )
+    if elsewhere:
+        message += f"; one is in namespace {elsewhere[0]!r}, but a pod can use only its own namespace's"
+    declaration = f"gm.ReferenceKind.{reference.kind.name}, {reference.name!r}, reason='who creates it'"
+    fix = (
+        f"add {reference.kind} {reference.name!r} to the tree, or declare it: component.declare_external({declaration})"
+    )
+    return Problem(obj.path, message, fix)
+
+
 def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
     severity = Severity.ERROR if strict else Severity.WARNING
     for workload in workloads:
@@ -421,6 +454,7 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         for obj in render.objects:
             stamp_managed(obj.manifest, cluster.name)
     _check_duplicates(renders, problems)
+    _check_references(cluster, renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, registry, problems)
         _check_schemas(render.objects, registry, problems)

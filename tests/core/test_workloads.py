@@ -391,6 +391,7 @@ def test_every_workload_carries_the_standard_app_kubernetes_io_labels(
 def test_add_json_patch_reaches_the_rendered_object(component: gm.Component) -> None:
     job = gm.GpuJob(component, "train", profile=gm.NodeProfile.apple_metal())
     job.add_json_patch(gm.JsonPatch.add("/spec/template/spec/priorityClassName", "ml-high"))
+    gm.PriorityClass(component, "ml-high", value=1000)
     render = render_cluster(component.cluster)
     (rendered,) = [obj.manifest for r in render.components for obj in r.objects if obj.path == job.path]
     assert rendered["spec"]["template"]["spec"]["priorityClassName"] == "ml-high"
