@@ -38,6 +38,7 @@ from gpumanifests._constructs.profiles import (
     TolerationOperator,
     Vendor,
 )
+from gpumanifests._constructs.storage import AccessMode, Volume
 from gpumanifests._constructs.workloads import (
     Container,
     CpuDeployment,
@@ -66,6 +67,7 @@ k8s = _l1_module()
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
     "SUPPORTED_KUBERNETES_VERSIONS",
+    "AccessMode",
     "Cluster",
     "ClusterQueue",
     "ClusterRender",
@@ -114,6 +116,7 @@ __all__ = [
     "Toleration",
     "TolerationOperator",
     "Vendor",
+    "Volume",
     "Workload",
     "WorkloadPriority",
     "WorkloadRole",

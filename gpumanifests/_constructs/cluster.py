@@ -52,8 +52,8 @@ class NodeRole(StrEnum):
 class Node(Props):
     """A node of the cluster: its profile, GPU count and allocatable capacity.
 
-    ``cpu``, ``memory`` and ``max_pods`` are what the node can give to the workloads declared
-    here (its allocatable), used by the placement proof.
+    ``cpu``, ``memory``, ``ephemeral_storage`` and ``max_pods`` are what the node can give to the
+    workloads declared here (its allocatable), used by the placement proof.
     """
 
     name: DnsSubdomain
@@ -62,6 +62,7 @@ class Node(Props):
     gpus: int = Field(default=0, ge=0, strict=True)
     cpu: Quantity = "4"
     memory: Quantity = "8Gi"
+    ephemeral_storage: Quantity = "100Gi"
     max_pods: int = Field(default=110, ge=1, strict=True)
 
     @model_validator(mode="after")
@@ -85,7 +86,12 @@ class Node(Props):
 
     def allocatable(self) -> dict[str, str]:
         """``status.allocatable`` of the node as the API would report it."""
-        allocatable = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.max_pods)}
+        allocatable = {
+            "cpu": self.cpu,
+            "ephemeral-storage": self.ephemeral_storage,
+            "memory": self.memory,
+            "pods": str(self.max_pods),
+        }
         if self.profile.gpu_resource is not None:
             allocatable[self.profile.gpu_resource] = str(self.gpus)
         return allocatable

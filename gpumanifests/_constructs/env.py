@@ -14,7 +14,7 @@ from pydantic import model_validator
 from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._props import DnsSubdomain, Props, matching
 
-__all__ = ["EnvName", "EnvSource", "KeyRef"]
+__all__ = ["ConfigKey", "EnvName", "EnvSource", "KeyRef"]
 
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")

@@ -29,6 +29,7 @@ from gpumanifests._constructs.pod import (
     pull_policy,
 )
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
+from gpumanifests._constructs.storage import Volume, cache_env
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import pod_spec_of
 from gpumanifests._kube.labels import (
@@ -74,6 +75,7 @@ Image = Annotated[
 ]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
+_EPHEMERAL = ("ephemeral_storage", "ephemeral_storage_limit")
 
 
 class WorkloadRole(StrEnum):
@@ -98,9 +100,10 @@ GpuCount = Annotated[int, BeforeValidator(_check_gpu_count)]
 
 
 def _requests_within_limits(model: _ModelT) -> _ModelT:
-    """A container cannot request more CPU or memory than its limit."""
-    for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
-        if parse_quantity(getattr(model, request)) > parse_quantity(getattr(model, limit)):
+    """A container cannot request more CPU, memory or ephemeral storage than its limit."""
+    for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit"), _EPHEMERAL):
+        requested, limited = getattr(model, request, None), getattr(model, limit, None)
+        if requested is not None and limited is not None and parse_quantity(requested) > parse_quantity(limited):
             raise ValueError(
                 f"{request}={getattr(model, request)!r} is more than {limit}={getattr(model, limit)!r}; "
                 "a request cannot exceed its limit"
@@ -138,8 +141,29 @@ class _WorkloadProps(Props):
     image_pull_secrets: tuple[DnsSubdomain, ...] = ()
     priority_class_name: DnsSubdomain | None = None
     node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    volumes: tuple[Volume, ...] = ()
+    model_cache: Volume | None = None
+    home_size: Quantity | None = None
+    ephemeral_storage: Quantity | None = None
+    ephemeral_storage_limit: Quantity | None = None
 
     _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
+
+    @model_validator(mode="after")
+    def _volumes_fit_together(self) -> Self:
+        _check_volumes([*self.volumes, *([self.model_cache] if self.model_cache else [])], self._builtin_mounts())
+        if self.model_cache is not None:
+            _check_cache(self.model_cache)
+        return self
+
+    def _builtin_mounts(self) -> dict[str, str]:
+        """The volumes the workload mounts itself, name -> mount path."""
+        mounts = {_TMP.name: _TMP.mount_path}
+        if self.home_size is not None:
+            mounts[_HOME_NAME] = _HOME_PATH
+        if self.api_access:
+            mounts[_API_ACCESS.name] = _API_ACCESS.mount_path
+        return mounts
 
     @model_validator(mode="after")
     def _one_source_per_variable(self) -> Self:
@@ -278,6 +302,11 @@ class _CommonOptions(TypedDict, total=False):
     image_pull_secrets: list[str] | tuple[str, ...]
     priority_class_name: str
     node_selector: dict[str, str]
+    volumes: list[Volume] | tuple[Volume, ...]
+    model_cache: Volume
+    home_size: str
+    ephemeral_storage: str
+    ephemeral_storage_limit: str
 
 
 class _GpuOptions(_CommonOptions, total=False):
@@ -325,12 +354,23 @@ _CP = TypeVar("_CP", bound=_CpuProps)
 
 @dataclass(frozen=True)
 class _Volume:
-    """A pod volume and where the workload's container mounts it."""
+    """A pod volume and where the workload's container mounts it.
+
+    ``claim`` is the PersistentVolumeClaim spec of a claim template (``source`` then holds it as a
+    generic ephemeral volume; a StatefulSet makes it a ``volumeClaimTemplates`` entry instead).
+    """
 
     name: str
     mount_path: str
     source: dict[str, Any]
     read_only: bool = False
+    claim: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, volume: Volume) -> _Volume:
+        """The pod volume and mount of a declared :class:`Volume`."""
+        source = {key: value for key, value in volume.pod_volume().items() if key != "name"}
+        return cls(volume.name, volume.mount_path, source, volume.read_only, volume.claim_spec())
 
     def mount(self) -> dict[str, Any]:
         mount: dict[str, Any] = {"name": self.name, "mountPath": self.mount_path}
@@ -341,6 +381,8 @@ class _Volume:
 
 _TMP = _Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})
 """Writable scratch space: the root filesystem is read-only."""
+_HOME_NAME, _HOME_PATH = "home", "/home/app"
+"""The writable ``$HOME`` a workload with ``home_size`` gets."""
 
 _API_ACCESS = _Volume(
     "kube-api-access",
@@ -368,6 +410,30 @@ _API_ACCESS = _Volume(
 ``automountServiceAccountToken`` stays false on every pod; a workload with ``api_access=True``
 gets this projected volume instead, so token access is visible in its spec.
 """
+
+
+def _check_volumes(volumes: list[Volume], builtin: dict[str, str]) -> None:
+    """Volume names and mount paths are unique, and none is one the workload mounts itself."""
+    names = dict(builtin)
+    paths = {path: name for name, path in builtin.items()}
+    for volume in volumes:
+        if volume.name in names:
+            raise ValueError(f"volume name {volume.name!r} is used twice in the pod; give each volume its own name")
+        if volume.mount_path in paths:
+            raise ValueError(
+                f"volume {volume.name!r} is mounted at {volume.mount_path}, where {paths[volume.mount_path]!r} "
+                "is already mounted; choose another mount_path"
+            )
+        names[volume.name] = volume.mount_path
+        paths[volume.mount_path] = volume.name
+
+
+def _check_cache(volume: Volume) -> None:
+    if not volume.cacheable:
+        raise ValueError(
+            f"model_cache {volume.name!r} is not writable; a cache needs gm.Volume.empty_dir, "
+            "gm.Volume.claim or gm.Volume.claim_template mounted read-write"
+        )
 
 
 class Container(Props):
@@ -413,6 +479,8 @@ class Workload(Resource, Generic[_P]):
         self._env_added: dict[str, str] = {}
         self._env_refs_added: dict[str, KeyRef] = {}
         self._env_from_added: list[EnvSource] = []
+        self._volumes_added: list[Volume] = []
+        self._cache: Volume | None = self.props.model_cache
         self._containers_added: list[Container] = []
         self._queue: ClusterQueue | None = None
         self._priority: WorkloadPriority | None = None
@@ -506,6 +574,45 @@ class Workload(Resource, Generic[_P]):
         self._changed()
         return source
 
+    def add_volume(self, volume: Volume) -> Volume:
+        """Mount ``volume`` in the main container; returns it (``volumes=[...]`` is the prop twin)."""
+        self._check_new_volume("add_volume", volume)
+        self._volumes_added.append(volume)
+        self._changed()
+        return volume
+
+    def mount_cache(self, volume: Volume) -> Volume:
+        """Mount ``volume`` as the model cache (``model_cache=`` is the prop twin); returns it.
+
+        Its mount path becomes ``XDG_CACHE_HOME``, with ``HF_HOME`` and ``TORCH_HOME`` under it, so
+        downloaded weights land on the volume instead of the read-only root. A claim keeps them
+        across pod restarts; an emptyDir only across container restarts.
+        """
+        what = f"{type(self).__name__} {self.name!r}.mount_cache"
+        if self._cache is not None:
+            raise InvalidInputError(f"{what}: the workload already has model cache {self._cache.name!r}")
+        self._check_new_volume("mount_cache", volume)
+        try:
+            _check_cache(volume)
+        except ValueError as error:
+            raise InvalidInputError(f"{what}: {error}") from None
+        self._cache = volume
+        self._changed()
+        return volume
+
+    def _declared_volumes(self) -> list[Volume]:
+        """The volumes of props and intent methods, the model cache last."""
+        return [*self.props.volumes, *self._volumes_added, *([self._cache] if self._cache is not None else [])]
+
+    def _check_new_volume(self, method: str, volume: Volume) -> None:
+        what = f"{type(self).__name__} {self.name!r}.{method}"
+        if not isinstance(volume, Volume):
+            raise InvalidInputError(f"{what}: got {type(volume).__name__}; pass a gm.Volume (gm.Volume.empty_dir(...))")
+        try:
+            _check_volumes([*self._declared_volumes(), volume], self.props._builtin_mounts())
+        except ValueError as error:
+            raise InvalidInputError(f"{what}: {error}") from None
+
     def _env_refs(self) -> dict[str, KeyRef]:
         return {**self.props.env_refs, **self._env_refs_added}
 
@@ -554,9 +661,16 @@ class Workload(Resource, Generic[_P]):
 
     def _volumes(self) -> list[_Volume]:
         volumes = [_TMP]
+        if self.props.home_size is not None:
+            volumes.append(_Volume(_HOME_NAME, _HOME_PATH, {"emptyDir": {"sizeLimit": self.props.home_size}}))
         if self.props.api_access:
             volumes.append(_API_ACCESS)
-        return volumes
+        return volumes + [_Volume.of(volume) for volume in self._declared_volumes()]
+
+    def _storage_env(self) -> dict[str, str]:
+        """``HOME`` on the writable home, and the frameworks' cache roots on the model cache."""
+        env = {"HOME": _HOME_PATH} if self.props.home_size is not None else {}
+        return env | (cache_env(self._cache.mount_path) if self._cache is not None else {})
 
     def _image(self) -> str:
         assert self.props.image is not None  # CPU props require it; GPU workloads override
@@ -591,14 +705,28 @@ class Workload(Resource, Generic[_P]):
             image=self._image(),
             command=props.command,
             args=props.args,
-            env={**self._placement_env(), **props.env, **self._env_added},
+            env={**self._placement_env(), **self._storage_env(), **props.env, **self._env_added},
             env_refs=self._env_refs(),
             env_from=[*props.env_from, *self._env_from_added],
-            requests={"cpu": props.cpu, "memory": props.memory, **extra_requests},
-            limits={"cpu": props.cpu_limit, "memory": props.memory_limit, **extra_limits},
+            requests={
+                "cpu": props.cpu,
+                "memory": props.memory,
+                **self._ephemeral(props.ephemeral_storage),
+                **extra_requests,
+            },
+            limits={
+                "cpu": props.cpu_limit,
+                "memory": props.memory_limit,
+                **self._ephemeral(props.ephemeral_storage_limit),
+                **extra_limits,
+            },
             security=container_security(props.security),
             mounts=[volume.mount() for volume in self._volumes()],
         )
+
+    @staticmethod
+    def _ephemeral(amount: str | None) -> dict[str, str]:
+        return {"ephemeral-storage": amount} if amount is not None else {}
 
     def _added_container(self, added: Container) -> dict[str, Any]:
         return _container(
