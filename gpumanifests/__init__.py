@@ -29,6 +29,7 @@ from gpumanifests._constructs.kueue import (
 )
 from gpumanifests._constructs.pod import SecurityOptOut
 from gpumanifests._constructs.priority import PriorityClass
+from gpumanifests._constructs.probes import Probe, ProbeScheme
 from gpumanifests._constructs.profiles import (
     Framework,
     NodeProfile,
@@ -40,6 +41,8 @@ from gpumanifests._constructs.profiles import (
 )
 from gpumanifests._constructs.storage import AccessMode, Volume
 from gpumanifests._constructs.workloads import (
+    CPU_STARTUP_SECONDS,
+    GPU_STARTUP_SECONDS,
     Container,
     CpuDeployment,
     CpuJob,
@@ -65,7 +68,9 @@ k8s = _l1_module()
 """The typed cdk8s L1 bindings of the newest supported Kubernetes minor (the escape hatch)."""
 
 __all__ = [
+    "CPU_STARTUP_SECONDS",
     "DEFAULT_KUBERNETES_VERSION",
+    "GPU_STARTUP_SECONDS",
     "SUPPORTED_KUBERNETES_VERSIONS",
     "AccessMode",
     "Cluster",
@@ -101,6 +106,8 @@ __all__ = [
     "Preemption",
     "PreemptionPolicy",
     "PriorityClass",
+    "Probe",
+    "ProbeScheme",
     "Problem",
     "QueueingStrategy",
     "ReferenceKind",

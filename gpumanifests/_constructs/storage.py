@@ -18,8 +18,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, Field
 
 from gpumanifests._constructs.env import ConfigKey
-from gpumanifests._kube.references import ReferenceKind
-from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity
+from gpumanifests._props import DnsLabel, DnsSubdomain, Props, Quantity, parse_props
 
 __all__ = ["AccessMode", "MountPath", "Volume", "cache_env"]
 
@@ -116,18 +115,27 @@ def _items(items: dict[str, str]) -> list[dict[str, str]]:
 
 
 class _Files(_Source):
-    kind: ReferenceKind
-    object_name: DnsSubdomain
     items: dict[ConfigKey, RelativePath] = Field(default_factory=dict)
 
-    def pod_source(self) -> dict[str, Any]:
-        if self.kind is ReferenceKind.SECRET:
-            source: dict[str, Any] = {"secretName": self.object_name}
-        else:
-            source = {"name": self.object_name}
+    def _source(self, field: str, name: str) -> dict[str, Any]:
+        source: dict[str, Any] = {field: name}
         if self.items:
             source["items"] = _items(self.items)
-        return {"secret" if self.kind is ReferenceKind.SECRET else "configMap": source}
+        return source
+
+
+class _ConfigMapFiles(_Files):
+    config_map: DnsSubdomain
+
+    def pod_source(self) -> dict[str, Any]:
+        return {"configMap": self._source("name", self.config_map)}
+
+
+class _SecretFiles(_Files):
+    secret: DnsSubdomain
+
+    def pod_source(self) -> dict[str, Any]:
+        return {"secret": self._source("secretName", self.secret)}
 
 
 class _Projected(_Source):
@@ -160,12 +168,21 @@ class Volume(Props):
         ephemeral storage; the kubelet evicts the pod when it outgrows ``size``) or, with
         ``memory=True``, tmpfs counted against the container's memory limit. No ``size``: no cap.
         """
-        return cls(name=name, mount_path=mount_path, source=_EmptyDir(size=size, memory=memory))
+        return cls(
+            name=name,
+            mount_path=mount_path,
+            source=parse_props(_EmptyDir, "Volume.empty_dir", size=size, memory=memory),
+        )
 
     @classmethod
     def claim(cls, name: str, mount_path: str, *, claim_name: str, read_only: bool = False) -> Volume:
         """An existing PersistentVolumeClaim of the namespace, by name (in the tree or declared external)."""
-        return cls(name=name, mount_path=mount_path, read_only=read_only, source=_Claim(claim_name=claim_name))
+        return cls(
+            name=name,
+            mount_path=mount_path,
+            read_only=read_only,
+            source=parse_props(_Claim, "Volume.claim", claim_name=claim_name),
+        )
 
     @classmethod
     def claim_template(
@@ -182,19 +199,21 @@ class Volume(Props):
         kept across restarts and rescheduling (``volumeClaimTemplates``); elsewhere it is a generic
         ephemeral volume, created with the pod and deleted with it.
         """
-        source = _ClaimTemplate(size=size, storage_class=storage_class, access_modes=access_modes)
+        source = parse_props(
+            _ClaimTemplate, "Volume.claim_template", size=size, storage_class=storage_class, access_modes=access_modes
+        )
         return cls(name=name, mount_path=mount_path, source=source)
 
     @classmethod
     def config_map(cls, name: str, mount_path: str, *, config_map: str, items: dict[str, str] | None = None) -> Volume:
         """The keys of a ConfigMap as files (``items``: only these keys, each at its relative path)."""
-        source = _Files(kind=ReferenceKind.CONFIG_MAP, object_name=config_map, items=items or {})
+        source = parse_props(_ConfigMapFiles, "Volume.config_map", config_map=config_map, items=items or {})
         return cls(name=name, mount_path=mount_path, read_only=True, source=source)
 
     @classmethod
     def secret(cls, name: str, mount_path: str, *, secret: str, items: dict[str, str] | None = None) -> Volume:
         """The keys of a Secret as files (``items``: only these keys, each at its relative path)."""
-        source = _Files(kind=ReferenceKind.SECRET, object_name=secret, items=items or {})
+        source = parse_props(_SecretFiles, "Volume.secret", secret=secret, items=items or {})
         return cls(name=name, mount_path=mount_path, read_only=True, source=source)
 
     @classmethod
@@ -202,7 +221,7 @@ class Volume(Props):
         cls, name: str, mount_path: str, *, config_maps: tuple[str, ...] = (), secrets: tuple[str, ...] = ()
     ) -> Volume:
         """The keys of several ConfigMaps and Secrets as files in one directory (a projected volume)."""
-        source = _Projected(config_maps=config_maps, secrets=secrets)
+        source = parse_props(_Projected, "Volume.projected", config_maps=config_maps, secrets=secrets)
         return cls(name=name, mount_path=mount_path, read_only=True, source=source)
 
     @property

@@ -28,6 +28,7 @@ from gpumanifests._constructs.pod import (
     pod_security,
     pull_policy,
 )
+from gpumanifests._constructs.probes import Probe, named_port
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
 from gpumanifests._constructs.storage import Volume, cache_env
 from gpumanifests._errors import InvalidInputError
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "CPU_STARTUP_SECONDS",
+    "GPU_STARTUP_SECONDS",
     "Container",
     "CpuDeployment",
     "CpuJob",
@@ -263,9 +266,32 @@ class _JobWorkloadProps(_WorkloadProps):
         return _HOOK_TTL
 
 
-class _DeploymentWorkloadProps(_WorkloadProps):
-    replicas: int = Field(default=1, ge=0, strict=True)
+class _ServedProps(_WorkloadProps):
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
+    startup_probe: Probe | None = None
+    readiness_probe: Probe | None = None
+    liveness_probe: Probe | None = None
+
+    @model_validator(mode="after")
+    def _probes_reach_a_declared_port(self) -> Self:
+        for field in ("startup_probe", "readiness_probe", "liveness_probe"):
+            probe: Probe | None = getattr(self, field)
+            name = named_port(probe) if probe is not None else None
+            if name is not None and (name != _PORT_NAME or self.port is None):
+                declared = f"the container's one port is {_PORT_NAME!r}" if self.port else "port is not set"
+                raise ValueError(f"{field} reaches port {name!r}, but {declared}; use a port number or set port")
+        for field in ("startup_probe", "liveness_probe"):
+            probe = getattr(self, field)
+            if probe is not None and probe.success_threshold != 1:
+                raise ValueError(
+                    f"{field}: success_threshold={probe.success_threshold}; Kubernetes takes 1 for "
+                    "startup and liveness probes (one success is enough)"
+                )
+        return self
+
+
+class _DeploymentWorkloadProps(_ServedProps):
+    replicas: int = Field(default=1, ge=0, strict=True)
 
 
 class GpuJobProps(_GpuProps, _JobWorkloadProps):
@@ -324,9 +350,15 @@ class _JobOptions(TypedDict, total=False):
     active_deadline_seconds: int | None
 
 
-class _DeploymentOptions(TypedDict, total=False):
-    replicas: int
+class _ServedOptions(TypedDict, total=False):
     port: int | None
+    startup_probe: Probe | None
+    readiness_probe: Probe | None
+    liveness_probe: Probe | None
+
+
+class _DeploymentOptions(_ServedOptions, total=False):
+    replicas: int
 
 
 class GpuJobOptions(_GpuOptions, _JobOptions, total=False):
@@ -347,6 +379,7 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
 
 _P = TypeVar("_P", bound=_WorkloadProps)
 _JP = TypeVar("_JP", bound=_JobWorkloadProps)
+_SP = TypeVar("_SP", bound=_ServedProps)
 _DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
 _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
@@ -896,8 +929,18 @@ class _JobMixin(Workload[_JP]):
             manifest["metadata"]["name"] = f"{self.name}-{digest[:_DIGEST_LENGTH]}"
 
 
-class _DeploymentMixin(Workload[_DP]):
-    kind = "Deployment"
+_PORT_NAME = "http"
+"""The name of a served workload's container port, which its Service targets."""
+GPU_STARTUP_SECONDS = 1800
+"""How long a GPU server may take to start serving by default (its startup probe's failure
+budget): loading tens of GiB of weights onto GPUs, or downloading them first, takes minutes."""
+CPU_STARTUP_SECONDS = 300
+"""The same for a CPU server."""
+
+
+class _ServedMixin(Workload[_SP]):
+    """A workload whose pods keep running and may serve ``port``: probes, a Service, an open port."""
+
     restart_policy = "Always"
 
     def add_container(self, container: Container) -> Container:
@@ -905,38 +948,52 @@ class _DeploymentMixin(Workload[_DP]):
         if container.runs_to_completion:
             raise InvalidInputError(
                 f"{type(self).__name__} {self.name!r}.add_container: runs_to_completion=True on "
-                f"{container.name!r}: a Deployment restarts containers that exit, so only Jobs take it"
+                f"{container.name!r}: a {self.kind} restarts containers that exit, so only Jobs take it"
             )
         return super().add_container(container)
 
-    @property
-    def replicas(self) -> int:
-        return self.props.replicas
+    def probes(self) -> dict[str, Probe]:
+        """The probes of the main container, by field (``startupProbe``, ``readinessProbe``, ``livenessProbe``).
+
+        With a ``port``, each one not given defaults to: readiness, a TCP connection to the port
+        every 10 s; liveness, the same every 20 s; startup, the readiness check with a failure
+        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for a GPU server, :data:`CPU_STARTUP_SECONDS`
+        (5 minutes) for a CPU one. Liveness needs no initial delay: it starts once the startup probe
+        has succeeded. Without a port, only the probes given.
+        """
+        props = self.props
+        defaults: dict[str, Probe] = {}
+        if props.port is not None:
+            readiness = props.readiness_probe or Probe.tcp(_PORT_NAME)
+            budget = GPU_STARTUP_SECONDS if self.is_gpu else CPU_STARTUP_SECONDS
+            start = readiness.model_copy(update={"success_threshold": 1}).allowing(seconds=budget)
+            defaults = {
+                "startupProbe": start,
+                "readinessProbe": readiness,
+                "livenessProbe": Probe.tcp(_PORT_NAME, period_seconds=20),
+            }
+        given = {
+            "startupProbe": props.startup_probe,
+            "readinessProbe": props.readiness_probe,
+            "livenessProbe": props.liveness_probe,
+        }
+        return defaults | {field: probe for field, probe in given.items() if probe is not None}
 
     def _main_container(self) -> dict[str, Any]:
         container = super()._main_container()
         if self.props.port is not None:
-            container["ports"] = [{"containerPort": self.props.port, "name": "http", "protocol": "TCP"}]
-            container["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 10}
-            container["livenessProbe"] = {"tcpSocket": {"port": "http"}, "initialDelaySeconds": 30, "periodSeconds": 20}
+            container["ports"] = [{"containerPort": self.props.port, "name": _PORT_NAME, "protocol": "TCP"}]
+        container |= {field: probe.to_kube() for field, probe in self.probes().items()}
         return container
 
-    def _render(self) -> list[RenderedObject]:
-        deployment = {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": self._metadata(),
-            "spec": {
-                "replicas": self.props.replicas,
-                "selector": {"matchLabels": self.selector_labels()},
-                "template": self._pod_template(),
-            },
-        }
-        objects = [RenderedObject(deployment, self.path)]
-        if self.props.port is not None:
-            objects.append(RenderedObject(self._service(), f"{self.path}/Service"))
-            objects.append(RenderedObject(self._allow_ingress(), f"{self.path}/NetworkPolicy"))
-        return objects
+    def _served_objects(self) -> list[RenderedObject]:
+        """A ClusterIP Service and a NetworkPolicy opening the port, when there is one."""
+        if self.props.port is None:
+            return []
+        return [
+            RenderedObject(self._service(), f"{self.path}/Service"),
+            RenderedObject(self._allow_ingress(), f"{self.path}/NetworkPolicy"),
+        ]
 
     def _allow_ingress(self) -> dict[str, Any]:
         """Opens the workload's port (and only it) through the namespace's default-deny policy."""
@@ -957,11 +1014,32 @@ class _DeploymentMixin(Workload[_DP]):
             "kind": "Service",
             "metadata": self._metadata(),
             "spec": {
-                "ports": [{"name": "http", "port": self.props.port, "protocol": "TCP", "targetPort": "http"}],
+                "ports": [{"name": _PORT_NAME, "port": self.props.port, "protocol": "TCP", "targetPort": _PORT_NAME}],
                 "selector": self.selector_labels(),
                 "type": "ClusterIP",
             },
         }
+
+
+class _DeploymentMixin(_ServedMixin[_DP]):
+    kind = "Deployment"
+
+    @property
+    def replicas(self) -> int:
+        return self.props.replicas
+
+    def _render(self) -> list[RenderedObject]:
+        deployment = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._metadata(),
+            "spec": {
+                "replicas": self.props.replicas,
+                "selector": {"matchLabels": self.selector_labels()},
+                "template": self._pod_template(),
+            },
+        }
+        return [RenderedObject(deployment, self.path), *self._served_objects()]
 
 
 class _GpuWorkload(Workload[_GP]):
