@@ -15,9 +15,10 @@ from cdk8s import JsonPatch
 
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
-from gpumanifests._constructs.component import Component, RenderedObject, Resource
+from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
+from gpumanifests._constructs.env import EnvSource, KeyRef
 from gpumanifests._constructs.fleet import Fleet
 from gpumanifests._constructs.kueue import (
     ClusterQueue,
@@ -26,7 +27,9 @@ from gpumanifests._constructs.kueue import (
     QueueingStrategy,
     WorkloadPriority,
 )
-from gpumanifests._constructs.pod import PodSecurityLevel, SecurityOptOut
+from gpumanifests._constructs.pod import SecurityOptOut
+from gpumanifests._constructs.priority import PriorityClass
+from gpumanifests._constructs.probes import Probe, ProbeScheme
 from gpumanifests._constructs.profiles import (
     Framework,
     NodeOperator,
@@ -39,7 +42,10 @@ from gpumanifests._constructs.profiles import (
     TolerationOperator,
     Vendor,
 )
+from gpumanifests._constructs.storage import AccessMode, Volume
 from gpumanifests._constructs.workloads import (
+    CPU_STARTUP_SECONDS,
+    GPU_STARTUP_SECONDS,
     Container,
     CpuDeployment,
     CpuJob,
@@ -50,6 +56,8 @@ from gpumanifests._constructs.workloads import (
     WorkloadRole,
 )
 from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputError, Problem, Severity, SynthError
+from gpumanifests._kube.pod_security import PodSecurityLevel
+from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
 from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
 from gpumanifests._kube.versions import l1_module as _l1_module
@@ -63,8 +71,11 @@ k8s = _l1_module()
 """The typed cdk8s L1 bindings of the newest supported Kubernetes minor (the escape hatch)."""
 
 __all__ = [
+    "CPU_STARTUP_SECONDS",
     "DEFAULT_KUBERNETES_VERSION",
+    "GPU_STARTUP_SECONDS",
     "SUPPORTED_KUBERNETES_VERSIONS",
+    "AccessMode",
     "Cluster",
     "ClusterQueue",
     "ClusterRender",
@@ -75,6 +86,8 @@ __all__ = [
     "CpuJob",
     "CustomResource",
     "DistributedGpuJob",
+    "EnvSource",
+    "ExternalObject",
     "Fleet",
     "Framework",
     "GitOpsApp",
@@ -84,6 +97,7 @@ __all__ = [
     "GpuManifestsError",
     "InvalidInputError",
     "JsonPatch",
+    "KeyRef",
     "ManifestFile",
     "MigrationReport",
     "Node",
@@ -100,8 +114,12 @@ __all__ = [
     "PodSecurityLevel",
     "Preemption",
     "PreemptionPolicy",
+    "PriorityClass",
+    "Probe",
+    "ProbeScheme",
     "Problem",
     "QueueingStrategy",
+    "ReferenceKind",
     "RenderedObject",
     "Resource",
     "RunPolicy",
@@ -114,6 +132,7 @@ __all__ = [
     "Toleration",
     "TolerationOperator",
     "Vendor",
+    "Volume",
     "Workload",
     "WorkloadPriority",
     "WorkloadRole",

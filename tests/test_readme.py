@@ -64,3 +64,44 @@ def test_the_readme_custom_resource_example_synthesizes_cluster_scoped_with_its_
     assert "namespace:" not in flavor
     assert "SkipDryRunOnMissingResource=true" in flavor
     assert "- Kueue: ResourceFlavor" in files["clusters/lab/README.md"].decode()
+
+
+def test_the_readme_reference_example_synthesizes_with_its_external_secret_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "apps", tmp_path / "apps")
+    shutil.copytree(ROOT / "gitops", tmp_path / "gitops")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in _python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    app = gm.GitOpsApp()
+    namespace["build"](app)  # type: ignore[operator]
+    namespace["add_batch_tool"](app.cluster("lab"))  # type: ignore[operator]
+    files = gm.synthesize(app).files
+    job = files[run_once_job(files, "clusters/lab/tools/tools_job_export-weights")].decode()
+    assert "secretKeyRef" in job
+    assert "priorityClassName: batch-high" in job
+    assert (
+        "- Secret hf-token in namespace tools: synced from Vault by External Secrets"
+        in files["clusters/lab/README.md"].decode()
+    )
+
+
+def test_the_readme_model_server_example_mounts_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "apps", tmp_path / "apps")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in _python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    app = gm.GitOpsApp()
+    nodes = [
+        gm.Node(name="cpu-1", profile=gm.NodeProfile.cpu_only()),
+        gm.Node(name="gpu-1", profile=namespace["A100"], gpus=2, cpu="32", memory="128Gi"),  # type: ignore[arg-type]
+    ]
+    serve = gm.Cluster(app, "serve", nodes=nodes, repo=gm.GitRepo(url="https://git.example.com/platform/gitops.git"))
+    server = namespace["add_model_server"](serve)  # type: ignore[operator]
+    env = {entry["name"]: entry.get("value") for entry in server.pod_template_spec()["containers"][0]["env"]}
+    assert env["HF_HOME"] == "/cache/huggingface"
+    assert env["HOME"] == "/home/app"
+    assert gm.synthesize(app).files

@@ -69,11 +69,11 @@ class NodeRole(StrEnum):
 class Node(Props):
     """A node of the cluster: its profile, GPU count and allocatable capacity.
 
-    ``cpu``, ``memory`` and ``max_pods`` are what the node can give to the workloads declared
-    here (its allocatable), used by the placement proof. ``discovered_labels`` are labels the
-    vendor's components publish on this node beyond its profile's fixed ones (GPU Feature
-    Discovery's ``nvidia.com/gpu.memory``), which the profile's selectors read; the node must
-    meet every selector of its profile.
+    ``cpu``, ``memory``, ``ephemeral_storage`` and ``max_pods`` are what the node can give to the
+    workloads declared here (its allocatable), used by the placement proof. ``discovered_labels``
+    are labels the vendor's components publish on this node beyond its profile's fixed ones (GPU
+    Feature Discovery's ``nvidia.com/gpu.memory``), which the profile's selectors read; the node
+    must meet every selector of its profile.
     """
 
     name: DnsSubdomain
@@ -82,6 +82,7 @@ class Node(Props):
     gpus: int = Field(default=0, ge=0, strict=True)
     cpu: Quantity = "4"
     memory: Quantity = "8Gi"
+    ephemeral_storage: Quantity = "100Gi"
     max_pods: int = Field(default=110, ge=1, strict=True)
     discovered_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
 
@@ -129,7 +130,12 @@ class Node(Props):
 
     def allocatable(self) -> dict[str, str]:
         """``status.allocatable`` of the node as the API would report it."""
-        allocatable = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.max_pods)}
+        allocatable = {
+            "cpu": self.cpu,
+            "ephemeral-storage": self.ephemeral_storage,
+            "memory": self.memory,
+            "pods": str(self.max_pods),
+        }
         if self.profile.gpu_resource is not None:
             allocatable[self.profile.gpu_resource] = str(self.gpu_units)
         return allocatable

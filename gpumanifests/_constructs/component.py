@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from constructs import Construct, IConstruct
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._kube.names import is_dns_label
+from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._output.layout import RESERVED_DIRS
-from gpumanifests._props import DnsLabel, Props, parse_props
+from gpumanifests._props import DnsLabel, DnsSubdomain, Props, parse_props
 
 if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Component", "RenderedObject", "Resource", "claim_construct_id"]
+__all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_construct_id"]
 
 
 def claim_construct_id(scope: object, id: str, what: str) -> None:
@@ -69,6 +70,25 @@ class _ComponentProps(Props):
                 "a component's directory would mix with it, so choose another name"
             )
         return value
+
+
+class ExternalObject(Props):
+    """An object pods of the tree may name that something else creates (an operator, a person, a script)."""
+
+    kind: ReferenceKind
+    name: DnsSubdomain
+    namespace: str
+    """The namespace the object is in ('' for a cluster-scoped kind)."""
+    reason: str = Field(min_length=8)
+
+    @property
+    def key(self) -> ObjectKey:
+        """The object's identity in the cluster."""
+        return self.kind.key(self.name, self.namespace)
+
+    def __str__(self) -> str:
+        where = f" in namespace {self.namespace}" if self.namespace else ""
+        return f"{self.kind} {self.name}{where}: {self.reason}"
 
 
 def _check_application_name(cluster: Cluster, id: str) -> None:
@@ -119,6 +139,8 @@ class Component(cdk8s.Chart):
         self.declared_workloads: list[Workload[Any]] = []
         """The workloads among :attr:`resources`, each added by its own constructor."""
         self.dependencies: list[Component] = []
+        self.external: list[ExternalObject] = []
+        """The objects declared with :meth:`declare_external`, in declaration order."""
         scope.components.append(self)
 
     @property
@@ -144,6 +166,25 @@ class Component(cdk8s.Chart):
                     "a component can only depend on another Component"
                 )
             self.dependencies.append(dependency)
+
+    def declare_external(self, kind: ReferenceKind, name: str, *, reason: str) -> ExternalObject:
+        """Declare that ``kind`` ``name`` exists without being in the tree, so pods may refer to it.
+
+        **Usage**: ``serving.declare_external(gm.ReferenceKind.SECRET, "hf-token", reason="synced
+        from Vault by External Secrets")``. A namespaced object is in this component's namespace.
+        ``reason`` says who creates it; the cluster's README lists it, and synth stops asking for
+        it. Returns the declaration.
+        """
+        external = parse_props(
+            ExternalObject,
+            f"Component {self.name!r}.declare_external",
+            kind=kind,
+            name=name,
+            namespace=self.namespace if isinstance(kind, ReferenceKind) and kind.namespaced else "",
+            reason=reason,
+        )
+        self.external.append(external)
+        return external
 
     @staticmethod
     def containing(scope: IConstruct, what: str) -> Component:

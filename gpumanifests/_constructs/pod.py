@@ -8,43 +8,23 @@ escalation, all capabilities dropped and the RuntimeDefault seccomp profile; ``/
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
 from gpumanifests._props import Props
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
 __all__ = [
     "NON_ROOT_UID",
-    "PodSecurityLevel",
     "SecurityOptOut",
     "container_security",
+    "moving_tag",
     "pod_security",
-    "weakest_level",
+    "pull_policy",
 ]
 
 NON_ROOT_UID = 10001
 """UID and GID generated pods run as: non-root and above the 10000 that policy scanners expect."""
-
-
-class PodSecurityLevel(StrEnum):
-    """A Pod Security Standards level (kubernetes.io/docs/concepts/security/pod-security-standards/).
-
-    ``restricted`` is the hardened profile every generated pod meets by default; ``baseline``
-    also admits pods that run as root.
-    """
-
-    RESTRICTED = "restricted"
-    BASELINE = "baseline"
-
-
-def weakest_level(levels: Iterable[PodSecurityLevel]) -> PodSecurityLevel:
-    """The level a namespace can enforce for pods of ``levels``: the least strict of them."""
-    return PodSecurityLevel.BASELINE if PodSecurityLevel.BASELINE in set(levels) else PodSecurityLevel.RESTRICTED
 
 
 class SecurityOptOut(Props):
@@ -52,7 +32,8 @@ class SecurityOptOut(Props):
 
     **Usage**: ``SecurityOptOut(run_as_root=True, reason="vendor image writes to /root at start")``.
     The reason is written to the ``gpumanifests.io/security-opt-out`` annotation of the pod
-    template, and the namespace's Pod Security level drops to ``baseline`` for root pods.
+    template. Root pods meet only ``baseline``, so their namespace enforces ``baseline``; a writable
+    root filesystem still meets ``restricted``.
     """
 
     reason: str = Field(min_length=8)
@@ -64,11 +45,6 @@ class SecurityOptOut(Props):
         if not (self.run_as_root or self.writable_root_filesystem):
             raise ValueError("a SecurityOptOut must opt out of something: set run_as_root or writable_root_filesystem")
         return self
-
-    @property
-    def pod_security_level(self) -> PodSecurityLevel:
-        """The strictest Pod Security level the opted-out pods still meet."""
-        return PodSecurityLevel.BASELINE if self.run_as_root else PodSecurityLevel.RESTRICTED
 
     def describe(self) -> str:
         """The annotation text: what was given up, and why."""
@@ -83,9 +59,25 @@ class SecurityOptOut(Props):
         return f"{','.join(given_up)}: {self.reason}"
 
 
+def moving_tag(image: str) -> str | None:
+    """The tag of an image whose name can point at new content without a commit; None when it is pinned.
+
+    ``latest``, a ``latest-*`` tag and no tag at all (which means ``latest``, returned as '') move; a
+    digest pins the image whatever its tag; any other tag counts as a pinned version.
+    """
+    if "@sha256:" in image:
+        return None
+    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    return tag if tag in {"", "latest"} or tag.startswith("latest-") else None
+
+
 def pull_policy(image: str) -> str:
-    """``IfNotPresent`` for a digest (immutable); ``Always`` for a tag, which can move under the same name."""
-    return "IfNotPresent" if "@sha256:" in image else "Always"
+    """``Always`` for a moving tag, so a restarted pod runs what the tag names now; else ``IfNotPresent``.
+
+    That is Kubernetes' own default for a pinned tag or a digest: a node that already has the image
+    starts the pod without asking the registry.
+    """
+    return "IfNotPresent" if moving_tag(image) is None else "Always"
 
 
 def pod_security(opt_out: SecurityOptOut | None) -> dict[str, Any]:

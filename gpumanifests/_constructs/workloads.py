@@ -20,15 +20,17 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
+from gpumanifests._constructs.env import EnvName, EnvSource, KeyRef
 from gpumanifests._constructs.kueue import PRIORITY_LABEL, QUEUE_LABEL, ClusterQueue, WorkloadPriority
 from gpumanifests._constructs.pod import (
-    PodSecurityLevel,
     SecurityOptOut,
     container_security,
     pod_security,
     pull_policy,
 )
+from gpumanifests._constructs.probes import Probe, named_port
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
+from gpumanifests._constructs.storage import Volume, cache_env
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import pod_spec_of
 from gpumanifests._kube.labels import (
@@ -42,10 +44,14 @@ from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from constructs import Construct
     from typing_extensions import Unpack
 
 __all__ = [
+    "CPU_STARTUP_SECONDS",
+    "GPU_STARTUP_SECONDS",
     "Container",
     "CpuDeployment",
     "CpuJob",
@@ -61,7 +67,6 @@ _IMAGE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
-_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
 
 Image = Annotated[
@@ -71,12 +76,9 @@ Image = Annotated[
         "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
     ),
 ]
-EnvName = Annotated[
-    str,
-    matching(_ENV_NAME, "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit"),
-]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
+_EPHEMERAL = ("ephemeral_storage", "ephemeral_storage_limit")
 
 
 class WorkloadRole(StrEnum):
@@ -101,9 +103,10 @@ GpuCount = Annotated[int, BeforeValidator(_check_gpu_count)]
 
 
 def _requests_within_limits(model: _ModelT) -> _ModelT:
-    """A container cannot request more CPU or memory than its limit."""
-    for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
-        if parse_quantity(getattr(model, request)) > parse_quantity(getattr(model, limit)):
+    """A container cannot request more CPU, memory or ephemeral storage than its limit."""
+    for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit"), _EPHEMERAL):
+        requested, limited = getattr(model, request, None), getattr(model, limit, None)
+        if requested is not None and limited is not None and parse_quantity(requested) > parse_quantity(limited):
             raise ValueError(
                 f"{request}={getattr(model, request)!r} is more than {limit}={getattr(model, limit)!r}; "
                 "a request cannot exceed its limit"
@@ -114,6 +117,11 @@ def _requests_within_limits(model: _ModelT) -> _ModelT:
 class _EnvEntry(Props):
     name: EnvName
     value: str
+
+
+class _EnvRef(Props):
+    name: EnvName
+    ref: KeyRef
 
 
 class _WorkloadProps(Props):
@@ -131,8 +139,41 @@ class _WorkloadProps(Props):
     api_access: bool = False
     security: SecurityOptOut | None = None
     verify_log: str | None = None
+    env_refs: dict[EnvName, KeyRef] = Field(default_factory=dict)
+    env_from: tuple[EnvSource, ...] = ()
+    image_pull_secrets: tuple[DnsSubdomain, ...] = ()
+    priority_class_name: DnsSubdomain | None = None
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    volumes: tuple[Volume, ...] = ()
+    model_cache: Volume | None = None
+    home_size: Quantity | None = None
+    ephemeral_storage: Quantity | None = None
+    ephemeral_storage_limit: Quantity | None = None
 
     _requests_within_limits = model_validator(mode="after")(_requests_within_limits)
+
+    @model_validator(mode="after")
+    def _volumes_fit_together(self) -> Self:
+        _check_volumes([*self.volumes, *([self.model_cache] if self.model_cache else [])], self._builtin_mounts())
+        if self.model_cache is not None:
+            _check_cache(self.model_cache)
+        return self
+
+    def _builtin_mounts(self) -> dict[str, str]:
+        """The volumes the workload mounts itself, name -> mount path."""
+        mounts = {_TMP.name: _TMP.mount_path}
+        if self.home_size is not None:
+            mounts[_HOME_NAME] = _HOME_PATH
+        if self.api_access:
+            mounts[_API_ACCESS.name] = _API_ACCESS.mount_path
+        return mounts
+
+    @model_validator(mode="after")
+    def _one_source_per_variable(self) -> Self:
+        both = sorted(self.env.keys() & self.env_refs.keys())
+        if both:
+            raise ValueError(f"env and env_refs both set {', '.join(both)}; a variable has one value: keep one of them")
+        return self
 
 
 class _GpuProps(_WorkloadProps):
@@ -225,9 +266,32 @@ class _JobWorkloadProps(_WorkloadProps):
         return _HOOK_TTL
 
 
-class _DeploymentWorkloadProps(_WorkloadProps):
-    replicas: int = Field(default=1, ge=0, strict=True)
+class _ServedProps(_WorkloadProps):
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
+    startup_probe: Probe | None = None
+    readiness_probe: Probe | None = None
+    liveness_probe: Probe | None = None
+
+    @model_validator(mode="after")
+    def _probes_reach_a_declared_port(self) -> Self:
+        for field in ("startup_probe", "readiness_probe", "liveness_probe"):
+            probe: Probe | None = getattr(self, field)
+            name = named_port(probe) if probe is not None else None
+            if name is not None and (name != _PORT_NAME or self.port is None):
+                declared = f"the container's one port is {_PORT_NAME!r}" if self.port else "port is not set"
+                raise ValueError(f"{field} reaches port {name!r}, but {declared}; use a port number or set port")
+        for field in ("startup_probe", "liveness_probe"):
+            probe = getattr(self, field)
+            if probe is not None and probe.success_threshold != 1:
+                raise ValueError(
+                    f"{field}: success_threshold={probe.success_threshold}; Kubernetes takes 1 for "
+                    "startup and liveness probes (one success is enough)"
+                )
+        return self
+
+
+class _DeploymentWorkloadProps(_ServedProps):
+    replicas: int = Field(default=1, ge=0, strict=True)
 
 
 class GpuJobProps(_GpuProps, _JobWorkloadProps):
@@ -259,6 +323,16 @@ class _CommonOptions(TypedDict, total=False):
     api_access: bool
     security: SecurityOptOut
     verify_log: str
+    env_refs: dict[str, KeyRef]
+    env_from: list[EnvSource] | tuple[EnvSource, ...]
+    image_pull_secrets: list[str] | tuple[str, ...]
+    priority_class_name: str
+    node_selector: dict[str, str]
+    volumes: list[Volume] | tuple[Volume, ...]
+    model_cache: Volume
+    home_size: str
+    ephemeral_storage: str
+    ephemeral_storage_limit: str
 
 
 class _GpuOptions(_CommonOptions, total=False):
@@ -276,9 +350,15 @@ class _JobOptions(TypedDict, total=False):
     active_deadline_seconds: int | None
 
 
-class _DeploymentOptions(TypedDict, total=False):
-    replicas: int
+class _ServedOptions(TypedDict, total=False):
     port: int | None
+    startup_probe: Probe | None
+    readiness_probe: Probe | None
+    liveness_probe: Probe | None
+
+
+class _DeploymentOptions(_ServedOptions, total=False):
+    replicas: int
 
 
 class GpuJobOptions(_GpuOptions, _JobOptions, total=False):
@@ -299,6 +379,7 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
 
 _P = TypeVar("_P", bound=_WorkloadProps)
 _JP = TypeVar("_JP", bound=_JobWorkloadProps)
+_SP = TypeVar("_SP", bound=_ServedProps)
 _DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
 _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
@@ -306,12 +387,23 @@ _CP = TypeVar("_CP", bound=_CpuProps)
 
 @dataclass(frozen=True)
 class _Volume:
-    """A pod volume and where the workload's container mounts it."""
+    """A pod volume and where the workload's container mounts it.
+
+    ``claim`` is the PersistentVolumeClaim spec of a claim template (``source`` then holds it as a
+    generic ephemeral volume; a StatefulSet makes it a ``volumeClaimTemplates`` entry instead).
+    """
 
     name: str
     mount_path: str
     source: dict[str, Any]
     read_only: bool = False
+    claim: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, volume: Volume) -> _Volume:
+        """The pod volume and mount of a declared :class:`Volume`."""
+        source = {key: value for key, value in volume.pod_volume().items() if key != "name"}
+        return cls(volume.name, volume.mount_path, source, volume.read_only, volume.claim_spec())
 
     def mount(self) -> dict[str, Any]:
         mount: dict[str, Any] = {"name": self.name, "mountPath": self.mount_path}
@@ -322,6 +414,8 @@ class _Volume:
 
 _TMP = _Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})
 """Writable scratch space: the root filesystem is read-only."""
+_HOME_NAME, _HOME_PATH = "home", "/home/app"
+"""The writable ``$HOME`` a workload with ``home_size`` gets."""
 
 _API_ACCESS = _Volume(
     "kube-api-access",
@@ -349,6 +443,30 @@ _API_ACCESS = _Volume(
 ``automountServiceAccountToken`` stays false on every pod; a workload with ``api_access=True``
 gets this projected volume instead, so token access is visible in its spec.
 """
+
+
+def _check_volumes(volumes: list[Volume], builtin: dict[str, str]) -> None:
+    """Volume names and mount paths are unique, and none is one the workload mounts itself."""
+    names = dict(builtin)
+    paths = {path: name for name, path in builtin.items()}
+    for volume in volumes:
+        if volume.name in names:
+            raise ValueError(f"volume name {volume.name!r} is used twice in the pod; give each volume its own name")
+        if volume.mount_path in paths:
+            raise ValueError(
+                f"volume {volume.name!r} is mounted at {volume.mount_path}, where {paths[volume.mount_path]!r} "
+                "is already mounted; choose another mount_path"
+            )
+        names[volume.name] = volume.mount_path
+        paths[volume.mount_path] = volume.name
+
+
+def _check_cache(volume: Volume) -> None:
+    if not volume.cacheable:
+        raise ValueError(
+            f"model_cache {volume.name!r} is not writable; a cache needs gm.Volume.empty_dir, "
+            "gm.Volume.claim or gm.Volume.claim_template mounted read-write"
+        )
 
 
 class Container(Props):
@@ -392,6 +510,10 @@ class Workload(Resource, Generic[_P]):
         super().__init__(scope, id)
         self._tolerations_added: list[Toleration] = []
         self._env_added: dict[str, str] = {}
+        self._env_refs_added: dict[str, KeyRef] = {}
+        self._env_from_added: list[EnvSource] = []
+        self._volumes_added: list[Volume] = []
+        self._cache: Volume | None = self.props.model_cache
         self._containers_added: list[Container] = []
         self._queue: ClusterQueue | None = None
         self._priority: WorkloadPriority | None = None
@@ -406,12 +528,6 @@ class Workload(Resource, Generic[_P]):
     def replicas(self) -> int:
         """How many pods of this template run at once."""
         return 1
-
-    @property
-    def pod_security_level(self) -> PodSecurityLevel:
-        """The strictest Pod Security level this workload's pods meet."""
-        security = self.props.security
-        return PodSecurityLevel.RESTRICTED if security is None else security.pod_security_level
 
     @property
     def profile(self) -> NodeProfile | None:
@@ -461,9 +577,84 @@ class Workload(Resource, Generic[_P]):
 
     def add_env(self, name: str, value: str) -> None:
         """Set an environment variable of the main container (wins over profile and props env)."""
-        check = parse_props(_EnvEntry, f"{type(self).__name__} {self.name!r}.add_env", name=name, value=value)
+        what = f"{type(self).__name__} {self.name!r}.add_env"
+        check = parse_props(_EnvEntry, what, name=name, value=value)
+        self._refuse_second_source(what, check.name, self._env_refs())
         self._env_added[check.name] = check.value
         self._changed()
+
+    def add_env_ref(self, name: str, ref: KeyRef) -> KeyRef:
+        """Set variable ``name`` of the main container from a Secret or ConfigMap key; returns ``ref``.
+
+        Wins over a profile's variable of the same name; the object must be in the tree or declared
+        external (checked at synth).
+        """
+        what = f"{type(self).__name__} {self.name!r}.add_env_ref"
+        check = parse_props(_EnvRef, what, name=name, ref=ref)
+        self._refuse_second_source(what, check.name, {**self.props.env, **self._env_added})
+        self._env_refs_added[check.name] = check.ref
+        self._changed()
+        return check.ref
+
+    def add_env_from(self, source: EnvSource) -> EnvSource:
+        """Give the main container every key of a Secret or ConfigMap as variables (``envFrom``); returns it."""
+        if not isinstance(source, EnvSource):
+            raise InvalidInputError(
+                f"{type(self).__name__} {self.name!r}.add_env_from: got {type(source).__name__}; "
+                "pass gm.EnvSource.secret(...) or gm.EnvSource.config_map(...)"
+            )
+        self._env_from_added.append(source)
+        self._changed()
+        return source
+
+    def add_volume(self, volume: Volume) -> Volume:
+        """Mount ``volume`` in the main container; returns it (``volumes=[...]`` is the prop twin)."""
+        self._check_new_volume("add_volume", volume)
+        self._volumes_added.append(volume)
+        self._changed()
+        return volume
+
+    def mount_cache(self, volume: Volume) -> Volume:
+        """Mount ``volume`` as the model cache (``model_cache=`` is the prop twin); returns it.
+
+        Its mount path becomes ``XDG_CACHE_HOME``, with ``HF_HOME`` and ``TORCH_HOME`` under it, so
+        downloaded weights land on the volume instead of the read-only root. A claim keeps them
+        across pod restarts; an emptyDir only across container restarts.
+        """
+        what = f"{type(self).__name__} {self.name!r}.mount_cache"
+        if self._cache is not None:
+            raise InvalidInputError(f"{what}: the workload already has model cache {self._cache.name!r}")
+        self._check_new_volume("mount_cache", volume)
+        try:
+            _check_cache(volume)
+        except ValueError as error:
+            raise InvalidInputError(f"{what}: {error}") from None
+        self._cache = volume
+        self._changed()
+        return volume
+
+    def _declared_volumes(self) -> list[Volume]:
+        """The volumes of props and intent methods, the model cache last."""
+        return [*self.props.volumes, *self._volumes_added, *([self._cache] if self._cache is not None else [])]
+
+    def _check_new_volume(self, method: str, volume: Volume) -> None:
+        what = f"{type(self).__name__} {self.name!r}.{method}"
+        if not isinstance(volume, Volume):
+            raise InvalidInputError(f"{what}: got {type(volume).__name__}; pass a gm.Volume (gm.Volume.empty_dir(...))")
+        try:
+            _check_volumes([*self._declared_volumes(), volume], self.props._builtin_mounts())
+        except ValueError as error:
+            raise InvalidInputError(f"{what}: {error}") from None
+
+    def _env_refs(self) -> dict[str, KeyRef]:
+        return {**self.props.env_refs, **self._env_refs_added}
+
+    @staticmethod
+    def _refuse_second_source(what: str, name: str, other: dict[str, Any]) -> None:
+        if name in other:
+            raise InvalidInputError(
+                f"{what}: {name} is already set another way ({other[name]!r}); a variable has one value"
+            )
 
     def add_container(self, container: Container) -> Container:
         """Run ``container`` next to the main container, in the same pod; returns it.
@@ -503,9 +694,16 @@ class Workload(Resource, Generic[_P]):
 
     def _volumes(self) -> list[_Volume]:
         volumes = [_TMP]
+        if self.props.home_size is not None:
+            volumes.append(_Volume(_HOME_NAME, _HOME_PATH, {"emptyDir": {"sizeLimit": self.props.home_size}}))
         if self.props.api_access:
             volumes.append(_API_ACCESS)
-        return volumes
+        return volumes + [_Volume.of(volume) for volume in self._declared_volumes()]
+
+    def _storage_env(self) -> dict[str, str]:
+        """``HOME`` on the writable home, and the frameworks' cache roots on the model cache."""
+        env = {"HOME": _HOME_PATH} if self.props.home_size is not None else {}
+        return env | (cache_env(self._cache.mount_path) if self._cache is not None else {})
 
     def _image(self) -> str:
         assert self.props.image is not None  # CPU props require it; GPU workloads override
@@ -540,12 +738,28 @@ class Workload(Resource, Generic[_P]):
             image=self._image(),
             command=props.command,
             args=props.args,
-            env={**self._placement_env(), **props.env, **self._env_added},
-            requests={"cpu": props.cpu, "memory": props.memory, **extra_requests},
-            limits={"cpu": props.cpu_limit, "memory": props.memory_limit, **extra_limits},
+            env={**self._placement_env(), **self._storage_env(), **props.env, **self._env_added},
+            env_refs=self._env_refs(),
+            env_from=[*props.env_from, *self._env_from_added],
+            requests={
+                "cpu": props.cpu,
+                "memory": props.memory,
+                **self._ephemeral(props.ephemeral_storage),
+                **extra_requests,
+            },
+            limits={
+                "cpu": props.cpu_limit,
+                "memory": props.memory_limit,
+                **self._ephemeral(props.ephemeral_storage_limit),
+                **extra_limits,
+            },
             security=container_security(props.security),
             mounts=[volume.mount() for volume in self._volumes()],
         )
+
+    @staticmethod
+    def _ephemeral(amount: str | None) -> dict[str, str]:
+        return {"ephemeral-storage": amount} if amount is not None else {}
 
     def _added_container(self, added: Container) -> dict[str, Any]:
         return _container(
@@ -581,6 +795,12 @@ class Workload(Resource, Generic[_P]):
             spec["initContainers"] = [{**self._added_container(added), "restartPolicy": "Always"} for added in sidecars]
         if props.service_account_name is not None:
             spec["serviceAccountName"] = props.service_account_name
+        if props.priority_class_name is not None:
+            spec["priorityClassName"] = props.priority_class_name
+        if props.image_pull_secrets:
+            spec["imagePullSecrets"] = [{"name": name} for name in props.image_pull_secrets]
+        if props.node_selector:
+            spec["nodeSelector"] = dict(sorted(props.node_selector.items()))
         tolerations = [*self._placement_tolerations(), *self._tolerations_added]
         if tolerations:
             spec["tolerations"] = [toleration.to_dict() for toleration in tolerations]
@@ -613,15 +833,24 @@ def _container(
     limits: dict[str, str],
     security: dict[str, Any],
     mounts: list[dict[str, Any]],
+    env_refs: Mapping[str, KeyRef] | None = None,
+    env_from: Sequence[EnvSource] = (),
 ) -> dict[str, Any]:
-    """One container entry of a PodSpec, with only the fields that are set."""
+    """One container entry of a PodSpec, with only the fields that are set.
+
+    ``env`` and ``env_refs`` become one ``env`` list in name order; a reference wins over a value.
+    """
     container: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": pull_policy(image)}
     if command:
         container["command"] = list(command)
     if args:
         container["args"] = list(args)
-    if env:
-        container["env"] = [{"name": key, "value": value} for key, value in sorted(env.items())]
+    entries: dict[str, dict[str, Any]] = {key: {"name": key, "value": value} for key, value in env.items()}
+    entries |= {key: {"name": key, "valueFrom": ref.value_from()} for key, ref in (env_refs or {}).items()}
+    if entries:
+        container["env"] = [entries[key] for key in sorted(entries)]
+    if env_from:
+        container["envFrom"] = [source.env_from() for source in env_from]
     container["resources"] = {"limits": limits, "requests": requests}
     container["securityContext"] = security
     container["volumeMounts"] = mounts
@@ -700,8 +929,18 @@ class _JobMixin(Workload[_JP]):
             manifest["metadata"]["name"] = f"{self.name}-{digest[:_DIGEST_LENGTH]}"
 
 
-class _DeploymentMixin(Workload[_DP]):
-    kind = "Deployment"
+_PORT_NAME = "http"
+"""The name of a served workload's container port, which its Service targets."""
+GPU_STARTUP_SECONDS = 1800
+"""How long a GPU server may take to start serving by default (its startup probe's failure
+budget): loading tens of GiB of weights onto GPUs, or downloading them first, takes minutes."""
+CPU_STARTUP_SECONDS = 300
+"""The same for a CPU server."""
+
+
+class _ServedMixin(Workload[_SP]):
+    """A workload whose pods keep running and may serve ``port``: probes, a Service, an open port."""
+
     restart_policy = "Always"
 
     def add_container(self, container: Container) -> Container:
@@ -709,38 +948,52 @@ class _DeploymentMixin(Workload[_DP]):
         if container.runs_to_completion:
             raise InvalidInputError(
                 f"{type(self).__name__} {self.name!r}.add_container: runs_to_completion=True on "
-                f"{container.name!r}: a Deployment restarts containers that exit, so only Jobs take it"
+                f"{container.name!r}: a {self.kind} restarts containers that exit, so only Jobs take it"
             )
         return super().add_container(container)
 
-    @property
-    def replicas(self) -> int:
-        return self.props.replicas
+    def probes(self) -> dict[str, Probe]:
+        """The probes of the main container, by field (``startupProbe``, ``readinessProbe``, ``livenessProbe``).
+
+        With a ``port``, each one not given defaults to: readiness, a TCP connection to the port
+        every 10 s; liveness, the same every 20 s; startup, the readiness check with a failure
+        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for a GPU server, :data:`CPU_STARTUP_SECONDS`
+        (5 minutes) for a CPU one. Liveness needs no initial delay: it starts once the startup probe
+        has succeeded. Without a port, only the probes given.
+        """
+        props = self.props
+        defaults: dict[str, Probe] = {}
+        if props.port is not None:
+            readiness = props.readiness_probe or Probe.tcp(_PORT_NAME)
+            budget = GPU_STARTUP_SECONDS if self.is_gpu else CPU_STARTUP_SECONDS
+            start = readiness.model_copy(update={"success_threshold": 1}).allowing(seconds=budget)
+            defaults = {
+                "startupProbe": start,
+                "readinessProbe": readiness,
+                "livenessProbe": Probe.tcp(_PORT_NAME, period_seconds=20),
+            }
+        given = {
+            "startupProbe": props.startup_probe,
+            "readinessProbe": props.readiness_probe,
+            "livenessProbe": props.liveness_probe,
+        }
+        return defaults | {field: probe for field, probe in given.items() if probe is not None}
 
     def _main_container(self) -> dict[str, Any]:
         container = super()._main_container()
         if self.props.port is not None:
-            container["ports"] = [{"containerPort": self.props.port, "name": "http", "protocol": "TCP"}]
-            container["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 10}
-            container["livenessProbe"] = {"tcpSocket": {"port": "http"}, "initialDelaySeconds": 30, "periodSeconds": 20}
+            container["ports"] = [{"containerPort": self.props.port, "name": _PORT_NAME, "protocol": "TCP"}]
+        container |= {field: probe.to_kube() for field, probe in self.probes().items()}
         return container
 
-    def _render(self) -> list[RenderedObject]:
-        deployment = {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": self._metadata(),
-            "spec": {
-                "replicas": self.props.replicas,
-                "selector": {"matchLabels": self.selector_labels()},
-                "template": self._pod_template(),
-            },
-        }
-        objects = [RenderedObject(deployment, self.path)]
-        if self.props.port is not None:
-            objects.append(RenderedObject(self._service(), f"{self.path}/Service"))
-            objects.append(RenderedObject(self._allow_ingress(), f"{self.path}/NetworkPolicy"))
-        return objects
+    def _served_objects(self) -> list[RenderedObject]:
+        """A ClusterIP Service and a NetworkPolicy opening the port, when there is one."""
+        if self.props.port is None:
+            return []
+        return [
+            RenderedObject(self._service(), f"{self.path}/Service"),
+            RenderedObject(self._allow_ingress(), f"{self.path}/NetworkPolicy"),
+        ]
 
     def _allow_ingress(self) -> dict[str, Any]:
         """Opens the workload's port (and only it) through the namespace's default-deny policy."""
@@ -761,11 +1014,32 @@ class _DeploymentMixin(Workload[_DP]):
             "kind": "Service",
             "metadata": self._metadata(),
             "spec": {
-                "ports": [{"name": "http", "port": self.props.port, "protocol": "TCP", "targetPort": "http"}],
+                "ports": [{"name": _PORT_NAME, "port": self.props.port, "protocol": "TCP", "targetPort": _PORT_NAME}],
                 "selector": self.selector_labels(),
                 "type": "ClusterIP",
             },
         }
+
+
+class _DeploymentMixin(_ServedMixin[_DP]):
+    kind = "Deployment"
+
+    @property
+    def replicas(self) -> int:
+        return self.props.replicas
+
+    def _render(self) -> list[RenderedObject]:
+        deployment = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._metadata(),
+            "spec": {
+                "replicas": self.props.replicas,
+                "selector": {"matchLabels": self.selector_labels()},
+                "template": self._pod_template(),
+            },
+        }
+        return [RenderedObject(deployment, self.path), *self._served_objects()]
 
 
 class _GpuWorkload(Workload[_GP]):

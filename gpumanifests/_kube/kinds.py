@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUILTIN_GROUP_SUFFIX", "ObjectKey", "group_of", "object_key", "pod_spec_of"]
+__all__ = [
+    "BUILTIN_GROUP_SUFFIX",
+    "ObjectKey",
+    "group_of",
+    "object_key",
+    "pod_spec_of",
+    "pod_spec_path",
+    "pod_template_of",
+]
 
 BUILTIN_GROUP_SUFFIX = ".k8s.io"
 
@@ -34,16 +42,35 @@ def object_key(manifest: dict[str, Any]) -> ObjectKey:
     return (group_of(manifest), manifest["kind"], metadata.get("namespace", ""), metadata["name"])
 
 
-def pod_spec_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
-    """The PodSpec inside a workload manifest of a built-in kind; None for other kinds or a missing spec."""
+def pod_spec_path(manifest: dict[str, Any]) -> str:
+    """Where a built-in workload kind keeps its PodSpec, as a field path (``spec.template.spec``).
+
+    Only meaningful where :func:`pod_template_of` finds a template.
+    """
+    path = _POD_TEMPLATE_PATHS.get((group_of(manifest), manifest.get("kind", "")), ())
+    return ".".join([*path, "spec"])
+
+
+def pod_template_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The pod template (``metadata`` and ``spec``) of a built-in workload manifest; a Pod is its own.
+
+    None for other kinds, or when the template is missing or has no PodSpec.
+    """
     path = _POD_TEMPLATE_PATHS.get((group_of(manifest), manifest.get("kind", "")))
     if path is None:
         return None
     template: Any = manifest
     for field in path:
         template = template.get(field) if isinstance(template, dict) else None
-    spec = template.get("spec") if isinstance(template, dict) else None
-    return spec if isinstance(spec, dict) else None
+    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
+        return None
+    return template
+
+
+def pod_spec_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The PodSpec inside a workload manifest of a built-in kind; None for other kinds or a missing spec."""
+    template = pod_template_of(manifest)
+    return template["spec"] if template is not None else None
 
 
 def group_of(manifest: dict[str, Any]) -> str:

@@ -52,6 +52,11 @@ class KubernetesRelease:
         """The ``pod-security.kubernetes.io/<mode>-version`` value that pins this minor's policy."""
         return f"v{self.version}"
 
+    @property
+    def minor(self) -> int:
+        """The minor number, ``37``."""
+        return int(self.version.partition(".")[2])
+
 
 # kind v0.33.0 release notes ("Images pre-built for this release"); the digests pin the builds made
 # for that kind release. kubectl patches: the newest of each minor on kubernetes.io/releases.

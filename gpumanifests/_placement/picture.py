@@ -70,10 +70,13 @@ def _code_cell(text: str) -> str:
     return f"{fence}{padding}{content}{padding}{fence}"
 
 
-def cluster_readme(cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = ()) -> str:
+def cluster_readme(
+    cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = (), external: Sequence[str] = ()
+) -> str:
     """The Markdown page of ``cluster``: the placement flowchart, the same as a table, and violations.
 
-    ``prerequisites`` name the operators whose CRDs the tree uses but does not install.
+    ``prerequisites`` name the operators whose CRDs the tree uses but does not install;
+    ``external`` the objects its pods refer to that something else creates.
     """
     lines = [
         f"# Cluster {cluster.name}",
@@ -104,6 +107,10 @@ def cluster_readme(cluster: Cluster, plan: Plan, prerequisites: Sequence[str] = 
             "",
         ]
         lines += [f"- {_markdown_text(entry)}" for entry in prerequisites]
+    if external:
+        lines += ["", "## Objects created outside this tree", ""]
+        lines += ["Pods of the tree refer to them; they must exist before those pods start:", ""]
+        lines += [f"- {_markdown_text(entry)}" for entry in external]
     return "\n".join(lines) + "\n"
 
 

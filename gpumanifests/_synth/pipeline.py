@@ -98,7 +98,10 @@ def _cluster_files(render: ClusterRender, argocd: dict[str, list[RenderedObject]
         files |= _manifest_files(f"{base}/{directory}", objects, header)
     files |= {f"{base}/{path}": content for path, content in node_side_files(cluster).items()}
     files[f"{base}/{CLUSTER_README}"] = cluster_readme(
-        cluster, plan, [str(entry) for entry in render.prerequisites]
+        cluster,
+        plan,
+        [str(entry) for entry in render.prerequisites],
+        [str(external) for component in cluster.components for external in component.external],
     ).encode()
     return files
 

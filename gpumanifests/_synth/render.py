@@ -28,11 +28,13 @@ from gpumanifests._constructs.gpuoperator import (
     device_request_problems,
 )
 from gpumanifests._constructs.kueue import KUEUE_API_VERSION
-from gpumanifests._constructs.pod import weakest_level
+from gpumanifests._constructs.pod import moving_tag
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
-from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of
-from gpumanifests._kube.labels import stamp_managed
+from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of, pod_spec_path, pod_template_of
+from gpumanifests._kube.labels import OPT_OUT_ANNOTATION, stamp_managed
+from gpumanifests._kube.pod_security import PodSecurityLevel, PodSecurityViolation, pod_security_violations
+from gpumanifests._kube.references import Reference, ReferenceKind, always_present, pod_references
 from gpumanifests._kube.schemas import KindRegistry, UnknownKind
 
 if TYPE_CHECKING:
@@ -119,9 +121,8 @@ def _component_objects(component: Component, problems: list[Problem]) -> list[Re
     return objects
 
 
-def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) -> RenderedObject:
-    """The component's namespace, enforcing the strictest Pod Security level all ``workloads`` meet."""
-    level = weakest_level(workload.pod_security_level for workload in workloads)
+def _namespace_object(component: Component, level: PodSecurityLevel) -> RenderedObject:
+    """The component's namespace, enforcing (and auditing and warning at) Pod Security ``level``."""
     labels = {f"pod-security.kubernetes.io/{mode}": str(level) for mode in _POD_SECURITY_LABELS}
     version = component.cluster.kubernetes.pod_security_version
     labels |= {f"pod-security.kubernetes.io/{mode}-version": version for mode in _POD_SECURITY_LABELS}
@@ -131,6 +132,52 @@ def _namespace_object(component: Component, workloads: Iterable[Workload[Any]]) 
         "metadata": {"name": component.namespace, "labels": labels},
     }
     return RenderedObject(manifest, f"{component.path}/Namespace")
+
+
+def _pod_security_level(objects: Iterable[RenderedObject], minor: int, problems: list[Problem]) -> PodSecurityLevel:
+    """The strictest Pod Security level every pod template among ``objects`` meets, whoever rendered it.
+
+    A pod template must meet ``restricted``, or carry the opt-out annotation (a step down declared
+    with its reason) and meet ``baseline``; any other pod is a problem naming its failed checks, as
+    the namespace would refuse its pods at admission.
+    """
+    level = PodSecurityLevel.RESTRICTED
+    for obj in objects:
+        template = pod_template_of(obj.manifest)
+        if template is None:
+            continue
+        metadata = template.get("metadata") or {}
+        failed = pod_security_violations(metadata, template["spec"], level=PodSecurityLevel.RESTRICTED, minor=minor)
+        if not failed:
+            continue
+        opted_out = OPT_OUT_ANNOTATION in (metadata.get("annotations") or {})
+        if opted_out:
+            failed = pod_security_violations(metadata, template["spec"], level=PodSecurityLevel.BASELINE, minor=minor)
+            if not failed:
+                level = PodSecurityLevel.BASELINE
+                continue
+        problems.append(_pod_security_problem(obj, failed, opted_out=opted_out, minor=minor))
+    return level
+
+
+def _pod_security_problem(
+    obj: RenderedObject, failed: list[PodSecurityViolation], *, opted_out: bool, minor: int
+) -> Problem:
+    _, kind, namespace, name = obj.key
+    level = PodSecurityLevel.BASELINE if opted_out else PodSecurityLevel.RESTRICTED
+    message = (
+        f"{kind} {name!r}: its pods do not meet Pod Security {str(level)!r} (policy v1.{minor}), so namespace "
+        f"{namespace!r} would refuse them: {'; '.join(map(str, failed))}"
+    )
+    if opted_out:
+        fix = "baseline is the least gpumanifests enforces: drop the privileged settings the checks name"
+    else:
+        fix = (
+            "set the fields the checks name (the workload constructs do), or declare the step down: the "
+            f"annotation {OPT_OUT_ANNOTATION}: '<what>: <why>' on its pod template "
+            "(security=gm.SecurityOptOut(...) on a construct) lets it run at baseline"
+        )
+    return Problem(obj.path, message, fix)
 
 
 def _local_queues(component: Component, workloads: Iterable[Workload[Any]]) -> list[RenderedObject]:
@@ -185,7 +232,8 @@ def crd_key(crd: CustomResourceDefinition) -> ObjectKey:
 def _implicit_dependencies(
     obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings, registry: KindRegistry
 ) -> list[ObjectKey]:
-    """What Kubernetes needs first: the namespace, the kind's CRD, and referenced accounts, bindings, config."""
+    """What Kubernetes needs first: the namespace, the kind's CRD, and the objects its pods refer to
+    (accounts and their bindings, Secrets, ConfigMaps, claims, priority classes)."""
     group, kind, namespace, _ = obj.key
     needed: list[ObjectKey] = []
     crd = None if registry.is_builtin(obj.manifest["apiVersion"], kind) else registry.crd(group, kind)
@@ -193,14 +241,10 @@ def _implicit_dependencies(
         needed.append(crd_key(crd))
     if namespace:
         needed.append(("", "Namespace", "", namespace))
-    pod = pod_spec_of(obj.manifest) or {}
-    account = pod.get("serviceAccountName")
-    if account:
-        needed.append(("", "ServiceAccount", namespace, account))
-        needed.extend(bindings.get((namespace, account), []))
-    for volume in pod.get("volumes", []):
-        if "configMap" in volume:
-            needed.append(("", "ConfigMap", namespace, volume["configMap"]["name"]))
+    for reference in pod_references(pod_spec_of(obj.manifest) or {}):
+        needed.append(reference.kind.key(reference.name, namespace))
+        if reference.kind is ReferenceKind.SERVICE_ACCOUNT:
+            needed.extend(bindings.get((namespace, reference.name), []))
     if kind.endswith("RoleBinding") and group == "rbac.authorization.k8s.io":
         role = obj.manifest["roleRef"]
         needed.append(
@@ -369,15 +413,47 @@ def _operator_needs(
     return sorted(set(needs))
 
 
+def _check_references(cluster: Cluster, renders: Iterable[ComponentRender], problems: list[Problem]) -> None:
+    """Every object a pod template refers to is in the tree, always present, or declared external."""
+    objects = [obj for render in renders for obj in render.objects]
+    present = {obj.key for obj in objects}
+    present |= {external.key for component in cluster.components for external in component.external}
+    for obj in objects:
+        spec = pod_spec_of(obj.manifest)
+        if spec is None:
+            continue
+        namespace = obj.key[2]
+        for reference in pod_references(spec):
+            key = reference.kind.key(reference.name, namespace)
+            if key not in present and not always_present(reference.kind, reference.name):
+                problems.append(_dangling(obj, reference, present))
+
+
+def _dangling(obj: RenderedObject, reference: Reference, present: set[ObjectKey]) -> Problem:
+    _, kind, namespace, name = obj.key
+    elsewhere = sorted(
+        key[2] for key in present if key[:2] == (reference.kind.group, str(reference.kind)) and key[3] == reference.name
+    )
+    where = f" in namespace {namespace!r}" if reference.kind.namespaced else ""
+    message = (
+        f"{kind} {name!r} refers to {reference.kind} {reference.name!r} ({pod_spec_path(obj.manifest)}."
+        f"{reference.field}), which is neither in the tree{where} nor declared external, so its pods cannot start"
+    )
+    if elsewhere:
+        message += f"; one is in namespace {elsewhere[0]!r}, but a pod can use only its own namespace's"
+    declaration = f"gm.ReferenceKind.{reference.kind.name}, {reference.name!r}, reason='who creates it'"
+    fix = (
+        f"add {reference.kind} {reference.name!r} to the tree, or declare it: component.declare_external({declaration})"
+    )
+    return Problem(obj.path, message, fix)
+
+
 def _check_images(workloads: Iterable[Workload[Any]], strict: bool, problems: list[Problem]) -> None:
     severity = Severity.ERROR if strict else Severity.WARNING
     for workload in workloads:
         image = workload.image
-        if "@sha256:" in image:
-            continue
-        last = image.rsplit("/", 1)[-1]
-        tag = last.partition(":")[2]
-        if tag in {"", "latest"} or tag.startswith("latest-"):
+        tag = moving_tag(image)
+        if tag is not None:
             problems.append(
                 Problem(
                     workload.path,
@@ -423,18 +499,21 @@ def render_cluster(cluster: Cluster) -> ClusterRender:
         _scope_namespaces(render, registry)
         _check_namespaces(render.component, render.objects, registry, problems)
     owners = _namespace_owners(renders)
+    by_component = {id(render.component): render for render in renders}
     for render in renders:
         component = render.component
         if owners.get(component.namespace) is component:
-            workloads = [
-                workload for other in cluster.components_in(component.namespace) for workload in other.workloads()
-            ]
-            render.objects[:0] = [_namespace_object(component, workloads), _default_deny_ingress(component)]
+            sharing = cluster.components_in(component.namespace)
+            workloads = [workload for other in sharing for workload in other.workloads()]
+            pods = [obj for other in sharing for obj in by_component[id(other)].objects]
+            level = _pod_security_level(pods, cluster.kubernetes.minor, problems)
+            render.objects[:0] = [_namespace_object(component, level), _default_deny_ingress(component)]
             render.objects += _local_queues(component, workloads)
     for render in renders:
         for obj in render.objects:
             stamp_managed(obj.manifest, cluster.name)
     _check_duplicates(renders, problems)
+    _check_references(cluster, renders, problems)
     for render in renders:
         render.objects = _assign_waves(render.component, render.objects, registry, problems)
         _check_schemas(render.objects, registry, problems)

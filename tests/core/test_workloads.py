@@ -271,11 +271,25 @@ def test_every_namespace_denies_ingress_by_default(component: gm.Component) -> N
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
 
 
-def test_image_pull_policy_is_always_for_tags_and_if_not_present_for_digests(component: gm.Component) -> None:
-    digest = "busybox@sha256:" + "a" * 64
-    tagged = pod_of(gm.CpuJob(component, "tagged", image=IMAGE))["containers"][0]
-    pinned = pod_of(gm.CpuJob(component, "pinned", image=digest))["containers"][0]
-    assert (tagged["imagePullPolicy"], pinned["imagePullPolicy"]) == ("Always", "IfNotPresent")
+@pytest.mark.parametrize(
+    ("image", "policy"),
+    [
+        # Kubernetes' default (k8s.io/api core/v1 Container.imagePullPolicy): Always for :latest or no tag,
+        # IfNotPresent otherwise; a latest-* tag moves like latest, so it is pulled every time too
+        (IMAGE, "IfNotPresent"),
+        ("busybox@sha256:" + "a" * 64, "IfNotPresent"),
+        ("busybox:latest@sha256:" + "a" * 64, "IfNotPresent"),
+        ("registry.example.com:5000/team/tool:2.1", "IfNotPresent"),
+        ("busybox:latest", "Always"),
+        ("busybox", "Always"),
+        ("registry.example.com:5000/team/tool", "Always"),
+        ("tensorflow/tensorflow:latest-gpu", "Always"),
+    ],
+)
+def test_image_pull_policy_is_if_not_present_unless_the_tag_moves(
+    component: gm.Component, image: str, policy: str
+) -> None:
+    assert pod_of(gm.CpuJob(component, "tool", image=image))["containers"][0]["imagePullPolicy"] == policy
 
 
 # -- CPU workloads ---------------------------------------------------------------------------
@@ -377,6 +391,7 @@ def test_every_workload_carries_the_standard_app_kubernetes_io_labels(
 def test_add_json_patch_reaches_the_rendered_object(component: gm.Component) -> None:
     job = gm.GpuJob(component, "train", profile=gm.NodeProfile.apple_metal())
     job.add_json_patch(gm.JsonPatch.add("/spec/template/spec/priorityClassName", "ml-high"))
+    gm.PriorityClass(component, "ml-high", value=1000)
     render = render_cluster(component.cluster)
     (rendered,) = [obj.manifest for r in render.components for obj in r.objects if obj.path == job.path]
     assert rendered["spec"]["template"]["spec"]["priorityClassName"] == "ml-high"

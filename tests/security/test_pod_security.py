@@ -4,9 +4,9 @@ Each control of https://kubernetes.io/docs/concepts/security/pod-security-standa
 v1.33) is its own small function over a PodSpec dict (plus the pod template's metadata, for the
 annotation-based controls): it returns the violations it finds, as strings naming the field. The
 evaluator is written from the page, not from gpumanifests' defaults, so a regression in
-``_pod.py`` shows up as a named control failing. Every pod template of every Job and Deployment
-under ``gitops/`` must pass all baseline and restricted controls unless it carries the
-``gpumanifests.io/security-opt-out`` annotation (then it must still pass baseline).
+``_pod.py`` shows up as a named control failing. Every pod template of every workload kind under
+``gitops/`` (constructs and raw objects alike) must pass all baseline and restricted controls unless
+it carries the ``gpumanifests.io/security-opt-out`` annotation (then it must still pass baseline).
 """
 
 from __future__ import annotations
