@@ -16,27 +16,49 @@ from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import ExitCode, UsageError
 from gpumanifests._placement.nodes import load_node_objects
 from gpumanifests._placement.plan import plan_cluster
+from gpumanifests._synth.cache import SynthCache, cache_options
 from gpumanifests._synth.diff import review_diff
 from gpumanifests._synth.loader import load_apps
 from gpumanifests._synth.migration import migration_report, retarget_cluster
-from gpumanifests._synth.pipeline import Synthesis, synthesize
+from gpumanifests._synth.pipeline import Synthesis, synthesize_apps
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._output.compare import TreeDiff
 
-__all__ = ["COMMANDS", "add_migrate_arguments", "add_plan_arguments", "run_diff", "run_migrate", "run_plan"]
+__all__ = [
+    "COMMANDS",
+    "add_cache_argument",
+    "add_migrate_arguments",
+    "add_plan_arguments",
+    "run_diff",
+    "run_migrate",
+    "run_plan",
+]
+
+
+def add_cache_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: render every app, neither reading nor writing the cache beside the tree."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every app; do not read or write the cache beside the tree (.<out>.cache)",
+    )
 
 
 def _synthesize(args: argparse.Namespace) -> Synthesis:
-    synthesis = synthesize(load_apps(args.apps, strict=args.strict))
-    for warning in synthesis.warnings:
-        print(warning, file=sys.stderr)
+    synthesis = synthesize_apps(args.apps, args.out, strict=args.strict, cached=not args.no_cache)
+    _print_warnings(synthesis.warnings)
     return synthesis
+
+
+def _print_warnings(warnings: Iterable[object]) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -48,6 +70,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if not args.no_cache:
+        cache = SynthCache(args.apps, args.out, cache_options(strict=args.strict))
+        unchanged = cache.unchanged_tree()
+        if unchanged is not None:  # every app as cached, the tree exactly as they produced: nothing to render
+            _print_warnings(cache.warnings(unchanged))
+            print(f"{args.out} is up to date ({sum(len(group.files) for group in unchanged)} generated files)")
+            return ExitCode.OK
     synthesis = _synthesize(args)
     drift = synthesis.drift(args.out)
     if not drift:
@@ -174,9 +203,13 @@ def _drift_summary(out: Path, drift: TreeDiff) -> str:
 
 _Command = tuple["Callable[[argparse.Namespace], int]", str, "Callable[[argparse.ArgumentParser], None] | None"]
 COMMANDS: dict[str, _Command] = {
-    "synth": (_cmd_synth, "regenerate the tree from the apps (atomic; removes stale generated files)", None),
-    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", None),
-    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", None),
+    "synth": (
+        _cmd_synth,
+        "regenerate the tree from the apps (atomic; removes stale generated files)",
+        add_cache_argument,
+    ),
+    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", add_cache_argument),
+    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", add_cache_argument),
     "plan": (_cmd_plan, "prove where every workload lands, with kube-scheduler's filter rules", add_plan_arguments),
     "migrate": (_cmd_migrate, "report what changes between two clusters or two GPU profiles", add_migrate_arguments),
 }
