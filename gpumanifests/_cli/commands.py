@@ -2,7 +2,8 @@
 
 With ``main.py`` (the parser and the error reporting) this is the only code that parses
 arguments or prints; every command's work is a library call that returns data (a synthesis,
-a plan, a migration report, the changes a synth would make).
+a plan, a migration report, the changes a synth would make). Each command imports the library
+when it runs, so a ``check`` the cache answers loads neither the constructs nor Node.js.
 """
 
 from __future__ import annotations
@@ -12,31 +13,50 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._constructs.profiles import NodeProfile
 from gpumanifests._errors import ExitCode, UsageError
-from gpumanifests._placement.nodes import load_node_objects
-from gpumanifests._placement.plan import plan_cluster
-from gpumanifests._synth.diff import review_diff
-from gpumanifests._synth.loader import load_apps
-from gpumanifests._synth.migration import migration_report, retarget_cluster
-from gpumanifests._synth.pipeline import Synthesis, synthesize
+from gpumanifests._synth.cache import SynthCache, cache_options
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from gpumanifests._constructs.app import GitOpsApp
     from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.profiles import NodeProfile
     from gpumanifests._output.compare import TreeDiff
+    from gpumanifests._synth.pipeline import Synthesis
 
-__all__ = ["COMMANDS", "add_migrate_arguments", "add_plan_arguments", "run_diff", "run_migrate", "run_plan"]
+__all__ = [
+    "COMMANDS",
+    "add_cache_argument",
+    "add_migrate_arguments",
+    "add_plan_arguments",
+    "run_diff",
+    "run_migrate",
+    "run_plan",
+]
+
+
+def add_cache_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: render every app, neither reading nor writing the cache beside the tree."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every app; do not read or write the cache beside the tree (.<out>.cache)",
+    )
 
 
 def _synthesize(args: argparse.Namespace) -> Synthesis:
-    synthesis = synthesize(load_apps(args.apps, strict=args.strict))
-    for warning in synthesis.warnings:
-        print(warning, file=sys.stderr)
+    from gpumanifests._synth.pipeline import synthesize_apps
+
+    synthesis = synthesize_apps(args.apps, args.out, strict=args.strict, cached=not args.no_cache)
+    _print_warnings(synthesis.warnings)
     return synthesis
+
+
+def _print_warnings(warnings: Iterable[object]) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -48,6 +68,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if not args.no_cache:
+        cache = SynthCache(args.apps, args.out, cache_options(strict=args.strict))
+        unchanged = cache.unchanged_tree()
+        if unchanged is not None:  # every app as cached, the tree exactly as they produced: nothing to render
+            _print_warnings(cache.warnings(unchanged))
+            print(f"{args.out} is up to date ({sum(len(group.files) for group in unchanged)} generated files)")
+            return ExitCode.OK
     synthesis = _synthesize(args)
     drift = synthesis.drift(args.out)
     if not drift:
@@ -64,17 +91,25 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace, synthesis: Synthesis) -> int:
     """Print what writing ``synthesis`` into ``--out`` would change; always 0 (errors raise OutputError)."""
+    from gpumanifests._synth.diff import review_diff
+
     sys.stdout.write(review_diff(args.out, synthesis.files))
     return ExitCode.OK
 
 
+def _load_apps(args: argparse.Namespace) -> GitOpsApp:
+    from gpumanifests._synth.loader import load_apps
+
+    return load_apps(args.apps, strict=args.strict)
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
-    return run_plan(args, load_apps(args.apps, strict=args.strict))
+    return run_plan(args, _load_apps(args))
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
     check_migrate_arguments(args)
-    return run_migrate(args, load_apps(args.apps, strict=args.strict))
+    return run_migrate(args, _load_apps(args))
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +128,9 @@ def run_plan(args: argparse.Namespace, app: GitOpsApp) -> int:
     """Plan the selected clusters; 0 without violations, 1 listing them. An unknown cluster, or a
     ``--nodes`` file that cannot be read or holds no Node objects, is a :class:`UsageError`.
     """
+    from gpumanifests._placement.nodes import load_node_objects
+    from gpumanifests._placement.plan import plan_cluster
+
     clusters = _selected_clusters(args, app)
     nodes: list[dict[str, Any]] | None = None
     if args.nodes is not None:
@@ -125,7 +163,19 @@ def _selected_clusters(args: argparse.Namespace, app: GitOpsApp) -> list[Cluster
 
 
 def _catalog() -> dict[str, NodeProfile]:
+    from gpumanifests._constructs.profiles import NodeProfile
+
     return {profile.name: profile for profile in NodeProfile.catalog() if profile.is_gpu}
+
+
+class _CatalogNames:
+    """The names of the catalog's GPU profiles, looked up only when ``--to-profile`` is given or shown."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in _catalog()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(_catalog()))
 
 
 def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,7 +184,7 @@ def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="?", help="the cluster they move to (its workloads are paired by name)")
     parser.add_argument(
         "--to-profile",
-        choices=sorted(_catalog()),
+        choices=_CatalogNames(),
         help="instead of a target cluster: the source cluster with its GPU profile replaced by this catalog profile",
     )
 
@@ -147,6 +197,8 @@ def check_migrate_arguments(args: argparse.Namespace) -> None:
 
 def run_migrate(args: argparse.Namespace, app: GitOpsApp) -> int:
     """Print the migration report; an unknown cluster is a usage error, an unfit one a :class:`MigrationError`."""
+    from gpumanifests._synth.migration import migration_report, retarget_cluster
+
     source = app.cluster(args.source)
     if args.to_profile is not None:
         target = retarget_cluster(source, _catalog()[args.to_profile])
@@ -174,9 +226,13 @@ def _drift_summary(out: Path, drift: TreeDiff) -> str:
 
 _Command = tuple["Callable[[argparse.Namespace], int]", str, "Callable[[argparse.ArgumentParser], None] | None"]
 COMMANDS: dict[str, _Command] = {
-    "synth": (_cmd_synth, "regenerate the tree from the apps (atomic; removes stale generated files)", None),
-    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", None),
-    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", None),
+    "synth": (
+        _cmd_synth,
+        "regenerate the tree from the apps (atomic; removes stale generated files)",
+        add_cache_argument,
+    ),
+    "check": (_cmd_check, "fail with a diff when the tree differs from a fresh synth", add_cache_argument),
+    "diff": (_cmd_diff, "show what a synth would change, per cluster and Application", add_cache_argument),
     "plan": (_cmd_plan, "prove where every workload lands, with kube-scheduler's filter rules", add_plan_arguments),
     "migrate": (_cmd_migrate, "report what changes between two clusters or two GPU profiles", add_migrate_arguments),
 }

@@ -12,37 +12,22 @@ import importlib.abc
 import importlib.util
 import sys
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from gpumanifests._constructs.app import GitOpsApp
-from gpumanifests._errors import GpuManifestsError, InvalidInputError
+from gpumanifests._errors import InvalidInputError
 from gpumanifests._runtime import paused_garbage_collection
+from gpumanifests._synth.sources import AppLoadError, app_files, app_label, recording_reads
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from types import ModuleType
 
-__all__ = ["AppLoadError", "app_files", "load_apps"]
-
-
-class AppLoadError(GpuManifestsError):
-    """An app file could not be loaded or its ``build`` failed."""
-
-
-def app_files(apps_dir: Path) -> list[Path]:
-    """The app modules of ``apps_dir``, sorted by name."""
-    if apps_dir.exists() and not apps_dir.is_dir():
-        raise AppLoadError(f"apps directory {apps_dir} is a file, not a directory; pass --apps DIR")
-    if not apps_dir.is_dir():
-        raise AppLoadError(
-            f"apps directory {apps_dir} does not exist; create it with one <cluster>.py per cluster, or pass --apps DIR"
-        )
-    files = sorted(path for path in apps_dir.glob("*.py") if not path.name.startswith("_"))
-    if not files:
-        raise AppLoadError(f"{apps_dir} has no app files; add <cluster>.py defining build(app)")
-    return files
+__all__ = ["AppLoadError", "LoadedApps", "app_files", "load_app_files", "load_apps"]
 
 
 def _location(error: BaseException, file: Path) -> str:
@@ -103,18 +88,37 @@ def _forget_shared_modules(search_path: str) -> None:
         del sys.modules[name]
 
 
+@dataclass
+class LoadedApps:
+    """Apps run into one :class:`GitOpsApp`, with what each app file declared and read.
+
+    ``declared`` maps each app's label to the ids of the clusters and fleets it declared (the
+    app's top-level constructs); ``reads`` to the data files it opened while building.
+    """
+
+    app: GitOpsApp
+    declared: dict[str, list[str]] = field(default_factory=dict)
+    reads: dict[str, list[str]] = field(default_factory=dict)
+
+
 def load_apps(apps_dir: Path, *, strict: bool = False) -> GitOpsApp:
     """Run every app of ``apps_dir`` into one :class:`GitOpsApp`."""
-    app = GitOpsApp(strict=strict)
-    files = app_files(apps_dir)
+    return load_app_files(apps_dir, app_files(apps_dir), strict=strict).app
+
+
+def load_app_files(apps_dir: Path, files: Sequence[Path], *, strict: bool = False) -> LoadedApps:
+    """Run the app ``files`` of ``apps_dir``, in order, into one :class:`GitOpsApp`."""
+    loaded = LoadedApps(GitOpsApp(strict=strict))
+    app = loaded.app
     search_path = str(apps_dir.resolve())
     shadowed = {name: sys.modules.pop(name) for name in _stale_shared_modules(apps_dir)}
     sys.path.insert(0, search_path)
     try:
         for file in files:
-            label = f"{apps_dir.name}/{file.name}"
+            label = app_label(file)
+            before = ({cluster.name for cluster in app.clusters}, {fleet.name for fleet in app.fleets})
             try:
-                with paused_garbage_collection():  # constructing a fleet is batch work too
+                with paused_garbage_collection(), recording_reads() as reads:  # constructing a fleet is batch work too
                     _run_app(file, app, label)
             except AppLoadError:
                 raise
@@ -129,9 +133,14 @@ def load_apps(apps_dir: Path, *, strict: bool = False) -> GitOpsApp:
                 raise AppLoadError(
                     f"{label} raised {type(error).__name__} at {_location(error, file)}: {error}"
                 ) from error
+            loaded.declared[label] = [
+                *(cluster.name for cluster in app.clusters if cluster.name not in before[0]),
+                *(fleet.name for fleet in app.fleets if fleet.name not in before[1]),
+            ]
+            loaded.reads[label] = reads
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(search_path)
         _forget_shared_modules(search_path)
         sys.modules.update(shadowed)
-    return app
+    return loaded
