@@ -12,6 +12,7 @@ from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRe
 from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.distributed import DistributedGpuJob
+from gpumanifests._constructs.dra import DeviceSelector, DraDevice
 from gpumanifests._constructs.env import EnvSource, KeyRef
 from gpumanifests._constructs.fleet import Fleet
 from gpumanifests._constructs.kueue import (
@@ -79,7 +80,9 @@ __all__ = [
     "CpuDeployment",
     "CpuJob",
     "CustomResource",
+    "DeviceSelector",
     "DistributedGpuJob",
+    "DraDevice",
     "EnvSource",
     "ExternalObject",
     "Fleet",

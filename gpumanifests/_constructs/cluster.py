@@ -119,8 +119,10 @@ class Node(Props):
 
     @property
     def labels(self) -> dict[str, str]:
-        """The labels this node carries: its profile's node labels and its own discovered ones, sorted by key."""
-        return dict(sorted({**self.profile.node_labels, **self.discovered_labels}.items()))
+        """The labels the node carries: its profile's labels and settings, and its own discovered ones, sorted."""
+        return dict(
+            sorted({**self.profile.node_labels, **self.profile.node_settings, **self.discovered_labels}.items())
+        )
 
     @property
     def gpu_units(self) -> int:

@@ -104,7 +104,7 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
         return spec
 
     def _render(self) -> list[RenderedObject]:
-        [job] = super()._render()
+        job, *claims = super()._render()
         spec = job.manifest["spec"]
         workers = self.props.workers
         job.manifest["spec"] = {"completionMode": "Indexed", "completions": workers, "parallelism": workers, **spec}
@@ -112,6 +112,7 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
             job,
             RenderedObject(self._service(), f"{self.path}/Service"),
             RenderedObject(self._peers(), f"{self.path}/NetworkPolicy"),
+            *claims,
         ]
 
     def _service(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from gpumanifests._constructs.dra import DraAllocation, DraDevice
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.names import check_label_value
 from gpumanifests._kube.quantity import parse_quantity
@@ -54,6 +55,8 @@ class Vendor(StrEnum):
     NVIDIA = "nvidia"
     AMD = "amd"
     INTEL = "intel"
+    EXAMPLE = "example"
+    """Kubernetes' example DRA driver, whose GPUs are simulated."""
     NONE = "none"
 
 
@@ -331,6 +334,9 @@ class NodeProfile(Props):
     discovered_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     """Labels the vendor's components publish on such nodes (GPU Feature Discovery's
     ``nvidia.com/gpu.product``); selected on, never set by the tree."""
+    node_settings: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    """Labels the tree sets to configure node-side components (the device plugin's config, the
+    MIG layout, the GPU Operator's deploy switches); workloads do not select on them."""
     selectors: tuple[NodeRequirement, ...] = ()
     """Further requirements on node labels: several accepted values (``In``), a number above or below."""
     pci: PciMatch | None = None
@@ -339,6 +345,18 @@ class NodeProfile(Props):
     """How the device plugin shares each GPU (NVIDIA time-slicing or MPS); None for whole GPUs."""
     mig_config: str | None = None
     """The GPU Operator MIG configuration (``nvidia.com/mig.config``) its nodes run, e.g. ``all-3g.40gb``."""
+    dra: DraAllocation | None = None
+    """How Dynamic Resource Allocation hands out its GPUs; None when a device plugin advertises ``gpu_resource``."""
+
+    @model_validator(mode="after")
+    def _one_way_to_hand_out_gpus(self) -> Self:
+        if self.dra is not None and self.gpu_resource is not None:
+            raise ValueError(
+                f"profile {self.name!r} hands out GPUs both through DRA ({self.dra.driver}) and a device plugin "
+                f"({self.gpu_resource}); a DRA driver and a device plugin must not share the GPUs, keep one"
+            )
+        return self
+
     taints: tuple[Taint, ...] = ()
     toleration_operator: TolerationOperator = TolerationOperator.EQUAL
     gpu_resource: str | None = None
@@ -368,6 +386,7 @@ class NodeProfile(Props):
             "accelerator_labels": set(self.accelerator_labels),
             "pool_labels": set(self.pool_labels),
             "discovered_labels": set(self.discovered_labels),
+            "node_settings": set(self.node_settings),
             "selectors": {selector.key for selector in self.selectors},
         }
         names = list(groups)
@@ -404,8 +423,8 @@ class NodeProfile(Props):
 
     @property
     def managed_labels(self) -> dict[str, str]:
-        """The labels the tree sets on the profile's nodes (labelling Job, node pool template), sorted by key."""
-        return dict(sorted({**self.accelerator_labels, **self.pool_labels}.items()))
+        """The labels the tree sets on the profile's nodes (labelling Job, NFD rule, pool template), sorted by key."""
+        return dict(sorted({**self.accelerator_labels, **self.pool_labels, **self.node_settings}.items()))
 
     @property
     def identity_labels(self) -> dict[str, str]:
@@ -507,17 +526,17 @@ class NodeProfile(Props):
             )
         resource = "nvidia.com/gpu"
         not_portable: list[str] = []
-        node_side = dict(labels or {})
+        settings: dict[str, str] = {}
         mig_config = sharing = None
         if mig_slice is not None:
             resource = f"nvidia.com/mig-{mig_slice}"
             mig_config = f"all-{mig_slice}"
-            node_side[MIG_CONFIG_LABEL] = mig_config
+            settings[MIG_CONFIG_LABEL] = mig_config
             not_portable.append(f"MIG slice {resource} has no equivalent on other vendors")
         if shared is not None:
             resource = "nvidia.com/gpu.shared"
             sharing = GpuSharing(strategy=shared, replicas=replicas)
-            node_side[DEVICE_PLUGIN_CONFIG_LABEL] = name
+            settings[DEVICE_PLUGIN_CONFIG_LABEL] = name
             not_portable.append(f"{shared} GPU sharing ({resource}) has no equivalent on other vendors")
         discovered, selectors = _product_selection("NodeProfile.nvidia_cuda", "nvidia.com/gpu.product", product)
         if min_memory is not None:
@@ -526,8 +545,9 @@ class NodeProfile(Props):
             name=name,
             vendor=Vendor.NVIDIA,
             description="NVIDIA GPU node with the NVIDIA device plugin",
-            accelerator_labels=node_side,
+            accelerator_labels=dict(labels or {}),
             discovered_labels={"nvidia.com/gpu.present": "true", **discovered},
+            node_settings=settings,
             sharing=sharing,
             mig_config=mig_config,
             selectors=tuple(selectors),
@@ -543,6 +563,55 @@ class NodeProfile(Props):
             env={"NVIDIA_DRIVER_CAPABILITIES": _NVIDIA_CAPABILITIES},
             cpu_env={"NVIDIA_VISIBLE_DEVICES": "void"},
             not_portable=tuple(not_portable),
+        )
+
+    @classmethod
+    def nvidia_dra(
+        cls,
+        *,
+        name: str = "nvidia-dra",
+        gpu: DraDevice,
+        product: str | Sequence[str] | None = None,
+        gpus_per_pcie_root: int | None = None,
+        labels: Mapping[str, str] | None = None,
+        runtime_class_name: str | None = None,
+        pci_devices: Sequence[str] = (),
+    ) -> NodeProfile:
+        """:meth:`nvidia_cuda`'s twin whose GPUs Dynamic Resource Allocation hands out (NVIDIA's DRA driver).
+
+        ``gpu`` is each GPU as the driver publishes it (:meth:`DraDevice.nvidia_gpu`);
+        ``gpus_per_pcie_root`` groups a node's GPUs by PCIe root, so workloads can keep all
+        their GPUs on one (``same_pcie_root=True``). Workloads get a ResourceClaimTemplate
+        instead of an ``nvidia.com/gpu`` limit. The device plugin must not also hand out these
+        GPUs: the nodes carry ``nvidia.com/gpu.deploy.device-plugin=false``, so the GPU Operator
+        runs none there.
+        """
+        whole = cls.nvidia_cuda(
+            name=name, product=product, labels=labels, runtime_class_name=runtime_class_name, pci_devices=pci_devices
+        )
+        return cls(
+            **(whole.model_dump(exclude={"gpu_resource", "description", "dra", "node_settings"}) | {"pci": whole.pci}),
+            # The GPU Operator keeps a deploy label a node already has (v26.7.0, controllers/state_manager.go).
+            node_settings={"nvidia.com/gpu.deploy.device-plugin": "false"},
+            description="NVIDIA GPU node whose GPUs NVIDIA's DRA driver hands out",
+            dra=DraAllocation.nvidia(gpu, gpus_per_pcie_root=gpus_per_pcie_root),
+        )
+
+    @classmethod
+    def example_dra(cls, *, name: str = "example") -> NodeProfile:
+        """A node of Kubernetes' example DRA driver (``gpu.example.com``): simulated GPUs a kind cluster can run.
+
+        Its nodes are labelled ``gpu.example.com/present=true`` and tainted like GPU nodes, so
+        only the work that asks for its devices lands there.
+        """
+        return cls(
+            name=name,
+            vendor=Vendor.EXAMPLE,
+            description="node with the example DRA driver's simulated GPUs",
+            accelerator_labels={"gpu.example.com/present": "true"},
+            taints=(Taint(key="gpu.example.com/gpu", value="present", effect=TaintEffect.NO_SCHEDULE),),
+            toleration_operator=TolerationOperator.EXISTS,
+            dra=DraAllocation.example(),
         )
 
     @classmethod

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
+from gpumanifests._constructs.dra import CLAIM_NAME, DeviceSelector, claim_template
 from gpumanifests._constructs.env import EnvName, EnvSource, KeyRef
 from gpumanifests._constructs.kueue import PRIORITY_LABEL, QUEUE_LABEL, ClusterQueue, WorkloadPriority
 from gpumanifests._constructs.pod import (
@@ -181,11 +182,23 @@ class _GpuProps(_WorkloadProps):
     framework: Framework = Framework.TENSORFLOW
     gpus: GpuCount = 1
     gpu_request: bool = False
+    device_selectors: tuple[DeviceSelector, ...] = ()
+    same_pcie_root: bool = False
     shared_memory: Quantity | None = "1Gi"
     cpu: Quantity = "1"
     cpu_limit: Quantity = "2"
     memory: Quantity = "2Gi"
     memory_limit: Quantity = "4Gi"
+
+    @model_validator(mode="after")
+    def _claims_need_dra(self) -> Self:
+        if self.profile.dra is None and (self.device_selectors or self.same_pcie_root):
+            raise ValueError(
+                f"device_selectors and same_pcie_root narrow a DRA claim, but profile {self.profile.name!r} hands out "
+                f"GPUs through a device plugin ({self.profile.gpu_resource}); use a DRA profile "
+                "(NodeProfile.nvidia_dra(...)) or drop them"
+            )
+        return self
 
     @model_validator(mode="after")
     def _gpu_profile(self) -> Self:
@@ -340,6 +353,8 @@ class _GpuOptions(_CommonOptions, total=False):
     framework: Framework
     gpus: int
     gpu_request: bool
+    device_selectors: Sequence[DeviceSelector]
+    same_pcie_root: bool
     shared_memory: str | None
 
 
@@ -1079,9 +1094,38 @@ class _GpuWorkload(Workload[_GP]):
         return (count if self.props.gpu_request else {}), count
 
     def _extra_pod_fields(self) -> dict[str, Any]:
-        if self.profile.runtime_class_name is None:
-            return {}
-        return {"runtimeClassName": self.profile.runtime_class_name}
+        fields: dict[str, Any] = {}
+        if self.profile.runtime_class_name is not None:
+            fields["runtimeClassName"] = self.profile.runtime_class_name
+        if self.profile.dra is not None:
+            fields["resourceClaims"] = [{"name": CLAIM_NAME, "resourceClaimTemplateName": self.claim_template_name}]
+        return fields
+
+    @property
+    def claim_template_name(self) -> str:
+        """The name of the workload's ResourceClaimTemplate (with a DRA profile): ``<workload>-gpu``."""
+        return f"{self.name}-{CLAIM_NAME}"
+
+    def _main_container(self) -> dict[str, Any]:
+        container = super()._main_container()
+        if self.profile.dra is not None:
+            container["resources"]["claims"] = [{"name": CLAIM_NAME}]
+        return container
+
+    def _render(self) -> list[RenderedObject]:
+        objects = super()._render()
+        allocation = self.profile.dra
+        if allocation is not None:
+            template = claim_template(
+                name=self.claim_template_name,
+                namespace=self.component.namespace,
+                allocation=allocation,
+                count=self.props.gpus,
+                selectors=self.props.device_selectors,
+                same_pcie_root=self.props.same_pcie_root,
+            )
+            objects.append(RenderedObject(template, f"{self.path}/ResourceClaimTemplate"))
+        return objects
 
     def _volumes(self) -> list[_Volume]:
         volumes = super()._volumes()

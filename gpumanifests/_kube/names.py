@@ -17,6 +17,7 @@ __all__ = [
     "DNS_SUBDOMAIN_HELP",
     "LABEL_KEY_HELP",
     "LABEL_VALUE_HELP",
+    "check_device_attribute_name",
     "check_dns_label",
     "check_dns_subdomain",
     "check_label_key",
@@ -152,6 +153,24 @@ def check_dns_subdomain(value: str) -> str:
 def check_label_key(value: str) -> str:
     """Accept a label or taint key; otherwise ``ValueError`` naming the value and the rule."""
     return _checked(is_qualified_name(value), value, LABEL_KEY_HELP)
+
+
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEVICE_IDENTIFIER_MAX = 32
+
+
+def check_device_attribute_name(value: str) -> str:
+    """Accept a DRA device attribute or capacity name: a C identifier of at most 32 characters,
+    optionally after a DNS subdomain and ``/`` (k8s.io/kubernetes pkg/apis/resource/validation,
+    ``validateQualifiedName``); otherwise ``ValueError``."""
+    domain, _, identifier = value.rpartition("/")
+    valid = bool(_C_IDENTIFIER.fullmatch(identifier)) and len(identifier) <= _DEVICE_IDENTIFIER_MAX
+    return _checked(
+        valid and (not domain or is_dns_subdomain(domain)),
+        value,
+        "a device attribute name: a C identifier (letters, digits, '_', at most 32) with an optional "
+        "DNS-subdomain prefix and '/', for example 'productName' or 'resource.kubernetes.io/pcieRoot'",
+    )
 
 
 def check_label_value(value: str) -> str:

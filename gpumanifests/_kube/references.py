@@ -31,11 +31,17 @@ class ReferenceKind(StrEnum):
     PERSISTENT_VOLUME_CLAIM = "PersistentVolumeClaim"
     SERVICE_ACCOUNT = "ServiceAccount"
     PRIORITY_CLASS = "PriorityClass"
+    RESOURCE_CLAIM = "ResourceClaim"
+    RESOURCE_CLAIM_TEMPLATE = "ResourceClaimTemplate"
 
     @property
     def group(self) -> str:
         """The kind's API group ('' for the core group)."""
-        return "scheduling.k8s.io" if self is ReferenceKind.PRIORITY_CLASS else ""
+        if self is ReferenceKind.PRIORITY_CLASS:
+            return "scheduling.k8s.io"
+        if self in (ReferenceKind.RESOURCE_CLAIM, ReferenceKind.RESOURCE_CLAIM_TEMPLATE):
+            return "resource.k8s.io"
+        return ""
 
     @property
     def namespaced(self) -> bool:
@@ -84,6 +90,13 @@ def _pod_level(spec: Mapping[str, Any]) -> Iterator[Reference]:
     for index, secret in enumerate(spec.get("imagePullSecrets") or ()):
         if secret.get("name"):
             yield Reference(ReferenceKind.SECRET, str(secret["name"]), f"imagePullSecrets[{index}]")
+    for index, claim in enumerate(spec.get("resourceClaims") or ()):
+        for kind, name_field in (
+            (ReferenceKind.RESOURCE_CLAIM_TEMPLATE, "resourceClaimTemplateName"),
+            (ReferenceKind.RESOURCE_CLAIM, "resourceClaimName"),
+        ):
+            if claim.get(name_field):
+                yield Reference(kind, str(claim[name_field]), f"resourceClaims[{index}].{name_field}")
 
 
 def _named(source: Mapping[str, Any] | None, name_field: str) -> str | None:

@@ -54,6 +54,8 @@ class PlanNode:
     obj: Mapping[str, Any] = field(compare=False, repr=False)
     pool: str | None = None
     scale_up: bool = False
+    dra_driver: str | None = None
+    """The DRA driver that hands out the node's GPUs; None when a device plugin does (or none)."""
 
     @property
     def is_gpu(self) -> bool:
@@ -154,6 +156,7 @@ def plan_node(
         taints=tuple(taint_text(taint) for taint in node_taints(node)),
         obj=node,
         pool=labels.get(POOL_LABEL),
+        dra_driver=profile.dra.driver if profile is not None and profile.dra is not None else None,
     )
 
 

@@ -174,6 +174,8 @@ def _gpu_text(node: PlanNode) -> str:
     count = "unknown" if node.gpus is None else str(node.gpus)
     if not node.is_gpu:
         return count
+    if node.dra_driver is not None:
+        return f"{count} (DRA devices of {node.dra_driver})"
     if node.gpu_resource is None:
         return f"{count} (no extended resource: the scheduler does not count them)"
     return f"{count} ({node.gpu_resource})"

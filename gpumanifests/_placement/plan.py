@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
+from gpumanifests._placement.devices import DeviceLedger, pod_claims
 from gpumanifests._placement.nodes import PlanNode, plan_node, scale_up_nodes
 from gpumanifests.scheduling import (
     FitResult,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.profiles import NodeProfile
     from gpumanifests._constructs.workloads import Workload
+    from gpumanifests._placement.dra import DeviceId
     from gpumanifests.scheduling import FitFailure
 
 __all__ = [
@@ -403,7 +405,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         )
         for node in scale_ups
     ]
-    placer = _Placer(tuple(plan_nodes))
+    placer = _Placer(tuple(plan_nodes), DeviceLedger(cluster, plan_nodes))
     queued = queue_admissions(cluster)
     held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
     for workload in _plan_order(cluster.workloads()):
@@ -435,10 +437,18 @@ class _Shape:
     filters that ignore resources admit: only their verdicts can change as pods are bound.
     """
 
-    def __init__(self, spec: Mapping[str, Any], requests: dict[str, Fraction], admission: AdmissionVerdicts) -> None:
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        requests: dict[str, Fraction],
+        admission: AdmissionVerdicts,
+        claims: list[dict[str, Any]],
+    ) -> None:
         self.spec = spec
         self.requests = requests
         self.admission = admission
+        self.claims = claims
+        """The pod's ResourceClaim specs (DRA), checked after the resources."""
         self.empty: dict[str, FitResult] = {}
         self.admitted: tuple[PlanNode, ...] = ()
         self.open_slots: frozenset[int] = frozenset()
@@ -458,8 +468,11 @@ class _Placer:
     recomputes its verdicts only on the slots bound to since it last looked.
     """
 
-    def __init__(self, nodes: tuple[PlanNode, ...]) -> None:
+    def __init__(self, nodes: tuple[PlanNode, ...], devices: DeviceLedger) -> None:
         self.nodes = nodes
+        self.devices = devices
+        self.held: dict[tuple[str, int], frozenset[DeviceId]] = {}
+        """The DRA devices each placed pod (workload path, replica) holds."""
         self.admissions = Admissions(nodes)
         slots = {node.name: index for index, node in enumerate(nodes)}
         self.names: tuple[str, ...] = tuple(slots)
@@ -469,7 +482,7 @@ class _Placer:
         self.counts = [0] * len(self.names)
         self.scale_up_rank: list[int | None] = [index if nodes[index].scale_up else None for index in self.indexes]
         self.log: list[int] = []
-        self.shapes: dict[tuple[str, str], _Shape] = {}
+        self.shapes: dict[tuple[str, str, str], _Shape] = {}
         self.placements: list[Placement] = []
         self.findings: list[Finding] = []
 
@@ -479,7 +492,7 @@ class _Placer:
         A workload ``waiting_for`` a ClusterQueue's quota is checked but not placed: Kueue keeps it suspended.
         """
         spec = workload.pod_template_spec()
-        shape = self._shape(spec)
+        shape = self._shape(spec, pod_claims(workload, spec))
         self.admissions.record(workload, shape.admission)
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
@@ -505,32 +518,39 @@ class _Placer:
             return placement
         slot = self.names.index(placement.node)
         self.states[slot].unbind(spec, requests=shape.requests)
+        self.devices.give_back(self.indexes[slot], self.held.pop((placement.path, placement.replica), frozenset()))
         self.counts[slot] -= 1
         self.log.append(slot)  # the slot's verdicts change again
         return dataclasses.replace(placement, node=None)
 
-    def _shape(self, spec: Mapping[str, Any]) -> _Shape:
+    def _shape(self, spec: Mapping[str, Any], claims: list[dict[str, Any]]) -> _Shape:
         requests = pod_requests(spec)
         admission_key = placement_key(spec)
-        key = (admission_key, repr(sorted(requests.items())))
+        key = (admission_key, repr(sorted(requests.items())), repr(claims))
         shape = self.shapes.get(key)
         if shape is None:
             admission = self.admissions.of(spec, key=admission_key)
-            shape = self.shapes[key] = _Shape(spec, requests, admission)
+            shape = self.shapes[key] = _Shape(spec, requests, admission, claims)
             shape.open_slots = frozenset(slot for slot, index in enumerate(self.indexes) if admission.admitted(index))
-            # The verdict on every node with no pods on it, by node name (resources only where admitted).
+            # The verdict on every node with no pods on it, by node name (resources, then devices, where admitted).
             shape.empty = {
-                name: FitResult(admission.failures[index] or empty.resource_failures(spec, requests=requests))
+                name: FitResult(
+                    admission.failures[index]
+                    or empty.resource_failures(spec, requests=requests)
+                    or self.devices.failures(index, claims, empty=True)
+                )
                 for name, index, empty in zip(self.names, self.indexes, self.empty_states, strict=True)
             }
             shape.admitted = tuple(node for node in self.nodes if shape.empty[node.name])
         return shape
 
     def _verdict(self, shape: _Shape, slot: int) -> Exclusion | None:
-        """The slot's verdict: the failures of the filters that ignore resources, else NodeResourcesFit's."""
+        """The slot's verdict: the failures of the filters that ignore resources, else NodeResourcesFit's,
+        else DynamicResources' (the claims' devices among those still free)."""
         reasons = shape.admission.reasons[self.indexes[slot]]
         if not reasons:
             failures = self.states[slot].resource_failures(shape.spec, requests=shape.requests)
+            failures = failures or self.devices.failures(self.indexes[slot], shape.claims)
             reasons = tuple(str(failure) for failure in failures)
         return Exclusion(self.names[slot], reasons) if reasons else None
 
@@ -560,6 +580,8 @@ class _Placer:
         chosen = min(shape.eligible, key=self._preference, default=None)
         if chosen is not None:
             self.states[chosen].bind(spec, requests=shape.requests)
+            if shape.claims:
+                self.held[(workload.path, replica)] = self.devices.take(self.indexes[chosen], shape.claims)
             self.counts[chosen] += 1
             self.log.append(chosen)
         return _placement(workload, shape, replica, self.names[chosen] if chosen is not None else None)

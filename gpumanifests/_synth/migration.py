@@ -325,8 +325,18 @@ def _facets(pod: Mapping[str, Any]) -> dict[str, str]:
     tolerations = [_toleration_text(toleration) for toleration in pod.get("tolerations", [])]
     if tolerations:
         facets["tolerations"] = ", ".join(tolerations)
-    for section, amounts in container.get("resources", {}).items():
+    resources = dict(container.get("resources", {}))
+    claims = resources.pop("claims", [])
+    for section, amounts in resources.items():
         facets |= {f"resources.{section}.{name}": str(amount) for name, amount in amounts.items()}
+    if claims:
+        facets["resources.claims"] = ", ".join(claim["name"] for claim in claims)
+    pod_claims = [
+        entry.get("resourceClaimTemplateName") or entry.get("resourceClaimName")
+        for entry in pod.get("resourceClaims", [])
+    ]
+    if pod_claims:
+        facets["resourceClaims"] = ", ".join(str(name) for name in pod_claims)
     facets |= {f"env.{entry['name']}": str(entry.get("value", "")) for entry in container.get("env", [])}
     if "runtimeClassName" in pod:
         facets["runtimeClassName"] = str(pod["runtimeClassName"])

@@ -410,7 +410,37 @@ def _operator_needs(
     values = device_plugin_helm_values(cluster)
     if values:
         needs.append(Prerequisite(GPU_OPERATOR, f"installed with Helm values {values}"))
-    return sorted(set(needs))
+    return sorted({*needs, *_dra_drivers(cluster, objects, problems)})
+
+
+def _dra_drivers(cluster: Cluster, objects: list[RenderedObject], problems: list[Problem]) -> list[Prerequisite]:
+    """The DRA drivers the cluster's profiles rely on; a claim template naming a DeviceClass that
+    nothing provides is a problem."""
+    drivers = {profile.dra.device_class: profile.dra for profile in cluster.profiles() if profile.dra is not None}
+    shipped = {obj.key[3] for obj in objects if obj.key[:2] == ("resource.k8s.io", "DeviceClass")}
+    for obj in objects:
+        if obj.key[:2] != ("resource.k8s.io", "ResourceClaimTemplate"):
+            continue
+        for index, request in enumerate(obj.manifest["spec"]["spec"].get("devices", {}).get("requests", [])):
+            wanted = (request.get("exactly") or {}).get("deviceClassName")
+            if wanted is not None and wanted not in shipped and wanted not in drivers:
+                problems.append(
+                    Problem(
+                        obj.path,
+                        f"spec.spec.devices.requests[{index}].exactly.deviceClassName: {wanted!r} is no DeviceClass "
+                        "of the tree and none a DRA driver of the cluster's profiles installs",
+                        "add the DeviceClass, or use one the DRA drivers install: "
+                        + (", ".join(sorted(drivers)) or "none"),
+                    )
+                )
+    return [
+        Prerequisite(
+            allocation.installed_by,
+            f"DeviceClass {name} and each node's ResourceSlice (driver {allocation.driver})"
+            + (f"; {allocation.device_plugin_off}" if allocation.device_plugin_off else ""),
+        )
+        for name, allocation in drivers.items()
+    ]
 
 
 def _check_references(cluster: Cluster, renders: Iterable[ComponentRender], problems: list[Problem]) -> None:

@@ -80,7 +80,7 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "profile-unknown-vendor": (
         lambda app: gm.NodeProfile(name="x", vendor="qualcomm"),  # type: ignore[arg-type]
-        ("NodeProfile", "vendor", "qualcomm", "'apple', 'nvidia', 'amd', 'intel' or 'none'"),
+        ("NodeProfile", "vendor", "qualcomm", "'apple', 'nvidia', 'amd', 'intel', 'example' or 'none'"),
     ),
     "profile-bad-label-key": (
         lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.AMD, accelerator_labels={"-gpu": "true"}),

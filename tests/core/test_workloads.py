@@ -445,7 +445,7 @@ METAL = gm.NodeProfile.apple_metal()
             lambda c: gm.NodeProfile(name="qc", vendor="qualcomm"),
             "vendor",
             "qualcomm",
-            "'apple', 'nvidia', 'amd', 'intel' or 'none'",
+            "'apple', 'nvidia', 'amd', 'intel', 'example' or 'none'",
             id="unknown-vendor",
         ),
         pytest.param(

@@ -251,7 +251,8 @@ def test_sigkill_leaves_the_old_or_the_new_tree(tmp_path: Path) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
         state = _hashes(out)
-        assert state in (old, new), "a killed synth left a mixed tree"
+        mixed = sorted(path for path in {*state, *old, *new} if state.get(path) not in (old.get(path), new.get(path)))
+        assert state in (old, new), f"a killed synth (attempt {attempt}) left a mixed tree: {mixed[:10]}"
         outcomes.append("old" if state == old else "new")
         if state == new:  # start over from the old tree, through the tool (so ownership stays right)
             reset = subprocess.run(_synth_cmd(old_apps, out), capture_output=True, text=True, cwd=ROOT, check=False)

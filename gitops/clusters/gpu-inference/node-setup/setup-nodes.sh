@@ -19,30 +19,39 @@ remove_taint() {
 # node serve-cpu-1 (worker), profile cpu: general-purpose CPU node, untainted
 # profile cpu has no node labels
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node serve-cpu-1 nvidia.com/device-plugin.config-
+kubectl label node serve-cpu-1 nvidia.com/device-plugin.config- nvidia.com/gpu.deploy.device-plugin-
 # profile cpu has no taints: this node must stay untainted
 remove_taint serve-cpu-1 nvidia.com/gpu:NoSchedule-
 
 # node serve-cpu-2 (worker), profile cpu: general-purpose CPU node, untainted
 # profile cpu has no node labels
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node serve-cpu-2 nvidia.com/device-plugin.config-
+kubectl label node serve-cpu-2 nvidia.com/device-plugin.config- nvidia.com/gpu.deploy.device-plugin-
 # profile cpu has no taints: this node must stay untainted
 remove_taint serve-cpu-2 nvidia.com/gpu:NoSchedule-
 
 # node serve-l4-1 (worker), profile l4: NVIDIA GPU node with the NVIDIA device plugin
 # its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-L4 (verify.sh checks them)
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node serve-l4-1 nvidia.com/device-plugin.config-
+kubectl label node serve-l4-1 nvidia.com/device-plugin.config- nvidia.com/gpu.deploy.device-plugin-
 kubectl taint node serve-l4-1 nvidia.com/gpu=present:NoSchedule --overwrite
 
 # node serve-l4-2 (worker), profile l4: NVIDIA GPU node with the NVIDIA device plugin
 # its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-L4 (verify.sh checks them)
 # drop GPU labels of other profiles (a '-' removal succeeds when absent)
-kubectl label node serve-l4-2 nvidia.com/device-plugin.config-
+kubectl label node serve-l4-2 nvidia.com/device-plugin.config- nvidia.com/gpu.deploy.device-plugin-
 kubectl taint node serve-l4-2 nvidia.com/gpu=present:NoSchedule --overwrite
 
 # node serve-t4-1 (worker), profile t4-shared: NVIDIA GPU node with the NVIDIA device plugin
 kubectl label node serve-t4-1 nvidia.com/device-plugin.config=t4-shared --overwrite
 # its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=Tesla-T4 (verify.sh checks them)
+# drop GPU labels of other profiles (a '-' removal succeeds when absent)
+kubectl label node serve-t4-1 nvidia.com/gpu.deploy.device-plugin-
 kubectl taint node serve-t4-1 nvidia.com/gpu=present:NoSchedule --overwrite
+
+# node serve-h100-1 (worker), profile h100: NVIDIA GPU node whose GPUs NVIDIA's DRA driver hands out
+kubectl label node serve-h100-1 nvidia.com/gpu.deploy.device-plugin=false --overwrite
+# its vendor's components publish nvidia.com/gpu.present=true, nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3 (verify.sh checks them)
+# drop GPU labels of other profiles (a '-' removal succeeds when absent)
+kubectl label node serve-h100-1 nvidia.com/device-plugin.config-
+kubectl taint node serve-h100-1 nvidia.com/gpu=present:NoSchedule --overwrite

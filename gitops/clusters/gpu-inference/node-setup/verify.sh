@@ -114,10 +114,16 @@ expect_label serve-t4-1 'nvidia\.com/device-plugin\.config' nvidia.com/device-pl
 expect_label serve-t4-1 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
 expect_label serve-t4-1 'nvidia\.com/gpu\.product' nvidia.com/gpu.product Tesla-T4
 expect_taint serve-t4-1 nvidia.com/gpu present NoSchedule
+# node serve-h100-1, profile h100
+expect_label serve-h100-1 'nvidia\.com/gpu\.deploy\.device-plugin' nvidia.com/gpu.deploy.device-plugin false
+expect_label serve-h100-1 'nvidia\.com/gpu\.present' nvidia.com/gpu.present true
+expect_label serve-h100-1 'nvidia\.com/gpu\.product' nvidia.com/gpu.product NVIDIA-H100-80GB-HBM3
+expect_taint serve-h100-1 nvidia.com/gpu present NoSchedule
 
 check_placement 'l4 GPU pods on l4 nodes' gpumanifests.io/profile=l4 in yes serve-l4-1 serve-l4-2
 check_placement 't4-shared GPU pods on t4-shared nodes' gpumanifests.io/profile=t4-shared in yes serve-t4-1
-check_placement 'CPU workload inference-gateway off tainted GPU nodes' app.kubernetes.io/instance=inference-gateway,app.kubernetes.io/name=inference-gateway out yes serve-l4-1 serve-l4-2 serve-t4-1
+check_placement 'h100 GPU pods on h100 nodes' gpumanifests.io/profile=h100 in yes serve-h100-1
+check_placement 'CPU workload inference-gateway off tainted GPU nodes' app.kubernetes.io/instance=inference-gateway,app.kubernetes.io/name=inference-gateway out yes serve-l4-1 serve-l4-2 serve-t4-1 serve-h100-1
 
 if [ "$failures" -gt 0 ]; then
   printf '%s check(s) failed\n' "$failures" >&2
