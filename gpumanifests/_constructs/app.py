@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import cdk8s
 
+from gpumanifests._constructs.deviceplugins import GenericDevicePlugin
 from gpumanifests._constructs.gpuoperator import DevicePluginConfig
 from gpumanifests._constructs.nodeconfig import NodeConfiguration
 from gpumanifests._constructs.nodepools import NodePools
@@ -45,13 +46,16 @@ class GitOpsApp(cdk8s.App):
 
     def adopt(self, cluster: Cluster) -> None:
         """Register ``cluster`` (its constructor calls this) and declare the components the library gives it:
-        node configuration, node pools, the device plugin's configuration."""
+        node configuration, node pools, the device plugin's configuration, the generic device plugin."""
         self.clusters.append(cluster)
         cluster.node_configurations.extend(NodeConfiguration(cluster, profile) for profile in cluster.gpu_profiles())
         if cluster.pools:
             NodePools(cluster)
         if DevicePluginConfig.needed(cluster):
             DevicePluginConfig(cluster)
+        for profile in cluster.gpu_profiles():
+            if profile.generic_device is not None:
+                GenericDevicePlugin(cluster, profile)
 
     def synth(self) -> NoReturn:
         """Refused: cdk8s' writer would skip every check and write ``dist/`` instead of the tree."""

@@ -110,6 +110,12 @@ class Node(Props):
                 f"node {self.name!r} has GPU profile {self.profile.name!r} but gpus=0; "
                 "set gpus to the number of GPUs the node has (at least 1)"
             )
+        device = self.profile.generic_device
+        if device is not None and self.gpus != device.shares:
+            raise ValueError(
+                f"node {self.name!r}: profile {self.profile.name!r}'s device plugin advertises {device.shares} of "
+                f"{device.resource} per node, so gpus must be {device.shares}, not {self.gpus}"
+            )
         if not self.profile.is_gpu and self.gpus:
             raise ValueError(
                 f"node {self.name!r} has CPU-only profile {self.profile.name!r} but gpus={self.gpus}; "

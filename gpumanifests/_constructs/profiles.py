@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Framework",
+    "GenericDevice",
     "GpuSharing",
     "NodeOperator",
     "NodeProfile",
@@ -270,6 +271,33 @@ class GpuSharing(Props):
         return {"version": "v1", "flags": {"migStrategy": "none"}, "sharing": {key: sharing}}
 
 
+class GenericDevice(Props):
+    """Host device files advertised as an extended resource by the generic device plugin
+    (squat/generic-device-plugin), for accelerators no vendor plugin serves.
+
+    ``resource`` is ``<domain>/<name>`` (the plugin's ``--domain`` and device name, e.g.
+    ``squat.ai/dri``); each of ``paths`` is mounted into a pod that gets one; ``shares`` is how
+    many pods may hold it at once on a node (the plugin's group ``count``).
+    """
+
+    resource: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    paths: tuple[str, ...] = Field(min_length=1)
+    shares: int = Field(default=1, ge=1, le=1000, strict=True)
+
+    @field_validator("paths")
+    @classmethod
+    def _absolute_device_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [path for path in value if not path.startswith("/dev/") or ".." in path.split("/")]
+        if bad:
+            raise ValueError(f"device paths must be files under /dev/; got {bad}")
+        return value
+
+    def plugin_device(self) -> dict[str, Any]:
+        """The plugin's ``--device`` spec: the device name and its one group."""
+        group = {"count": self.shares, "paths": [{"path": path} for path in self.paths]}
+        return {"name": self.resource.partition("/")[2], "groups": [group]}
+
+
 DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 """On a node: which config of the device plugin's ConfigMap it runs (unset: the default one)."""
 MIG_CONFIG_LABEL = "nvidia.com/mig.config"
@@ -347,6 +375,18 @@ class NodeProfile(Props):
     """The GPU Operator MIG configuration (``nvidia.com/mig.config``) its nodes run, e.g. ``all-3g.40gb``."""
     dra: DraAllocation | None = None
     """How Dynamic Resource Allocation hands out its GPUs; None when a device plugin advertises ``gpu_resource``."""
+    generic_device: GenericDevice | None = None
+    """The device files the tree's generic device plugin advertises as ``gpu_resource``; None when the
+    vendor's plugin does."""
+
+    @model_validator(mode="after")
+    def _generic_device_is_the_resource(self) -> Self:
+        if self.generic_device is not None and self.generic_device.resource != self.gpu_resource:
+            raise ValueError(
+                f"profile {self.name!r}: its generic device plugin advertises {self.generic_device.resource}, "
+                f"but its gpu_resource is {self.gpu_resource}; they must be the same resource"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_way_to_hand_out_gpus(self) -> Self:
@@ -486,6 +526,34 @@ class NodeProfile(Props):
             not_portable=(
                 "TF_METAL_DEVICE_PLACEMENT and PYTORCH_ENABLE_MPS_FALLBACK are macOS Metal/MPS switches "
                 "and mean nothing on other accelerators",
+            ),
+        )
+
+    @classmethod
+    def apple_vulkan(cls, *, name: str = "vulkan", resource: str = "squat.ai/dri", shares: int = 1) -> NodeProfile:
+        """An Apple Silicon Mac whose Linux containers reach its GPU through Vulkan (Podman's krunkit VM).
+
+        Honest note: in a krunkit (libkrun) VM, containers see a virtio-gpu render node
+        (``/dev/dri/renderD128``); Mesa's Venus driver forwards Vulkan to the host, where MoltenVK
+        runs it on Metal. What is accelerated is **Vulkan compute** (llama.cpp's Vulkan backend,
+        for example); Metal, MPS, tensorflow-metal, CUDA, ROCm and OpenGL are not, and images
+        need Mesa's Venus driver. The tree ships the generic device plugin
+        (squat/generic-device-plugin) that advertises the render node as ``resource``, to
+        ``shares`` pods at once per node. No framework default image exists for it: give ``image=``.
+        """
+        return cls(
+            name=name,
+            vendor=Vendor.APPLE,
+            description="Apple Silicon worker in a krunkit VM: Vulkan compute through virtio-gpu (Venus, MoltenVK)",
+            accelerator_labels={"apple.com/gpu": "true", "gpu-type": "vulkan"},
+            pool_labels={"gpu-vendor": "apple", "node-role": "gpu-worker"},
+            taints=(Taint(key="apple.com/gpu", value="present", effect=TaintEffect.NO_SCHEDULE),),
+            toleration_operator=TolerationOperator.EQUAL,
+            gpu_resource=resource,
+            generic_device=GenericDevice(resource=resource, paths=("/dev/dri/renderD128",), shares=shares),
+            not_portable=(
+                f"{resource} is Vulkan compute through krunkit's virtio-gpu (Venus): workloads built for it use "
+                "Vulkan, which CUDA and ROCm nodes do not serve this way",
             ),
         )
 
