@@ -30,6 +30,7 @@ from gpumanifests._constructs.pod import (
 )
 from gpumanifests._constructs.probes import Probe, named_port
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
+from gpumanifests._constructs.rollout import gpu_headroom
 from gpumanifests._constructs.storage import Volume, cache_env
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import pod_spec_of
@@ -39,6 +40,7 @@ from gpumanifests._kube.labels import (
     NAME_LABEL,
     OPT_OUT_ANNOTATION,
     PROFILE_LABEL,
+    ROLLOUT_ANNOTATION,
 )
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
@@ -290,8 +292,33 @@ class _ServedProps(_WorkloadProps):
         return self
 
 
-class _DeploymentWorkloadProps(_ServedProps):
+class _ReplicatedProps(_ServedProps):
     replicas: int = Field(default=1, ge=0, strict=True)
+    max_disrupted: int = Field(default=1, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _budget_keeps_a_pod(self) -> Self:
+        if self.replicas >= _REPLICATED and self.max_disrupted >= self.replicas:
+            raise ValueError(
+                f"max_disrupted={self.max_disrupted} with replicas={self.replicas}: a drain could then evict every "
+                f"pod at once; use at most {self.replicas - 1}"
+            )
+        return self
+
+
+class _DeploymentWorkloadProps(_ReplicatedProps):
+    max_surge: int | None = Field(default=None, ge=0, strict=True)
+    max_unavailable: int | None = Field(default=None, ge=0, strict=True)
+
+    @model_validator(mode="after")
+    def _rollout_can_move(self) -> Self:
+        given = self.max_surge is not None or self.max_unavailable is not None
+        if given and not (self.max_surge or self.max_unavailable):
+            raise ValueError(
+                "max_surge and max_unavailable are both 0 (an omitted one is 0 when the other is given): a rollout "
+                "could neither add a pod nor remove one; allow a surge pod or an unavailable one"
+            )
+        return self
 
 
 class GpuJobProps(_GpuProps, _JobWorkloadProps):
@@ -357,8 +384,14 @@ class _ServedOptions(TypedDict, total=False):
     liveness_probe: Probe | None
 
 
-class _DeploymentOptions(_ServedOptions, total=False):
+class _ReplicatedOptions(_ServedOptions, total=False):
     replicas: int
+    max_disrupted: int
+
+
+class _DeploymentOptions(_ReplicatedOptions, total=False):
+    max_surge: int | None
+    max_unavailable: int | None
 
 
 class GpuJobOptions(_GpuOptions, _JobOptions, total=False):
@@ -380,6 +413,7 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
 _P = TypeVar("_P", bound=_WorkloadProps)
 _JP = TypeVar("_JP", bound=_JobWorkloadProps)
 _SP = TypeVar("_SP", bound=_ServedProps)
+_RP = TypeVar("_RP", bound=_ReplicatedProps)
 _DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
 _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
@@ -1021,25 +1055,102 @@ class _ServedMixin(Workload[_SP]):
         }
 
 
-class _DeploymentMixin(_ServedMixin[_DP]):
-    kind = "Deployment"
+_REPLICATED = 2
+"""From this many replicas on, a served workload gets a disruption budget (and GPU pods a spread)."""
+_HOSTNAME = "kubernetes.io/hostname"
+
+
+class _ReplicatedMixin(_ServedMixin[_RP]):
+    """A served workload of ``replicas`` pods: a PodDisruptionBudget and, on GPUs, a spread over nodes."""
 
     @property
     def replicas(self) -> int:
         return self.props.replicas
 
-    def _render(self) -> list[RenderedObject]:
-        deployment = {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
+    def _pod_spec(self) -> dict[str, Any]:
+        """Replicated GPU pods prefer different nodes (``ScheduleAnyway``: never at the cost of a pod)."""
+        spec = super()._pod_spec()
+        if self.is_gpu and self.replicas >= _REPLICATED:
+            spec["topologySpreadConstraints"] = [
+                {
+                    "labelSelector": {"matchLabels": self.selector_labels()},
+                    "maxSkew": 1,
+                    "topologyKey": _HOSTNAME,
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                }
+            ]
+        return spec
+
+    def _disruption_budget(self) -> list[RenderedObject]:
+        """A PodDisruptionBudget letting drains evict at most ``max_disrupted`` pods at once (replicas >= 2).
+
+        ``unhealthyPodEvictionPolicy: AlwaysAllow``: a pod that is not ready anyway can always be
+        evicted, so a crash-looping replica never blocks a node drain.
+        """
+        if self.replicas < _REPLICATED:
+            return []
+        budget = {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
             "metadata": self._metadata(),
             "spec": {
-                "replicas": self.props.replicas,
+                "maxUnavailable": self.props.max_disrupted,
                 "selector": {"matchLabels": self.selector_labels()},
-                "template": self._pod_template(),
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
             },
         }
-        return [RenderedObject(deployment, self.path), *self._served_objects()]
+        return [RenderedObject(budget, f"{self.path}/PodDisruptionBudget")]
+
+
+class _DeploymentMixin(_ReplicatedMixin[_DP]):
+    kind = "Deployment"
+
+    def rollout(self) -> tuple[int, int, str] | None:
+        """(maxSurge, maxUnavailable, why) written to the Deployment; None: Kubernetes' default (25% each).
+
+        Given values are kept (an omitted one is 0). A GPU Deployment otherwise surges one pod when
+        its profile's nodes have a GPU no declared pod requests for it (:func:`gpu_headroom`), and
+        else replaces one pod at a time: the old pod's GPUs free up for the new one, and the
+        workload runs one pod short until it is ready.
+        """
+        props = self.props
+        if props.max_surge is not None or props.max_unavailable is not None:
+            return props.max_surge or 0, props.max_unavailable or 0, "as declared"
+        profile = self.profile
+        if profile is None:
+            return None
+        headroom = gpu_headroom(self.component.cluster, profile)
+        if headroom.fits(self.gpus):
+            why = (
+                f"profile {profile.name!r} has {headroom.spare} of its {headroom.capacity} GPU(s) requested by no pod, "
+                f"room for a surge pod of {self.gpus}"
+            )
+            return 1, 0, why
+        short = "it is down" if props.replicas == 1 else "it runs one pod short"
+        why = (
+            f"{headroom.requested} of the {headroom.capacity} GPU(s) of profile {profile.name!r} are requested, no "
+            f"room for a surge pod of {self.gpus}: a rollout stops one pod, then starts its successor on the "
+            f"GPUs it frees, and {short} until that pod is ready"
+        )
+        return 0, 1, why
+
+    def _render(self) -> list[RenderedObject]:
+        spec: dict[str, Any] = {
+            "replicas": self.props.replicas,
+            "selector": {"matchLabels": self.selector_labels()},
+            "template": self._pod_template(),
+        }
+        metadata = self._metadata()
+        rollout = self.rollout()
+        if rollout is not None:
+            surge, unavailable, why = rollout
+            spec["strategy"] = {
+                "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
+                "type": "RollingUpdate",
+            }
+            metadata["annotations"] = {ROLLOUT_ANNOTATION: f"maxSurge {surge}, maxUnavailable {unavailable}: {why}"}
+        deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+        return [RenderedObject(deployment, self.path), *self._served_objects(), *self._disruption_budget()]
 
 
 class _GpuWorkload(Workload[_GP]):

@@ -96,6 +96,9 @@ def cluster_readme(
         "",
         *_verdict(plan),
     ]
+    if plan.rollouts:
+        lines += ["", "## Rollouts", "", "With every pod above placed, a changed pod template rolls out like this:", ""]
+        lines += [f"- {_markdown_text(str(rollout))}" for rollout in plan.rollouts]
     if prerequisites:
         lines += ["", "## Operators this cluster needs", ""]
         lines += ["They install the CRDs (and run the controllers) of custom resources the tree uses:", ""]

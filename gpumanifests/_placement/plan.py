@@ -25,6 +25,10 @@ empty, but no node has room left for). "Admitted" means the filters pass on the 
 pods on it. As kube-scheduler stops at the first filter that rejects a node, a node the
 filters that ignore resources reject is never checked for resources.
 
+**Rollouts.** With every pod placed, each served workload's rollout is proven
+(:mod:`gpumanifests._placement.rollouts`): a Deployment that must start a surge pod before it
+stops an old one, and has no node for it, stalls, and that is a violation.
+
 The pod spec checked is the one committed to the tree: the rendered object's
 ``spec.template.spec``, JSON patches included.
 """
@@ -38,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._errors import Problem
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
 from gpumanifests._placement.nodes import PlanNode, plan_node
+from gpumanifests._placement.rollouts import RolloutProof, prove_rollout
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
@@ -80,6 +85,8 @@ class FindingKind:
     """Kueue can never admit a queued workload as its queues are configured."""
     PARTIAL_GROUP = "partial-group"
     """A workload whose pods must all run at once (a distributed job) fits only in part."""
+    ROLLOUT_STALLS = "rollout-stalls"
+    """A Deployment's rollout must start a surge pod first, and no node has room for it."""
 
 
 # --- workloads ---------------------------------------------------------------------------------
@@ -270,6 +277,8 @@ class Plan:
     """The capacity-independent filter verdicts the plan computed, by placement key and by workload."""
     queued: tuple[QueueAdmission, ...] = ()
     """Kueue's verdict on each queued workload (all of them pending at once, none finished)."""
+    rollouts: tuple[RolloutProof, ...] = ()
+    """Whether each served workload's rollout can proceed with every declared pod placed."""
 
     def verdicts_of(self, workload: Workload[Any]) -> AdmissionVerdicts:
         """The filters' capacity-independent verdicts of ``workload``'s pod spec on the plan's nodes."""
@@ -306,6 +315,7 @@ class Plan:
             "nodes": [node.to_json() for node in self.nodes],
             "placements": [placement.to_json() for placement in self.placements],
             "queued": [admission.to_json() for admission in self.queued],
+            "rollouts": [rollout.to_json() for rollout in self.rollouts],
             "violations": [
                 {
                     "kind": f.kind,
@@ -336,6 +346,9 @@ class Plan:
         if self.queued:
             lines += ["", "Kueue admission (every queued Job pending at once, none finished):"]
             lines += [f"  {admission}" for admission in self.queued]
+        if self.rollouts:
+            lines += ["", "Rollouts (a changed pod template, with every pod above placed):"]
+            lines += [f"  {rollout}" for rollout in self.rollouts]
         lines.append("")
         lines.append(_verdict(self))
         return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -380,6 +393,13 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
     for workload in _plan_order(cluster.workloads()):
         placer.place(workload, waiting_for=held.get(workload.path))
+    rollouts = []
+    for workload in cluster.workloads():
+        proven = prove_rollout(workload, placer.surge_nodes)
+        if proven is not None:
+            rollouts.append(proven[0])
+            if proven[1] is not None:
+                placer.findings.append(Finding(FindingKind.ROLLOUT_STALLS, workload.path, "", proven[1]))
     placer.findings += [
         Finding(FindingKind.NEVER_ADMITTED, problem.path, "", problem)
         for problem in (queue_problem(admission) for admission in queued)
@@ -394,6 +414,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         findings=tuple(placer.findings),
         admissions=placer.admissions,
         queued=queued,
+        rollouts=tuple(rollouts),
     )
 
 
@@ -474,11 +495,40 @@ class _Placer:
         """Unbind a placed pod of a group that does not fit as a whole: none of its pods run."""
         if placement.node is None:
             return placement
-        slot = self.names.index(placement.node)
+        self._unbind(self.names.index(placement.node), spec, shape)
+        return dataclasses.replace(placement, node=None)
+
+    def surge_nodes(self, spec: Mapping[str, Any], count: int) -> list[str]:
+        """The nodes up to ``count`` more pods of ``spec`` would go to now, by the plan's choice rule.
+
+        The pods are bound one after another and then taken back: the plan is left as it was.
+        """
+        shape = self._shape(spec)
+        bound = []
+        for _ in range(count):
+            slot = self._bind_next(shape, spec)
+            if slot is None:
+                break
+            bound.append(slot)
+        for slot in bound:
+            self._unbind(slot, spec, shape)
+        return [self.names[slot] for slot in bound]
+
+    def _bind_next(self, shape: _Shape, spec: Mapping[str, Any]) -> int | None:
+        """Bind one pod of ``shape`` to the eligible slot with the fewest pods (then by name); its slot."""
+        self._refresh(shape)
+        names, counts = self.names, self.counts
+        chosen = min(shape.eligible, key=lambda slot: (counts[slot], names[slot]), default=None)
+        if chosen is not None:
+            self.states[chosen].bind(spec, requests=shape.requests)
+            counts[chosen] += 1
+            self.log.append(chosen)
+        return chosen
+
+    def _unbind(self, slot: int, spec: Mapping[str, Any], shape: _Shape) -> None:
         self.states[slot].unbind(spec, requests=shape.requests)
         self.counts[slot] -= 1
         self.log.append(slot)  # the slot's verdicts change again
-        return dataclasses.replace(placement, node=None)
 
     def _shape(self, spec: Mapping[str, Any]) -> _Shape:
         requests = pod_requests(spec)
@@ -527,14 +577,8 @@ class _Placer:
     def _place_replica(
         self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int
     ) -> Placement:
-        self._refresh(shape)
-        names, counts = self.names, self.counts
-        chosen = min(shape.eligible, key=lambda slot: (counts[slot], names[slot]), default=None)
-        if chosen is not None:
-            self.states[chosen].bind(spec, requests=shape.requests)
-            counts[chosen] += 1
-            self.log.append(chosen)
-        return _placement(workload, shape, replica, names[chosen] if chosen is not None else None)
+        chosen = self._bind_next(shape, spec)
+        return _placement(workload, shape, replica, self.names[chosen] if chosen is not None else None)
 
 
 def _placement(

@@ -164,7 +164,7 @@ def test_json_is_stable_and_independent_of_node_order(shipped: gm.GitOpsApp) -> 
         shuffled = plan_cluster(cluster, objects).to_json()
         assert shuffled["placements"] == first["placements"]
         assert [node["name"] for node in shuffled["nodes"]] == sorted(node.name for node in cluster.nodes)
-        assert list(first) == ["cluster", "nodesSource", "nodes", "placements", "queued", "violations"]
+        assert list(first) == ["cluster", "nodesSource", "nodes", "placements", "queued", "rollouts", "violations"]
 
 
 def test_table_lists_every_pod_and_reason(shipped: gm.GitOpsApp) -> None:
