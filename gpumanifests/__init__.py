@@ -16,7 +16,9 @@ from cdk8s import JsonPatch
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeRole
 from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
+from gpumanifests._constructs.cronjobs import ConcurrencyPolicy, CpuCronJob, GpuCronJob
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
+from gpumanifests._constructs.daemonsets import GpuDaemonSet
 from gpumanifests._constructs.distributed import DistributedGpuJob
 from gpumanifests._constructs.env import EnvSource, KeyRef
 from gpumanifests._constructs.fleet import Fleet
@@ -39,6 +41,7 @@ from gpumanifests._constructs.profiles import (
     TolerationOperator,
     Vendor,
 )
+from gpumanifests._constructs.statefulsets import GpuStatefulSet
 from gpumanifests._constructs.storage import AccessMode, Volume
 from gpumanifests._constructs.workloads import (
     CPU_STARTUP_SECONDS,
@@ -78,7 +81,9 @@ __all__ = [
     "ClusterRender",
     "Component",
     "ComponentRender",
+    "ConcurrencyPolicy",
     "Container",
+    "CpuCronJob",
     "CpuDeployment",
     "CpuJob",
     "CustomResource",
@@ -89,9 +94,12 @@ __all__ = [
     "Framework",
     "GitOpsApp",
     "GitRepo",
+    "GpuCronJob",
+    "GpuDaemonSet",
     "GpuDeployment",
     "GpuJob",
     "GpuManifestsError",
+    "GpuStatefulSet",
     "InvalidInputError",
     "JsonPatch",
     "KeyRef",

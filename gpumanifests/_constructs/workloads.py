@@ -178,8 +178,19 @@ class _WorkloadProps(Props):
         return self
 
 
-class _GpuProps(_WorkloadProps):
+class _ProfileProps(_WorkloadProps):
     profile: NodeProfile
+
+    @model_validator(mode="after")
+    def _gpu_profile(self) -> Self:
+        if not self.profile.is_gpu:
+            raise ValueError(
+                f"profile {self.profile.name!r} has no accelerator; use CpuJob or CpuDeployment for CPU work"
+            )
+        return self
+
+
+class _GpuProps(_ProfileProps):
     framework: Framework = Framework.TENSORFLOW
     gpus: GpuCount = 1
     gpu_request: bool = False
@@ -190,14 +201,16 @@ class _GpuProps(_WorkloadProps):
     memory_limit: Quantity = "4Gi"
 
     @model_validator(mode="after")
-    def _gpu_profile(self) -> Self:
-        if not self.profile.is_gpu:
-            raise ValueError(
-                f"profile {self.profile.name!r} has no accelerator; use CpuJob or CpuDeployment for CPU work"
-            )
+    def _framework_image(self) -> Self:
         if self.image is None:
             self.profile.image_for(self.framework)
         return self
+
+    def _builtin_mounts(self) -> dict[str, str]:
+        mounts = super()._builtin_mounts()
+        if self.shared_memory is not None:
+            mounts[_SHM_NAME] = _SHM_PATH
+        return mounts
 
     @model_validator(mode="after")
     def _shared_memory_within_memory_limit(self) -> Self:
@@ -233,11 +246,34 @@ _JOB_NAME_MAX = 63
 _DIGEST_LENGTH = 8
 
 
-class _JobWorkloadProps(_WorkloadProps):
+class _BatchProps(_WorkloadProps):
     backoff_limit: int = Field(default=2, ge=0, strict=True)
+    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
+    parallelism: int | None = Field(default=None, ge=1, strict=True)
+    completions: int | None = Field(default=None, ge=1, strict=True)
+
+    @property
+    def pods_at_once(self) -> int:
+        """The pods a Job runs at once: ``parallelism`` (Kubernetes' default 1), never more than ``completions``."""
+        parallelism = self.parallelism or 1
+        return min(parallelism, self.completions or parallelism)
+
+    def job_spec(self, template: dict[str, Any]) -> dict[str, Any]:
+        """The JobSpec fields these props set, around the pod ``template``."""
+        spec: dict[str, Any] = {"backoffLimit": self.backoff_limit}
+        if self.active_deadline_seconds is not None:
+            spec["activeDeadlineSeconds"] = self.active_deadline_seconds
+        if self.completions is not None:
+            spec["completions"] = self.completions
+        if self.parallelism is not None:
+            spec["parallelism"] = self.parallelism
+        spec["template"] = template
+        return spec
+
+
+class _JobWorkloadProps(_BatchProps):
     run_policy: RunPolicy = RunPolicy.ONCE
     ttl_seconds_after_finished: int | None = Field(default=None, ge=0, strict=True)
-    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
 
     @model_validator(mode="after")
     def _tracked_jobs_keep_their_object(self) -> Self:
@@ -370,11 +406,16 @@ class _GpuOptions(_CommonOptions, total=False):
     shared_memory: str | None
 
 
-class _JobOptions(TypedDict, total=False):
+class _BatchOptions(TypedDict, total=False):
     backoff_limit: int
+    active_deadline_seconds: int | None
+    parallelism: int | None
+    completions: int | None
+
+
+class _JobOptions(_BatchOptions, total=False):
     run_policy: RunPolicy
     ttl_seconds_after_finished: int | None
-    active_deadline_seconds: int | None
 
 
 class _ServedOptions(TypedDict, total=False):
@@ -411,10 +452,12 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
 
 
 _P = TypeVar("_P", bound=_WorkloadProps)
+_BP = TypeVar("_BP", bound=_BatchProps)
 _JP = TypeVar("_JP", bound=_JobWorkloadProps)
 _SP = TypeVar("_SP", bound=_ServedProps)
 _RP = TypeVar("_RP", bound=_ReplicatedProps)
 _DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
+_PRP = TypeVar("_PRP", bound=_ProfileProps)
 _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
 
@@ -450,6 +493,8 @@ _TMP = _Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})
 """Writable scratch space: the root filesystem is read-only."""
 _HOME_NAME, _HOME_PATH = "home", "/home/app"
 """The writable ``$HOME`` a workload with ``home_size`` gets."""
+_SHM_NAME, _SHM_PATH = "dshm", "/dev/shm"
+"""The memory-backed shared memory of a GPU workload's frameworks."""
 
 _API_ACCESS = _Volume(
     "kube-api-access",
@@ -538,6 +583,10 @@ class Workload(Resource, Generic[_P]):
     role: ClassVar[WorkloadRole]
     """Whether the workload runs on a GPU profile's nodes or is kept off them."""
     restart_policy: ClassVar[str]
+    keeps_running: ClassVar[bool]
+    """Whether its pods run until replaced (served kinds), rather than to completion (batch kinds)."""
+    one_per_node: ClassVar[bool] = False
+    """Whether it runs one pod on each node it selects (a DaemonSet), rather than ``replicas`` pods."""
     props: _P
 
     def __init__(self, scope: Construct, id: str) -> None:
@@ -891,9 +940,37 @@ def _container(
     return container
 
 
-class _JobMixin(Workload[_JP]):
-    kind = "Job"
+class _BatchMixin(Workload[_BP]):
+    """A workload whose pods run to completion: ``restartPolicy: Never``, added containers as sidecars."""
+
     restart_policy = "Never"
+    keeps_running = False
+
+    @property
+    def replicas(self) -> int:
+        """The pods that run at once (``parallelism``, at most ``completions``)."""
+        return self.props.pods_at_once
+
+    def _is_sidecar(self, container: Container) -> bool:
+        return not container.runs_to_completion
+
+    def validate(self) -> list[str]:
+        """A Job completes when every regular container exits: refuse helpers that would hold it open."""
+        declared = {self.name, *(added.name for added in self._containers_added if added.runs_to_completion)}
+        spec = self.pod_template_spec()
+        extra = [str(c.get("name")) for c in spec.get("containers", []) if c.get("name") not in declared]
+        if not extra:
+            return []
+        return [
+            f"{self.kind} {self.name!r} runs container(s) {', '.join(map(repr, extra))} beside its main container "
+            "(added by a JSON patch): a Job completes only when every container exits, so a long-running "
+            "helper holds the pod and its GPUs forever; add it with add_container(gm.Container(...)) as a "
+            "native sidecar, or as gm.Container(..., runs_to_completion=True) if it exits by itself"
+        ]
+
+
+class _JobMixin(_BatchMixin[_JP]):
+    kind = "Job"
 
     RUN_POLICY_ANNOTATIONS: ClassVar[dict[RunPolicy, dict[str, str]]] = {
         RunPolicy.ONCE: {SYNC_OPTIONS_ANNOTATION: "Prune=false"},
@@ -905,10 +982,7 @@ class _JobMixin(Workload[_JP]):
 
     def _render(self) -> list[RenderedObject]:
         props = self.props
-        spec: dict[str, Any] = {"backoffLimit": props.backoff_limit}
-        if props.active_deadline_seconds is not None:
-            spec["activeDeadlineSeconds"] = props.active_deadline_seconds
-        spec["template"] = self._pod_template()
+        spec = props.job_spec(self._pod_template())
         if props.ttl is not None:
             spec["ttlSecondsAfterFinished"] = props.ttl
         metadata = self._metadata()
@@ -919,9 +993,6 @@ class _JobMixin(Workload[_JP]):
             metadata["labels"][PRIORITY_LABEL] = self._priority.name
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
         return [RenderedObject(manifest, self.path)]
-
-    def _is_sidecar(self, container: Container) -> bool:
-        return not container.runs_to_completion
 
     def enqueue(self, queue: ClusterQueue, *, priority: WorkloadPriority | None = None) -> None:
         """Let Kueue admit this Job through ``queue``, optionally with a ``priority`` class.
@@ -940,20 +1011,6 @@ class _JobMixin(Workload[_JP]):
             raise InvalidInputError(f"{what}: priority is a {type(priority).__name__}; pass a gm.WorkloadPriority")
         self._queue, self._priority = queue, priority
         self._changed()
-
-    def validate(self) -> list[str]:
-        """A Job completes when every regular container exits: refuse helpers that would hold it open."""
-        declared = {self.name, *(added.name for added in self._containers_added if added.runs_to_completion)}
-        spec = self.pod_template_spec()
-        extra = [str(c.get("name")) for c in spec.get("containers", []) if c.get("name") not in declared]
-        if not extra:
-            return []
-        return [
-            f"Job {self.name!r} runs container(s) {', '.join(map(repr, extra))} beside its main container "
-            "(added by a JSON patch): a Job completes only when every container exits, so a long-running "
-            "helper holds the pod and its GPUs forever; add it with add_container(gm.Container(...)) as a "
-            "native sidecar, or as gm.Container(..., runs_to_completion=True) if it exits by itself"
-        ]
 
     def _after_patches(self, objects: list[RenderedObject]) -> None:
         """A run-once Job's name: its construct name, ``-``, and a digest of its spec (patches included)."""
@@ -976,6 +1033,7 @@ class _ServedMixin(Workload[_SP]):
     """A workload whose pods keep running and may serve ``port``: probes, a Service, an open port."""
 
     restart_policy = "Always"
+    keeps_running = True
 
     def add_container(self, container: Container) -> Container:
         """Run ``container`` next to the main container, as a regular container; returns it."""
@@ -991,15 +1049,15 @@ class _ServedMixin(Workload[_SP]):
 
         With a ``port``, each one not given defaults to: readiness, a TCP connection to the port
         every 10 s; liveness, the same every 20 s; startup, the readiness check with a failure
-        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for a GPU server, :data:`CPU_STARTUP_SECONDS`
-        (5 minutes) for a CPU one. Liveness needs no initial delay: it starts once the startup probe
-        has succeeded. Without a port, only the probes given.
+        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for pods that get GPUs (a model server),
+        :data:`CPU_STARTUP_SECONDS` (5 minutes) for others. Liveness needs no initial delay: it
+        starts once the startup probe has succeeded. Without a port, only the probes given.
         """
         props = self.props
         defaults: dict[str, Probe] = {}
         if props.port is not None:
             readiness = props.readiness_probe or Probe.tcp(_PORT_NAME)
-            budget = GPU_STARTUP_SECONDS if self.is_gpu else CPU_STARTUP_SECONDS
+            budget = GPU_STARTUP_SECONDS if self.gpus else CPU_STARTUP_SECONDS
             start = readiness.model_copy(update={"success_threshold": 1}).allowing(seconds=budget)
             defaults = {
                 "startupProbe": start,
@@ -1153,21 +1211,15 @@ class _DeploymentMixin(_ReplicatedMixin[_DP]):
         return [RenderedObject(deployment, self.path), *self._served_objects(), *self._disruption_budget()]
 
 
-class _GpuWorkload(Workload[_GP]):
+class _ProfileWorkload(Workload[_PRP]):
+    """A workload on the nodes of one GPU profile: its labels required, its taints tolerated, its env."""
+
     role = WorkloadRole.GPU
 
     @property
     def profile(self) -> NodeProfile:
         """The GPU node profile this workload runs on."""
         return self.props.profile
-
-    @property
-    def gpus(self) -> int:
-        """How many GPUs each pod of this workload gets."""
-        return self.props.gpus
-
-    def _image(self) -> str:
-        return self.props.image or self.profile.image_for(self.props.framework)
 
     def _profile_label(self) -> dict[str, str]:
         return {PROFILE_LABEL: self.profile.name}
@@ -1182,6 +1234,23 @@ class _GpuWorkload(Workload[_GP]):
     def _placement_env(self) -> dict[str, str]:
         return dict(self.profile.env)
 
+    def _extra_pod_fields(self) -> dict[str, Any]:
+        if self.profile.runtime_class_name is None:
+            return {}
+        return {"runtimeClassName": self.profile.runtime_class_name}
+
+
+class _GpuWorkload(_ProfileWorkload[_GP]):
+    """A profile workload whose pods get ``gpus`` of its devices, its framework image and ``/dev/shm``."""
+
+    @property
+    def gpus(self) -> int:
+        """How many GPUs each pod of this workload gets."""
+        return self.props.gpus
+
+    def _image(self) -> str:
+        return self.props.image or self.profile.image_for(self.props.framework)
+
     def _extended_resources(self) -> tuple[dict[str, str], dict[str, str]]:
         resource = self.profile.gpu_resource
         if resource is None:
@@ -1189,16 +1258,11 @@ class _GpuWorkload(Workload[_GP]):
         count = {resource: str(self.props.gpus)}
         return (count if self.props.gpu_request else {}), count
 
-    def _extra_pod_fields(self) -> dict[str, Any]:
-        if self.profile.runtime_class_name is None:
-            return {}
-        return {"runtimeClassName": self.profile.runtime_class_name}
-
     def _volumes(self) -> list[_Volume]:
         volumes = super()._volumes()
         if self.props.shared_memory is not None:
             shm = {"emptyDir": {"medium": "Memory", "sizeLimit": self.props.shared_memory}}
-            volumes.append(_Volume("dshm", "/dev/shm", shm))
+            volumes.append(_Volume(_SHM_NAME, _SHM_PATH, shm))
         return volumes
 
 

@@ -5,25 +5,27 @@ replica) and places the pods one by one on the cluster's nodes with the filter m
 :func:`gpumanifests.scheduling.check_fit`, counting the pods already placed against each
 node's allocatable (so two 1-GPU pods never share a 1-GPU ``nvidia.com/gpu`` node).
 
-**Order.** GPU workloads come first, then by descending GPU count (CPU workloads count 0),
-then in declaration order (component by component, resource by resource); the replicas of a
-workload follow each other, pod ``<workload>-<i>`` with ``i`` from 0. Placing the biggest
-GPU requests first is first-fit-decreasing, the usual greedy for bin packing.
+**Order.** DaemonSets come first, one pod on each node their controller picks, bound to it
+(:mod:`gpumanifests._placement.daemons`); then GPU workloads, then by descending GPU count (CPU
+workloads count 0), then in declaration order (component by component, resource by resource);
+the replicas of a workload follow each other, pod ``<workload>-<i>`` with ``i`` from 0. Placing
+the biggest GPU requests first is first-fit-decreasing, the usual greedy for bin packing.
 
 **Choice.** Among the nodes whose filters pass, the plan picks the one with the fewest pods
 already placed by this plan, ties broken by node name (spreading, like the default
 scoring's balance). Nodes are handled in name order everywhere, so the input order of
-``kubectl get nodes`` never changes the plan. Pods not declared here (system pods,
-DaemonSets) are not counted; the plan is a feasibility proof of a greedy placement, not a
+``kubectl get nodes`` never changes the plan. Pods not declared here (system pods, raw L1
+objects) are not counted; the plan is a feasibility proof of a greedy placement, not a
 prediction of the scheduler's scores.
 
 **Violations** (each a :class:`Problem` on the workload's construct path): a GPU workload the
 filters admit to a node of another profile, a CPU node or an unknown tainted node; a CPU
 workload admitted to a GPU node; a workload that fits no node (with the nodes' reasons, nodes
 sharing a reason listed together); and capacity overflow (replicas some node admits when
-empty, but no node has room left for). "Admitted" means the filters pass on the node with no
-pods on it. As kube-scheduler stops at the first filter that rejects a node, a node the
-filters that ignore resources reject is never checked for resources.
+empty, but no node has room left for; a DaemonSet pod without room on its node). "Admitted"
+means the filters pass on the node with no pods on it. As kube-scheduler stops at the first
+filter that rejects a node, a node the filters that ignore resources reject is never checked
+for resources.
 
 **Rollouts.** With every pod placed, each served workload's rollout is proven
 (:mod:`gpumanifests._placement.rollouts`): a Deployment that must start a surge pod before it
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
+from gpumanifests._placement.daemons import daemon_pod_spec, runs_daemon_pod
 from gpumanifests._placement.nodes import PlanNode, plan_node
 from gpumanifests._placement.rollouts import RolloutProof, prove_rollout
 from gpumanifests.scheduling import (
@@ -93,9 +96,10 @@ class FindingKind:
 
 
 def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
-    """GPU workloads first, then descending GPU count, then declaration order."""
+    """DaemonSets first (their pods are bound to their nodes), then GPU workloads, then descending
+    GPU count, then declaration order."""
     indexed = list(enumerate(workloads))
-    indexed.sort(key=lambda item: (not item[1].is_gpu, -item[1].gpus, item[0]))
+    indexed.sort(key=lambda item: (not item[1].one_per_node, not item[1].is_gpu, -item[1].gpus, item[0]))
     return [workload for _, workload in indexed]
 
 
@@ -476,6 +480,9 @@ class _Placer:
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
             self.findings.append(_unschedulable(workload, shape.empty))
+        if workload.one_per_node:
+            self._place_daemon(workload, spec, report=bool(shape.admitted))
+            return
         if waiting_for is not None:
             self._refresh(shape)
             self.placements.extend(
@@ -490,6 +497,23 @@ class _Placer:
         elif overflow:
             self.findings.append(_overflow(workload, overflow))
         self.placements.extend(placements)
+
+    def _place_daemon(self, workload: Workload[Any], template: Mapping[str, Any], *, report: bool) -> None:
+        """One pod on each node the DaemonSet controller picks, bound to that node by name.
+
+        A placement lists only its own node, eligible or excluded (the others exclude it by name).
+        A pod without room on its node is reported when ``report`` (else the template fits no
+        node at all, which is reported already).
+        """
+        chosen = [node for node in self.nodes if runs_daemon_pod(template, node.obj)]
+        for replica, node in enumerate(chosen):
+            spec = daemon_pod_spec(template, node.name)
+            placement = self._place_replica(workload, spec, self._shape(spec), replica)
+            own = tuple(exclusion for exclusion in placement.excluded if exclusion.node == node.name)
+            placement = dataclasses.replace(placement, excluded=own)
+            if placement.node is None and report:
+                self.findings.append(_daemon_overflow(workload, node.name, own))
+            self.placements.append(placement)
 
     def _take_back(self, placement: Placement, spec: Mapping[str, Any], shape: _Shape) -> Placement:
         """Unbind a placed pod of a group that does not fit as a whole: none of its pods run."""
@@ -703,6 +727,16 @@ def _partial_group(workload: Workload[Any], placements: Sequence[Placement], mis
     )
     fix = f"add capacity for all {len(placements)} pods, or lower the workers, GPUs or requests"
     return Finding(FindingKind.PARTIAL_GROUP, workload.path, "", Problem(workload.path, message, fix))
+
+
+def _daemon_overflow(workload: Workload[Any], node: str, excluded: Sequence[Exclusion]) -> Finding:
+    reasons = "; ".join(reason for exclusion in excluded for reason in exclusion.reasons)
+    message = (
+        f"DaemonSet {workload.name!r} must run a pod on node {node!r}, and it does not fit there beside the pods "
+        f"placed before it ({reasons})"
+    )
+    fix = f"lower the requests of {workload.name!r}, or free capacity on node {node!r}"
+    return Finding(FindingKind.OVERFLOW, workload.path, node, Problem(workload.path, message, fix))
 
 
 def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
