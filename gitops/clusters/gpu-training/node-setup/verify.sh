@@ -114,6 +114,7 @@ expect_taint train-a100-2 nvidia.com/gpu present NoSchedule
 
 check_placement 'a100 GPU pods on a100 nodes' gpumanifests.io/profile=a100 in no train-a100-1 train-a100-2
 check_placement 'CPU workload a100-node-labeller off tainted GPU nodes' app.kubernetes.io/instance=a100-node-labeller,app.kubernetes.io/name=a100-node-labeller out no train-a100-1 train-a100-2
+check_placement 'CPU workload dataset-refresh off tainted GPU nodes' app.kubernetes.io/instance=dataset-refresh,app.kubernetes.io/name=dataset-refresh out no train-a100-1 train-a100-2
 
 if [ "$failures" -gt 0 ]; then
   printf '%s check(s) failed\n' "$failures" >&2
