@@ -13,6 +13,27 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
+POD_TEMPLATE_PATHS = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+"""Where each workload kind keeps its pod template (k8s.io/api apps/v1 and batch/v1), read independently."""
+
+
+def pod_template(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The pod template (``metadata`` and ``spec``) of a committed workload document; None for other kinds."""
+    keys = POD_TEMPLATE_PATHS.get(doc["kind"])
+    if keys is None:
+        return None
+    template: Any = doc
+    for key in keys:
+        template = template[key]
+    return dict(template)
+
+
 def run_once_job(paths: Iterable[str], stem: str) -> str:
     """The one path of a run-once Job's file, ``<stem>-<8 hex digits of its spec>.yaml``, among ``paths``."""
     pattern = re.compile(re.escape(stem) + r"-[0-9a-f]{8}\.yaml")
