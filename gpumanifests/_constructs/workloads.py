@@ -1,4 +1,9 @@
-"""GPU and CPU workloads: Jobs and Deployments placed by node profile.
+"""GPU and CPU workloads: the bases every workload kind is built on, and Jobs and Deployments.
+
+The bases combine a placement (on one GPU profile, or kept off GPU nodes) with a pod lifecycle
+(batch: pods run to completion; served: pods run until replaced, with probes and a port;
+replicated: ``replicas`` pods with a disruption budget). Every pod gets the same safe defaults,
+volumes, references and checks, whatever its kind.
 
 A GPU workload runs on one :class:`NodeProfile`: it requires every label of the profile
 (required node affinity), tolerates exactly its taints, gets the framework env and image, and
@@ -577,7 +582,7 @@ class Container(Props):
 
 
 class Workload(Resource, Generic[_P]):
-    """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
+    """Base of the workload constructs: one pod template, placed by its subclass's rules."""
 
     kind: ClassVar[str]
     role: ClassVar[WorkloadRole]
@@ -1312,7 +1317,10 @@ class GpuDeployment(_GpuWorkload[GpuDeploymentProps], _DeploymentMixin[GpuDeploy
     """A long-running Deployment on a GPU node profile (for example model serving).
 
     Same placement and defaults as :class:`GpuJob`; ``replicas=1``; ``port`` adds a container
-    port named ``http``, a ClusterIP Service, TCP probes and a NetworkPolicy opening that port.
+    port named ``http``, a ClusterIP Service, probes (a startup probe allowing 30 minutes for the
+    model to load, see :meth:`probes`) and a NetworkPolicy opening that port. Its rollout surges a
+    pod only when the profile has a spare GPU for it (:meth:`rollout`); with 2 or more replicas it
+    gets a PodDisruptionBudget and a spread over nodes.
     """
 
     def __init__(
@@ -1342,8 +1350,10 @@ class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
 class CpuDeployment(_CpuWorkload[CpuDeploymentProps], _DeploymentMixin[CpuDeploymentProps]):
     """A long-running Deployment kept off GPU nodes (APIs, monitoring, databases).
 
-    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service, TCP
-    readiness and liveness probes, and a NetworkPolicy opening that port.
+    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service, probes
+    (5 minutes to start), and a NetworkPolicy opening that port; Kubernetes' rollout default (25%
+    surge and unavailable) unless ``max_surge``/``max_unavailable`` are given; with 2 or more
+    replicas, a PodDisruptionBudget.
     """
 
     def __init__(
