@@ -9,9 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+import gpumanifests as gm
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+
+RESTRICTED_L1_CONTEXT = gm.k8s.SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=gm.k8s.Capabilities(drop=["ALL"]),
+    run_as_non_root=True,
+    seccomp_profile=gm.k8s.SeccompProfile(type="RuntimeDefault"),
+)
+"""A raw L1 container's security context that meets Pod Security "restricted" on its own."""
 
 POD_TEMPLATE_PATHS = {
     "Deployment": ("spec", "template"),

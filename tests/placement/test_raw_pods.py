@@ -5,25 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import RESTRICTED_L1_CONTEXT
 
 import gpumanifests as gm
 
 from . import IMAGE, NVIDIA, cpu_node, gpu_node, make_cluster
 
 k8s = gm.k8s
-SAFE = k8s.SecurityContext(
-    allow_privilege_escalation=False,
-    capabilities=k8s.Capabilities(drop=["ALL"]),
-    run_as_non_root=True,
-    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-)
 
 
 def _gpu_cron_job(component: gm.Component, **pod: Any) -> None:
     container = k8s.Container(
         name="bench",
         image=IMAGE,
-        security_context=SAFE,
+        security_context=RESTRICTED_L1_CONTEXT,
         resources=k8s.ResourceRequirements(limits={"nvidia.com/gpu": k8s.Quantity.from_string("1")}),
     )
     template = k8s.PodTemplateSpec(spec=k8s.PodSpec(containers=[container], restart_policy="Never", **pod))
