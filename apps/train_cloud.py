@@ -1,9 +1,10 @@
 """GPU training in the cloud: batch work behind a Kueue queue on an autoscaled A100 pool.
 
 A member of the GPU fleet. The A100 nodes come from a Karpenter NodePool (up to four 8-GPU
-machines, none running while idle); every Job is queued, and Kueue admits it when the queue's
-quota (the pool's GPUs at its maximum size, derived from the pool) has room. The plan shows how
-many of the pool's nodes the admitted work needs.
+machines, none running while idle); every GPU Job is queued, and Kueue admits it when the queue's
+quota (the pool's GPUs at its maximum size, derived from the pool) has room; the plan shows the
+verdict and how many of the pool's nodes the admitted work needs. A hyperparameter sweep runs 16
+trials, 4 at a time; a nightly CPU CronJob refreshes the datasets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gpumanifests as gm
 A100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB", runtime_class_name="nvidia")
 CPU = gm.NodeProfile.cpu_only()
 PYTORCH = "nvcr.io/nvidia/pytorch:24.10-py3"
+REFRESH = "registry.example.com/data/dataset-refresh:1.8.0"
 HIGH = gm.WorkloadPriority(name="research-high", value=1000)
 A100_POOL = gm.NodePool(
     name="a100",
@@ -70,3 +72,45 @@ def build(app: gm.GitOpsApp) -> None:
         image=PYTORCH,
         command=["python", "/workspace/evaluate.py"],
     ).enqueue(batch)
+    gm.GpuJob(
+        training,
+        "hparam-sweep",
+        profile=A100,
+        gpus=1,
+        parallelism=4,
+        completions=16,
+        cpu="8",
+        cpu_limit="8",
+        memory="64Gi",
+        memory_limit="64Gi",
+        shared_memory="8Gi",
+        image=PYTORCH,
+        command=["python", "/workspace/sweep.py", "--trial-from-index"],
+    ).enqueue(batch)
+    declare_dataset_refresh(cluster)
+
+
+def declare_dataset_refresh(cluster: gm.Cluster) -> gm.CpuCronJob:
+    """A nightly CPU CronJob that refreshes the training datasets, configured from a ConfigMap in the tree."""
+    data = gm.Component(cluster, "datasets", namespace="datasets")
+    gm.k8s.KubeConfigMap(
+        data,
+        "sources",
+        metadata={"name": "dataset-sources"},
+        data={"DATASET_BUCKET": "s3://datasets.example.com/train", "DATASET_SPLITS": "train,validation"},
+    )
+    return gm.CpuCronJob(
+        data,
+        "dataset-refresh",
+        image=REFRESH,
+        schedule="30 1 * * *",
+        time_zone="Etc/UTC",
+        command=["refresh", "--all"],
+        env_from=[gm.EnvSource.config_map("dataset-sources")],
+        cpu="1",
+        cpu_limit="2",
+        memory="1Gi",
+        memory_limit="2Gi",
+        volumes=[gm.Volume.empty_dir("staging", "/staging", size="10Gi")],
+        ephemeral_storage="12Gi",
+    )

@@ -10,7 +10,9 @@ from cdk8s import JsonPatch
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
 from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
+from gpumanifests._constructs.cronjobs import ConcurrencyPolicy, CpuCronJob, GpuCronJob
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
+from gpumanifests._constructs.daemonsets import GpuDaemonSet
 from gpumanifests._constructs.distributed import DistributedGpuJob
 from gpumanifests._constructs.dra import DeviceSelector, DraDevice
 from gpumanifests._constructs.env import EnvSource, KeyRef
@@ -37,6 +39,7 @@ from gpumanifests._constructs.profiles import (
     TolerationOperator,
     Vendor,
 )
+from gpumanifests._constructs.statefulsets import GpuStatefulSet
 from gpumanifests._constructs.storage import AccessMode, Volume
 from gpumanifests._constructs.workloads import (
     CPU_STARTUP_SECONDS,
@@ -76,7 +79,9 @@ __all__ = [
     "ClusterRender",
     "Component",
     "ComponentRender",
+    "ConcurrencyPolicy",
     "Container",
+    "CpuCronJob",
     "CpuDeployment",
     "CpuJob",
     "CustomResource",
@@ -89,9 +94,12 @@ __all__ = [
     "Framework",
     "GitOpsApp",
     "GitRepo",
+    "GpuCronJob",
+    "GpuDaemonSet",
     "GpuDeployment",
     "GpuJob",
     "GpuManifestsError",
+    "GpuStatefulSet",
     "InvalidInputError",
     "JsonPatch",
     "KeyRef",

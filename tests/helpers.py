@@ -9,8 +9,39 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+import gpumanifests as gm
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+
+RESTRICTED_L1_CONTEXT = gm.k8s.SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=gm.k8s.Capabilities(drop=["ALL"]),
+    run_as_non_root=True,
+    seccomp_profile=gm.k8s.SeccompProfile(type="RuntimeDefault"),
+)
+"""A raw L1 container's security context that meets Pod Security "restricted" on its own."""
+
+POD_TEMPLATE_PATHS = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+"""Where each workload kind keeps its pod template (k8s.io/api apps/v1 and batch/v1), read independently."""
+
+
+def pod_template(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The pod template (``metadata`` and ``spec``) of a committed workload document; None for other kinds."""
+    keys = POD_TEMPLATE_PATHS.get(doc["kind"])
+    if keys is None:
+        return None
+    template: Any = doc
+    for key in keys:
+        template = template[key]
+    return dict(template)
 
 
 def run_once_job(paths: Iterable[str], stem: str) -> str:

@@ -180,9 +180,11 @@ class Component(cdk8s.Chart):
             f"Component {self.name!r}.declare_external",
             kind=kind,
             name=name,
-            namespace=self.namespace if isinstance(kind, ReferenceKind) and kind.namespaced else "",
+            namespace="",
             reason=reason,
         )
+        if external.kind.namespaced:
+            external = external.model_copy(update={"namespace": self.namespace})
         self.external.append(external)
         return external
 

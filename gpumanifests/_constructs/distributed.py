@@ -11,9 +11,9 @@ pods all or nothing, and Kueue admits them as one pod set.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.workloads import GpuJobOptions, GpuJobProps, _GpuWorkload, _JobMixin
@@ -36,6 +36,12 @@ class DistributedGpuJobProps(GpuJobProps):
 
     workers: int = Field(ge=2, le=10_000, strict=True)
     master_port: int = Field(default=29500, ge=1, le=65535, strict=True)
+
+    @model_validator(mode="after")
+    def _workers_set_the_pod_counts(self) -> Self:
+        if self.parallelism is not None or self.completions is not None:
+            raise ValueError("parallelism and completions are both the workers on a DistributedGpuJob; set workers")
+        return self
 
 
 class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[DistributedGpuJobProps]):

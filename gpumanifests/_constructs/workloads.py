@@ -1,4 +1,9 @@
-"""GPU and CPU workloads: Jobs and Deployments placed by node profile.
+"""GPU and CPU workloads: the bases every workload kind is built on, and Jobs and Deployments.
+
+The bases combine a placement (on one GPU profile, or kept off GPU nodes) with a pod lifecycle
+(batch: pods run to completion; served: pods run until replaced, with probes and a port;
+replicated: ``replicas`` pods with a disruption budget). Every pod gets the same safe defaults,
+volumes, references and checks, whatever its kind.
 
 A GPU workload runs on one :class:`NodeProfile`: it requires every label of the profile
 (required node affinity), tolerates exactly its taints, gets the framework env and image, and
@@ -31,6 +36,7 @@ from gpumanifests._constructs.pod import (
 )
 from gpumanifests._constructs.probes import Probe, named_port
 from gpumanifests._constructs.profiles import Framework, NodeProfile, Toleration
+from gpumanifests._constructs.rollout import gpu_headroom
 from gpumanifests._constructs.storage import Volume, cache_env
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import pod_spec_of
@@ -40,6 +46,7 @@ from gpumanifests._kube.labels import (
     NAME_LABEL,
     OPT_OUT_ANNOTATION,
     PROFILE_LABEL,
+    ROLLOUT_ANNOTATION,
 )
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
@@ -177,8 +184,19 @@ class _WorkloadProps(Props):
         return self
 
 
-class _GpuProps(_WorkloadProps):
+class _ProfileProps(_WorkloadProps):
     profile: NodeProfile
+
+    @model_validator(mode="after")
+    def _gpu_profile(self) -> Self:
+        if not self.profile.is_gpu:
+            raise ValueError(
+                f"profile {self.profile.name!r} has no accelerator; use CpuJob or CpuDeployment for CPU work"
+            )
+        return self
+
+
+class _GpuProps(_ProfileProps):
     framework: Framework = Framework.TENSORFLOW
     gpus: GpuCount = 1
     gpu_request: bool = False
@@ -201,14 +219,16 @@ class _GpuProps(_WorkloadProps):
         return self
 
     @model_validator(mode="after")
-    def _gpu_profile(self) -> Self:
-        if not self.profile.is_gpu:
-            raise ValueError(
-                f"profile {self.profile.name!r} has no accelerator; use CpuJob or CpuDeployment for CPU work"
-            )
+    def _framework_image(self) -> Self:
         if self.image is None:
             self.profile.image_for(self.framework)
         return self
+
+    def _builtin_mounts(self) -> dict[str, str]:
+        mounts = super()._builtin_mounts()
+        if self.shared_memory is not None:
+            mounts[_SHM_NAME] = _SHM_PATH
+        return mounts
 
     @model_validator(mode="after")
     def _shared_memory_within_memory_limit(self) -> Self:
@@ -244,11 +264,34 @@ _JOB_NAME_MAX = 63
 _DIGEST_LENGTH = 8
 
 
-class _JobWorkloadProps(_WorkloadProps):
+class _BatchProps(_WorkloadProps):
     backoff_limit: int = Field(default=2, ge=0, strict=True)
+    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
+    parallelism: int | None = Field(default=None, ge=1, strict=True)
+    completions: int | None = Field(default=None, ge=1, strict=True)
+
+    @property
+    def pods_at_once(self) -> int:
+        """The pods a Job runs at once: ``parallelism`` (Kubernetes' default 1), never more than ``completions``."""
+        parallelism = self.parallelism or 1
+        return min(parallelism, self.completions or parallelism)
+
+    def job_spec(self, template: dict[str, Any]) -> dict[str, Any]:
+        """The JobSpec fields these props set, around the pod ``template``."""
+        spec: dict[str, Any] = {"backoffLimit": self.backoff_limit}
+        if self.active_deadline_seconds is not None:
+            spec["activeDeadlineSeconds"] = self.active_deadline_seconds
+        if self.completions is not None:
+            spec["completions"] = self.completions
+        if self.parallelism is not None:
+            spec["parallelism"] = self.parallelism
+        spec["template"] = template
+        return spec
+
+
+class _JobWorkloadProps(_BatchProps):
     run_policy: RunPolicy = RunPolicy.ONCE
     ttl_seconds_after_finished: int | None = Field(default=None, ge=0, strict=True)
-    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
 
     @model_validator(mode="after")
     def _tracked_jobs_keep_their_object(self) -> Self:
@@ -303,8 +346,33 @@ class _ServedProps(_WorkloadProps):
         return self
 
 
-class _DeploymentWorkloadProps(_ServedProps):
+class _ReplicatedProps(_ServedProps):
     replicas: int = Field(default=1, ge=0, strict=True)
+    max_disrupted: int = Field(default=1, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _budget_keeps_a_pod(self) -> Self:
+        if self.replicas >= _REPLICATED and self.max_disrupted >= self.replicas:
+            raise ValueError(
+                f"max_disrupted={self.max_disrupted} with replicas={self.replicas}: a drain could then evict every "
+                f"pod at once; use at most {self.replicas - 1}"
+            )
+        return self
+
+
+class _DeploymentWorkloadProps(_ReplicatedProps):
+    max_surge: int | None = Field(default=None, ge=0, strict=True)
+    max_unavailable: int | None = Field(default=None, ge=0, strict=True)
+
+    @model_validator(mode="after")
+    def _rollout_can_move(self) -> Self:
+        given = self.max_surge is not None or self.max_unavailable is not None
+        if given and not (self.max_surge or self.max_unavailable):
+            raise ValueError(
+                "max_surge and max_unavailable are both 0 (an omitted one is 0 when the other is given): a rollout "
+                "could neither add a pod nor remove one; allow a surge pod or an unavailable one"
+            )
+        return self
 
 
 class GpuJobProps(_GpuProps, _JobWorkloadProps):
@@ -358,11 +426,16 @@ class _GpuOptions(_CommonOptions, total=False):
     shared_memory: str | None
 
 
-class _JobOptions(TypedDict, total=False):
+class _BatchOptions(TypedDict, total=False):
     backoff_limit: int
+    active_deadline_seconds: int | None
+    parallelism: int | None
+    completions: int | None
+
+
+class _JobOptions(_BatchOptions, total=False):
     run_policy: RunPolicy
     ttl_seconds_after_finished: int | None
-    active_deadline_seconds: int | None
 
 
 class _ServedOptions(TypedDict, total=False):
@@ -372,8 +445,14 @@ class _ServedOptions(TypedDict, total=False):
     liveness_probe: Probe | None
 
 
-class _DeploymentOptions(_ServedOptions, total=False):
+class _ReplicatedOptions(_ServedOptions, total=False):
     replicas: int
+    max_disrupted: int
+
+
+class _DeploymentOptions(_ReplicatedOptions, total=False):
+    max_surge: int | None
+    max_unavailable: int | None
 
 
 class GpuJobOptions(_GpuOptions, _JobOptions, total=False):
@@ -393,9 +472,12 @@ class CpuDeploymentOptions(_CommonOptions, _DeploymentOptions, total=False):
 
 
 _P = TypeVar("_P", bound=_WorkloadProps)
+_BP = TypeVar("_BP", bound=_BatchProps)
 _JP = TypeVar("_JP", bound=_JobWorkloadProps)
 _SP = TypeVar("_SP", bound=_ServedProps)
+_RP = TypeVar("_RP", bound=_ReplicatedProps)
 _DP = TypeVar("_DP", bound=_DeploymentWorkloadProps)
+_PRP = TypeVar("_PRP", bound=_ProfileProps)
 _GP = TypeVar("_GP", bound=_GpuProps)
 _CP = TypeVar("_CP", bound=_CpuProps)
 
@@ -431,6 +513,8 @@ _TMP = _Volume("tmp", "/tmp", {"emptyDir": {"sizeLimit": "1Gi"}})
 """Writable scratch space: the root filesystem is read-only."""
 _HOME_NAME, _HOME_PATH = "home", "/home/app"
 """The writable ``$HOME`` a workload with ``home_size`` gets."""
+_SHM_NAME, _SHM_PATH = "dshm", "/dev/shm"
+"""The memory-backed shared memory of a GPU workload's frameworks."""
 
 _API_ACCESS = _Volume(
     "kube-api-access",
@@ -513,12 +597,16 @@ class Container(Props):
 
 
 class Workload(Resource, Generic[_P]):
-    """Base of the four workload constructs: one pod template, placed by its subclass's rules."""
+    """Base of the workload constructs: one pod template, placed by its subclass's rules."""
 
     kind: ClassVar[str]
     role: ClassVar[WorkloadRole]
     """Whether the workload runs on a GPU profile's nodes or is kept off them."""
     restart_policy: ClassVar[str]
+    keeps_running: ClassVar[bool]
+    """Whether its pods run until replaced (served kinds), rather than to completion (batch kinds)."""
+    one_per_node: ClassVar[bool] = False
+    """Whether it runs one pod on each node it selects (a DaemonSet), rather than ``replicas`` pods."""
     props: _P
 
     def __init__(self, scope: Construct, id: str) -> None:
@@ -872,9 +960,37 @@ def _container(
     return container
 
 
-class _JobMixin(Workload[_JP]):
-    kind = "Job"
+class _BatchMixin(Workload[_BP]):
+    """A workload whose pods run to completion: ``restartPolicy: Never``, added containers as sidecars."""
+
     restart_policy = "Never"
+    keeps_running = False
+
+    @property
+    def replicas(self) -> int:
+        """The pods that run at once (``parallelism``, at most ``completions``)."""
+        return self.props.pods_at_once
+
+    def _is_sidecar(self, container: Container) -> bool:
+        return not container.runs_to_completion
+
+    def validate(self) -> list[str]:
+        """A Job completes when every regular container exits: refuse helpers that would hold it open."""
+        declared = {self.name, *(added.name for added in self._containers_added if added.runs_to_completion)}
+        spec = self.pod_template_spec()
+        extra = [str(c.get("name")) for c in spec.get("containers", []) if c.get("name") not in declared]
+        if not extra:
+            return []
+        return [
+            f"{self.kind} {self.name!r} runs container(s) {', '.join(map(repr, extra))} beside its main container "
+            "(added by a JSON patch): a Job completes only when every container exits, so a long-running "
+            "helper holds the pod and its GPUs forever; add it with add_container(gm.Container(...)) as a "
+            "native sidecar, or as gm.Container(..., runs_to_completion=True) if it exits by itself"
+        ]
+
+
+class _JobMixin(_BatchMixin[_JP]):
+    kind = "Job"
 
     RUN_POLICY_ANNOTATIONS: ClassVar[dict[RunPolicy, dict[str, str]]] = {
         RunPolicy.ONCE: {SYNC_OPTIONS_ANNOTATION: "Prune=false"},
@@ -886,10 +1002,7 @@ class _JobMixin(Workload[_JP]):
 
     def _render(self) -> list[RenderedObject]:
         props = self.props
-        spec: dict[str, Any] = {"backoffLimit": props.backoff_limit}
-        if props.active_deadline_seconds is not None:
-            spec["activeDeadlineSeconds"] = props.active_deadline_seconds
-        spec["template"] = self._pod_template()
+        spec = props.job_spec(self._pod_template())
         if props.ttl is not None:
             spec["ttlSecondsAfterFinished"] = props.ttl
         metadata = self._metadata()
@@ -900,9 +1013,6 @@ class _JobMixin(Workload[_JP]):
             metadata["labels"][PRIORITY_LABEL] = self._priority.name
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
         return [RenderedObject(manifest, self.path)]
-
-    def _is_sidecar(self, container: Container) -> bool:
-        return not container.runs_to_completion
 
     def enqueue(self, queue: ClusterQueue, *, priority: WorkloadPriority | None = None) -> None:
         """Let Kueue admit this Job through ``queue``, optionally with a ``priority`` class.
@@ -921,20 +1031,6 @@ class _JobMixin(Workload[_JP]):
             raise InvalidInputError(f"{what}: priority is a {type(priority).__name__}; pass a gm.WorkloadPriority")
         self._queue, self._priority = queue, priority
         self._changed()
-
-    def validate(self) -> list[str]:
-        """A Job completes when every regular container exits: refuse helpers that would hold it open."""
-        declared = {self.name, *(added.name for added in self._containers_added if added.runs_to_completion)}
-        spec = self.pod_template_spec()
-        extra = [str(c.get("name")) for c in spec.get("containers", []) if c.get("name") not in declared]
-        if not extra:
-            return []
-        return [
-            f"Job {self.name!r} runs container(s) {', '.join(map(repr, extra))} beside its main container "
-            "(added by a JSON patch): a Job completes only when every container exits, so a long-running "
-            "helper holds the pod and its GPUs forever; add it with add_container(gm.Container(...)) as a "
-            "native sidecar, or as gm.Container(..., runs_to_completion=True) if it exits by itself"
-        ]
 
     def _after_patches(self, objects: list[RenderedObject]) -> None:
         """A run-once Job's name: its construct name, ``-``, and a digest of its spec (patches included)."""
@@ -957,6 +1053,7 @@ class _ServedMixin(Workload[_SP]):
     """A workload whose pods keep running and may serve ``port``: probes, a Service, an open port."""
 
     restart_policy = "Always"
+    keeps_running = True
 
     def add_container(self, container: Container) -> Container:
         """Run ``container`` next to the main container, as a regular container; returns it."""
@@ -972,15 +1069,15 @@ class _ServedMixin(Workload[_SP]):
 
         With a ``port``, each one not given defaults to: readiness, a TCP connection to the port
         every 10 s; liveness, the same every 20 s; startup, the readiness check with a failure
-        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for a GPU server, :data:`CPU_STARTUP_SECONDS`
-        (5 minutes) for a CPU one. Liveness needs no initial delay: it starts once the startup probe
-        has succeeded. Without a port, only the probes given.
+        budget of :data:`GPU_STARTUP_SECONDS` (30 minutes) for pods that get GPUs (a model server),
+        :data:`CPU_STARTUP_SECONDS` (5 minutes) for others. Liveness needs no initial delay: it
+        starts once the startup probe has succeeded. Without a port, only the probes given.
         """
         props = self.props
         defaults: dict[str, Probe] = {}
         if props.port is not None:
             readiness = props.readiness_probe or Probe.tcp(_PORT_NAME)
-            budget = GPU_STARTUP_SECONDS if self.is_gpu else CPU_STARTUP_SECONDS
+            budget = GPU_STARTUP_SECONDS if self.gpus else CPU_STARTUP_SECONDS
             start = readiness.model_copy(update={"success_threshold": 1}).allowing(seconds=budget)
             defaults = {
                 "startupProbe": start,
@@ -1036,42 +1133,113 @@ class _ServedMixin(Workload[_SP]):
         }
 
 
-class _DeploymentMixin(_ServedMixin[_DP]):
-    kind = "Deployment"
+_REPLICATED = 2
+"""From this many replicas on, a served workload gets a disruption budget (and GPU pods a spread)."""
+_HOSTNAME = "kubernetes.io/hostname"
+
+
+class _ReplicatedMixin(_ServedMixin[_RP]):
+    """A served workload of ``replicas`` pods: a PodDisruptionBudget and, on GPUs, a spread over nodes."""
 
     @property
     def replicas(self) -> int:
         return self.props.replicas
 
-    def _render(self) -> list[RenderedObject]:
-        deployment = {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
+    def _pod_spec(self) -> dict[str, Any]:
+        """Replicated GPU pods prefer different nodes (``ScheduleAnyway``: never at the cost of a pod)."""
+        spec = super()._pod_spec()
+        if self.is_gpu and self.replicas >= _REPLICATED:
+            spec["topologySpreadConstraints"] = [
+                {
+                    "labelSelector": {"matchLabels": self.selector_labels()},
+                    "maxSkew": 1,
+                    "topologyKey": _HOSTNAME,
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                }
+            ]
+        return spec
+
+    def _disruption_budget(self) -> list[RenderedObject]:
+        """A PodDisruptionBudget letting drains evict at most ``max_disrupted`` pods at once (replicas >= 2).
+
+        ``unhealthyPodEvictionPolicy: AlwaysAllow``: a pod that is not ready anyway can always be
+        evicted, so a crash-looping replica never blocks a node drain.
+        """
+        if self.replicas < _REPLICATED:
+            return []
+        budget = {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
             "metadata": self._metadata(),
             "spec": {
-                "replicas": self.props.replicas,
+                "maxUnavailable": self.props.max_disrupted,
                 "selector": {"matchLabels": self.selector_labels()},
-                "template": self._pod_template(),
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
             },
         }
-        return [RenderedObject(deployment, self.path), *self._served_objects()]
+        return [RenderedObject(budget, f"{self.path}/PodDisruptionBudget")]
 
 
-class _GpuWorkload(Workload[_GP]):
+class _DeploymentMixin(_ReplicatedMixin[_DP]):
+    kind = "Deployment"
+
+    def rollout(self) -> tuple[int, int, str] | None:
+        """(maxSurge, maxUnavailable, why) written to the Deployment; None: Kubernetes' default (25% each).
+
+        Given values are kept (an omitted one is 0). A GPU Deployment otherwise surges one pod when
+        its profile's nodes have a GPU no declared pod requests for it (:func:`gpu_headroom`), and
+        else replaces one pod at a time: the old pod's GPUs free up for the new one, and the
+        workload runs one pod short until it is ready.
+        """
+        props = self.props
+        if props.max_surge is not None or props.max_unavailable is not None:
+            return props.max_surge or 0, props.max_unavailable or 0, "as declared"
+        profile = self.profile
+        if profile is None:
+            return None
+        headroom = gpu_headroom(self.component.cluster, profile)
+        if headroom.fits(self.gpus):
+            why = (
+                f"profile {profile.name!r} has {headroom.spare} of its {headroom.capacity} GPU(s) requested by no pod, "
+                f"room for a surge pod of {self.gpus}"
+            )
+            return 1, 0, why
+        short = "it is down" if props.replicas == 1 else "it runs one pod short"
+        why = (
+            f"{headroom.requested} of the {headroom.capacity} GPU(s) of profile {profile.name!r} are requested, no "
+            f"room for a surge pod of {self.gpus}: a rollout stops one pod, then starts its successor on the "
+            f"GPUs it frees, and {short} until that pod is ready"
+        )
+        return 0, 1, why
+
+    def _render(self) -> list[RenderedObject]:
+        spec: dict[str, Any] = {
+            "replicas": self.props.replicas,
+            "selector": {"matchLabels": self.selector_labels()},
+            "template": self._pod_template(),
+        }
+        metadata = self._metadata()
+        rollout = self.rollout()
+        if rollout is not None:
+            surge, unavailable, why = rollout
+            spec["strategy"] = {
+                "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
+                "type": "RollingUpdate",
+            }
+            metadata["annotations"] = {ROLLOUT_ANNOTATION: f"maxSurge {surge}, maxUnavailable {unavailable}: {why}"}
+        deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+        return [RenderedObject(deployment, self.path), *self._served_objects(), *self._disruption_budget()]
+
+
+class _ProfileWorkload(Workload[_PRP]):
+    """A workload on the nodes of one GPU profile: its labels required, its taints tolerated, its env."""
+
     role = WorkloadRole.GPU
 
     @property
     def profile(self) -> NodeProfile:
         """The GPU node profile this workload runs on."""
         return self.props.profile
-
-    @property
-    def gpus(self) -> int:
-        """How many GPUs each pod of this workload gets."""
-        return self.props.gpus
-
-    def _image(self) -> str:
-        return self.props.image or self.profile.image_for(self.props.framework)
 
     def _profile_label(self) -> dict[str, str]:
         return {PROFILE_LABEL: self.profile.name}
@@ -1086,6 +1254,23 @@ class _GpuWorkload(Workload[_GP]):
     def _placement_env(self) -> dict[str, str]:
         return dict(self.profile.env)
 
+    def _extra_pod_fields(self) -> dict[str, Any]:
+        if self.profile.runtime_class_name is None:
+            return {}
+        return {"runtimeClassName": self.profile.runtime_class_name}
+
+
+class _GpuWorkload(_ProfileWorkload[_GP]):
+    """A profile workload whose pods get ``gpus`` of its devices, its framework image and ``/dev/shm``."""
+
+    @property
+    def gpus(self) -> int:
+        """How many GPUs each pod of this workload gets."""
+        return self.props.gpus
+
+    def _image(self) -> str:
+        return self.props.image or self.profile.image_for(self.props.framework)
+
     def _extended_resources(self) -> tuple[dict[str, str], dict[str, str]]:
         resource = self.profile.gpu_resource
         if resource is None:
@@ -1093,10 +1278,15 @@ class _GpuWorkload(Workload[_GP]):
         count = {resource: str(self.props.gpus)}
         return (count if self.props.gpu_request else {}), count
 
+    def _volumes(self) -> list[_Volume]:
+        volumes = super()._volumes()
+        if self.props.shared_memory is not None:
+            shm = {"emptyDir": {"medium": "Memory", "sizeLimit": self.props.shared_memory}}
+            volumes.append(_Volume(_SHM_NAME, _SHM_PATH, shm))
+        return volumes
+
     def _extra_pod_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if self.profile.runtime_class_name is not None:
-            fields["runtimeClassName"] = self.profile.runtime_class_name
+        fields = super()._extra_pod_fields()
         if self.profile.dra is not None:
             fields["resourceClaims"] = [{"name": CLAIM_NAME, "resourceClaimTemplateName": self.claim_template_name}]
         return fields
@@ -1126,13 +1316,6 @@ class _GpuWorkload(Workload[_GP]):
             )
             objects.append(RenderedObject(template, f"{self.path}/ResourceClaimTemplate"))
         return objects
-
-    def _volumes(self) -> list[_Volume]:
-        volumes = super()._volumes()
-        if self.props.shared_memory is not None:
-            shm = {"emptyDir": {"medium": "Memory", "sizeLimit": self.props.shared_memory}}
-            volumes.append(_Volume("dshm", "/dev/shm", shm))
-        return volumes
 
 
 class _CpuWorkload(Workload[_CP]):
@@ -1181,7 +1364,10 @@ class GpuDeployment(_GpuWorkload[GpuDeploymentProps], _DeploymentMixin[GpuDeploy
     """A long-running Deployment on a GPU node profile (for example model serving).
 
     Same placement and defaults as :class:`GpuJob`; ``replicas=1``; ``port`` adds a container
-    port named ``http``, a ClusterIP Service, TCP probes and a NetworkPolicy opening that port.
+    port named ``http``, a ClusterIP Service, probes (a startup probe allowing 30 minutes for the
+    model to load, see :meth:`probes`) and a NetworkPolicy opening that port. Its rollout surges a
+    pod only when the profile has a spare GPU for it (:meth:`rollout`); with 2 or more replicas it
+    gets a PodDisruptionBudget and a spread over nodes.
     """
 
     def __init__(
@@ -1211,8 +1397,10 @@ class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
 class CpuDeployment(_CpuWorkload[CpuDeploymentProps], _DeploymentMixin[CpuDeploymentProps]):
     """A long-running Deployment kept off GPU nodes (APIs, monitoring, databases).
 
-    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service, TCP
-    readiness and liveness probes, and a NetworkPolicy opening that port.
+    Defaults: ``replicas=1``, 250m-1 CPU and 256-512 MiB memory; ``port`` adds a Service, probes
+    (5 minutes to start), and a NetworkPolicy opening that port; Kubernetes' rollout default (25%
+    surge and unavailable) unless ``max_surge``/``max_unavailable`` are given; with 2 or more
+    replicas, a PodDisruptionBudget.
     """
 
     def __init__(

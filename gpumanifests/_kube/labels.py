@@ -13,6 +13,7 @@ __all__ = [
     "OPT_OUT_ANNOTATION",
     "PART_OF_LABEL",
     "PROFILE_LABEL",
+    "ROLLOUT_ANNOTATION",
     "stamp_managed",
 ]
 
@@ -26,6 +27,8 @@ PROFILE_LABEL = "gpumanifests.io/profile"
 """On a GPU workload and its pods: the node profile they run on."""
 OPT_OUT_ANNOTATION = "gpumanifests.io/security-opt-out"
 """On a pod template: what the pod gives up of the restricted defaults, and why."""
+ROLLOUT_ANNOTATION = "gpumanifests.io/rollout"
+"""On a Deployment whose rollout strategy gpumanifests chose: the strategy, and why."""
 """The ``app.kubernetes.io/managed-by`` value of every object gpumanifests generates."""
 
 

@@ -279,8 +279,8 @@ def _pod_selector(workload: Workload[Any]) -> str:
 
 
 def _pods_required(workloads: list[Workload[Any]]) -> str:
-    """``yes`` when some workload keeps pods running (a Deployment with replicas); Job pods may be gone."""
-    return "yes" if any(w.kind == "Deployment" and w.replicas > 0 for w in workloads) else "no"
+    """``yes`` when some workload keeps pods running (a served kind with pods); Job pods may be gone."""
+    return "yes" if any(w.keeps_running and w.replicas > 0 for w in workloads) else "no"
 
 
 def _verify_placement(cluster: Cluster) -> str:

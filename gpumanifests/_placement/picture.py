@@ -99,6 +99,9 @@ def cluster_readme(
     if plan.scale_ups():
         lines += ["", "## Node pools", ""]
         lines += [f"- {line}" for line in plan.scale_up_lines()]
+    if plan.rollouts:
+        lines += ["", "## Rollouts", "", "With every pod above placed, a changed pod template rolls out like this:", ""]
+        lines += [f"- {_markdown_text(str(rollout))}" for rollout in plan.rollouts]
     if prerequisites:
         lines += ["", "## Operators this cluster needs", ""]
         lines += [

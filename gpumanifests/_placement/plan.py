@@ -5,25 +5,31 @@ replica) and places the pods one by one on the cluster's nodes with the filter m
 :func:`gpumanifests.scheduling.check_fit`, counting the pods already placed against each
 node's allocatable (so two 1-GPU pods never share a 1-GPU ``nvidia.com/gpu`` node).
 
-**Order.** GPU workloads come first, then by descending GPU count (CPU workloads count 0),
-then in declaration order (component by component, resource by resource); the replicas of a
-workload follow each other, pod ``<workload>-<i>`` with ``i`` from 0. Placing the biggest
-GPU requests first is first-fit-decreasing, the usual greedy for bin packing.
+**Order.** DaemonSets come first, one pod on each node their controller picks, bound to it
+(:mod:`gpumanifests._placement.daemons`); then GPU workloads, then by descending GPU count (CPU
+workloads count 0), then in declaration order (component by component, resource by resource);
+the replicas of a workload follow each other, pod ``<workload>-<i>`` with ``i`` from 0. Placing
+the biggest GPU requests first is first-fit-decreasing, the usual greedy for bin packing.
 
 **Choice.** Among the nodes whose filters pass, the plan picks the one with the fewest pods
 already placed by this plan, ties broken by node name (spreading, like the default
 scoring's balance). Nodes are handled in name order everywhere, so the input order of
-``kubectl get nodes`` never changes the plan. Pods not declared here (system pods,
-DaemonSets) are not counted; the plan is a feasibility proof of a greedy placement, not a
+``kubectl get nodes`` never changes the plan. Pods not declared here (system pods, raw L1
+objects) are not counted; the plan is a feasibility proof of a greedy placement, not a
 prediction of the scheduler's scores.
 
 **Violations** (each a :class:`Problem` on the workload's construct path): a GPU workload the
 filters admit to a node of another profile, a CPU node or an unknown tainted node; a CPU
 workload admitted to a GPU node; a workload that fits no node (with the nodes' reasons, nodes
 sharing a reason listed together); and capacity overflow (replicas some node admits when
-empty, but no node has room left for). "Admitted" means the filters pass on the node with no
-pods on it. As kube-scheduler stops at the first filter that rejects a node, a node the
-filters that ignore resources reject is never checked for resources.
+empty, but no node has room left for; a DaemonSet pod without room on its node). "Admitted"
+means the filters pass on the node with no pods on it. As kube-scheduler stops at the first
+filter that rejects a node, a node the filters that ignore resources reject is never checked
+for resources.
+
+**Rollouts.** With every pod placed, each served workload's rollout is proven
+(:mod:`gpumanifests._placement.rollouts`): a Deployment that must start a surge pod before it
+stops an old one, and has no node for it, stalls, and that is a violation.
 
 The pod spec checked is the one committed to the tree: the rendered object's
 ``spec.template.spec``, JSON patches included.
@@ -37,8 +43,10 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import Problem
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
+from gpumanifests._placement.daemons import daemon_pod_spec, runs_daemon_pod
 from gpumanifests._placement.devices import DeviceLedger, pod_claims
 from gpumanifests._placement.nodes import PlanNode, plan_node, scale_up_nodes
+from gpumanifests._placement.rollouts import RolloutProof, prove_rollout
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
@@ -82,15 +90,18 @@ class FindingKind:
     """Kueue can never admit a queued workload as its queues are configured."""
     PARTIAL_GROUP = "partial-group"
     """A workload whose pods must all run at once (a distributed job) fits only in part."""
+    ROLLOUT_STALLS = "rollout-stalls"
+    """A Deployment's rollout must start a surge pod first, and no node has room for it."""
 
 
 # --- workloads ---------------------------------------------------------------------------------
 
 
 def _plan_order(workloads: Sequence[Workload[Any]]) -> list[Workload[Any]]:
-    """GPU workloads first, then descending GPU count, then declaration order."""
+    """DaemonSets first (their pods are bound to their nodes), then GPU workloads, then descending
+    GPU count, then declaration order."""
     indexed = list(enumerate(workloads))
-    indexed.sort(key=lambda item: (not item[1].is_gpu, -item[1].gpus, item[0]))
+    indexed.sort(key=lambda item: (not item[1].one_per_node, not item[1].is_gpu, -item[1].gpus, item[0]))
     return [workload for _, workload in indexed]
 
 
@@ -272,6 +283,8 @@ class Plan:
     """The capacity-independent filter verdicts the plan computed, by placement key and by workload."""
     queued: tuple[QueueAdmission, ...] = ()
     """Kueue's verdict on each queued workload (all of them pending at once, none finished)."""
+    rollouts: tuple[RolloutProof, ...] = ()
+    """Whether each served workload's rollout can proceed with every declared pod placed."""
 
     def verdicts_of(self, workload: Workload[Any]) -> AdmissionVerdicts:
         """The filters' capacity-independent verdicts of ``workload``'s pod spec on the plan's nodes."""
@@ -327,6 +340,7 @@ class Plan:
             "scaleUps": {pool: {"nodes": used, "of": total} for pool, (used, total) in self.scale_ups().items()},
             "placements": [placement.to_json() for placement in self.placements],
             "queued": [admission.to_json() for admission in self.queued],
+            "rollouts": [rollout.to_json() for rollout in self.rollouts],
             "violations": [
                 {
                     "kind": f.kind,
@@ -359,6 +373,9 @@ class Plan:
             lines += [f"  {admission}" for admission in self.queued]
         if self.nodes and any(node.scale_up for node in self.nodes):
             lines += ["", *self.scale_up_lines()]
+        if self.rollouts:
+            lines += ["", "Rollouts (a changed pod template, with every pod above placed):"]
+            lines += [f"  {rollout}" for rollout in self.rollouts]
         lines.append("")
         lines.append(_verdict(self))
         return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -410,6 +427,13 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
     for workload in _plan_order(cluster.workloads()):
         placer.place(workload, waiting_for=held.get(workload.path))
+    rollouts = []
+    for workload in cluster.workloads():
+        proven = prove_rollout(workload, placer.surge_nodes)
+        if proven is not None:
+            rollouts.append(proven[0])
+            if proven[1] is not None:
+                placer.findings.append(Finding(FindingKind.ROLLOUT_STALLS, workload.path, "", proven[1]))
     placer.findings += [
         Finding(FindingKind.NEVER_ADMITTED, problem.path, "", problem)
         for problem in (queue_problem(admission) for admission in queued)
@@ -424,6 +448,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         findings=tuple(placer.findings),
         admissions=placer.admissions,
         queued=queued,
+        rollouts=tuple(rollouts),
     )
 
 
@@ -471,8 +496,8 @@ class _Placer:
     def __init__(self, nodes: tuple[PlanNode, ...], devices: DeviceLedger) -> None:
         self.nodes = nodes
         self.devices = devices
-        self.held: dict[tuple[str, int], frozenset[DeviceId]] = {}
-        """The DRA devices each placed pod (workload path, replica) holds."""
+        self.held: dict[tuple[int, int], list[frozenset[DeviceId]]] = {}
+        """By (slot, shape): the DRA devices each bound pod of that shape on that slot holds."""
         self.admissions = Admissions(nodes)
         slots = {node.name: index for index, node in enumerate(nodes)}
         self.names: tuple[str, ...] = tuple(slots)
@@ -497,6 +522,9 @@ class _Placer:
         self.findings.extend(_admission_findings(workload, shape.admitted))
         if not shape.admitted:
             self.findings.append(_unschedulable(workload, shape.empty))
+        if workload.one_per_node:
+            self._place_daemon(workload, spec, report=bool(shape.admitted))
+            return
         if waiting_for is not None:
             self._refresh(shape)
             self.placements.extend(
@@ -512,16 +540,67 @@ class _Placer:
             self.findings.append(_overflow(workload, overflow))
         self.placements.extend(placements)
 
+    def _place_daemon(self, workload: Workload[Any], template: Mapping[str, Any], *, report: bool) -> None:
+        """One pod on each node the DaemonSet controller picks, bound to that node by name.
+
+        A placement lists only its own node, eligible or excluded (the others exclude it by name).
+        A pod without room on its node is reported when ``report`` (else the template fits no
+        node at all, which is reported already).
+        """
+        chosen = [node for node in self.nodes if runs_daemon_pod(template, node.obj)]
+        for replica, node in enumerate(chosen):
+            spec = daemon_pod_spec(template, node.name)
+            placement = self._place_replica(workload, spec, self._shape(spec, pod_claims(workload, spec)), replica)
+            own = tuple(exclusion for exclusion in placement.excluded if exclusion.node == node.name)
+            placement = dataclasses.replace(placement, excluded=own)
+            if placement.node is None and report:
+                self.findings.append(_daemon_overflow(workload, node.name, own))
+            self.placements.append(placement)
+
     def _take_back(self, placement: Placement, spec: Mapping[str, Any], shape: _Shape) -> Placement:
         """Unbind a placed pod of a group that does not fit as a whole: none of its pods run."""
         if placement.node is None:
             return placement
-        slot = self.names.index(placement.node)
+        self._unbind(self.names.index(placement.node), spec, shape)
+        return dataclasses.replace(placement, node=None)
+
+    def surge_nodes(self, workload: Workload[Any], count: int) -> list[str]:
+        """The nodes up to ``count`` more pods of ``workload`` would go to now, by the plan's choice rule.
+
+        The pods are bound one after another and then taken back: the plan is left as it was.
+        """
+        spec = workload.pod_template_spec()
+        shape = self._shape(spec, pod_claims(workload, spec))
+        bound = []
+        for _ in range(count):
+            slot = self._bind_next(shape, spec)
+            if slot is None:
+                break
+            bound.append(slot)
+        for slot in bound:
+            self._unbind(slot, spec, shape)
+        return [self.names[slot] for slot in bound]
+
+    def _bind_next(self, shape: _Shape, spec: Mapping[str, Any]) -> int | None:
+        """Bind one pod of ``shape`` to the eligible slot :meth:`_preference` ranks first (taking its
+        DRA devices); its slot."""
+        self._refresh(shape)
+        chosen = min(shape.eligible, key=self._preference, default=None)
+        if chosen is not None:
+            self.states[chosen].bind(spec, requests=shape.requests)
+            if shape.claims:
+                devices = self.devices.take(self.indexes[chosen], shape.claims)
+                self.held.setdefault((chosen, id(shape)), []).append(devices)
+            self.counts[chosen] += 1
+            self.log.append(chosen)
+        return chosen
+
+    def _unbind(self, slot: int, spec: Mapping[str, Any], shape: _Shape) -> None:
         self.states[slot].unbind(spec, requests=shape.requests)
-        self.devices.give_back(self.indexes[slot], self.held.pop((placement.path, placement.replica), frozenset()))
+        if shape.claims:  # pods of one shape on one node are alike: give back one pod's devices
+            self.devices.give_back(self.indexes[slot], self.held[(slot, id(shape))].pop())
         self.counts[slot] -= 1
         self.log.append(slot)  # the slot's verdicts change again
-        return dataclasses.replace(placement, node=None)
 
     def _shape(self, spec: Mapping[str, Any], claims: list[dict[str, Any]]) -> _Shape:
         requests = pod_requests(spec)
@@ -576,14 +655,7 @@ class _Placer:
     def _place_replica(
         self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape, replica: int
     ) -> Placement:
-        self._refresh(shape)
-        chosen = min(shape.eligible, key=self._preference, default=None)
-        if chosen is not None:
-            self.states[chosen].bind(spec, requests=shape.requests)
-            if shape.claims:
-                self.held[(workload.path, replica)] = self.devices.take(self.indexes[chosen], shape.claims)
-            self.counts[chosen] += 1
-            self.log.append(chosen)
+        chosen = self._bind_next(shape, spec)
         return _placement(workload, shape, replica, self.names[chosen] if chosen is not None else None)
 
     def _preference(self, slot: int) -> tuple[int, int, int, str]:
@@ -717,6 +789,16 @@ def _partial_group(workload: Workload[Any], placements: Sequence[Placement], mis
     )
     fix = f"add capacity for all {len(placements)} pods, or lower the workers, GPUs or requests"
     return Finding(FindingKind.PARTIAL_GROUP, workload.path, "", Problem(workload.path, message, fix))
+
+
+def _daemon_overflow(workload: Workload[Any], node: str, excluded: Sequence[Exclusion]) -> Finding:
+    reasons = "; ".join(reason for exclusion in excluded for reason in exclusion.reasons)
+    message = (
+        f"DaemonSet {workload.name!r} must run a pod on node {node!r}, and it does not fit there beside the pods "
+        f"placed before it ({reasons})"
+    )
+    fix = f"lower the requests of {workload.name!r}, or free capacity on node {node!r}"
+    return Finding(FindingKind.OVERFLOW, workload.path, node, Problem(workload.path, message, fix))
 
 
 def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:

@@ -36,6 +36,7 @@ from gpumanifests._kube.labels import OPT_OUT_ANNOTATION, stamp_managed
 from gpumanifests._kube.pod_security import PodSecurityLevel, PodSecurityViolation, pod_security_violations
 from gpumanifests._kube.references import Reference, ReferenceKind, always_present, pod_references
 from gpumanifests._kube.schemas import KindRegistry, UnknownKind
+from gpumanifests.scheduling import check_fit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -117,8 +118,40 @@ def _component_objects(component: Component, problems: list[Problem]) -> list[Re
         for obj in rendered:
             obj.depends_on = list(keys)
         objects.extend(rendered)
-    objects.extend(_foreign_objects(component))
-    return objects
+    foreign = _foreign_objects(component)
+    problems.extend(
+        _unplaceable(obj, component.cluster) for obj in foreign if not _fits_some_node(obj, component.cluster)
+    )
+    return objects + foreign
+
+
+_SHOWN_NODES = 3
+"""How many nodes' reasons a raw pod that fits no node is shown with."""
+
+
+def _fits_some_node(obj: RenderedObject, cluster: Cluster) -> bool:
+    """Whether a raw object's pods (if it has a pod template) fit some declared node of the cluster, empty."""
+    spec = pod_spec_of(obj.manifest)
+    return spec is None or any(check_fit(spec, node.to_node_object()) for node in cluster.nodes)
+
+
+def _unplaceable(obj: RenderedObject, cluster: Cluster) -> Problem:
+    """A raw L1 object whose pods kube-scheduler's filters admit to no node of the cluster.
+
+    Pods of the constructs are placed by the placement proof; raw objects are only checked to
+    fit an empty node, so one that can never schedule (a GPU request without the toleration,
+    a selector no node satisfies) is refused here.
+    """
+    _, kind, _, name = obj.key
+    spec = pod_spec_of(obj.manifest) or {}
+    reasons = [f"{node.name}: {check_fit(spec, node.to_node_object())}" for node in cluster.nodes[:_SHOWN_NODES]]
+    more = len(cluster.nodes) - _SHOWN_NODES
+    message = (
+        f"{kind} {name!r}: its pods fit no node of cluster {cluster.name!r}, even an empty one ({'; '.join(reasons)}"
+    )
+    message += f"; and {more} more node(s))" if more > 0 else ")"
+    fix = "give its pod template the selection, tolerations and requests of a node the cluster has"
+    return Problem(obj.path, message, fix)
 
 
 def _namespace_object(component: Component, level: PodSecurityLevel) -> RenderedObject:

@@ -189,9 +189,15 @@ def test_a_declared_external_object_resolves_and_is_listed_in_the_cluster_readme
     assert "- Secret api-token in namespace jobs: synced from Vault by External Secrets" in readme
 
 
-def test_an_external_declaration_needs_a_reason(lab: gm.Cluster) -> None:
+def test_an_external_declaration_needs_a_reason_and_a_kind(lab: gm.Cluster) -> None:
+    jobs = gm.Component(lab, "jobs")
     with pytest.raises(gm.InvalidInputError, match="reason"):
-        gm.Component(lab, "jobs").declare_external(gm.ReferenceKind.SECRET, "token", reason="")
+        jobs.declare_external(gm.ReferenceKind.SECRET, "token", reason="")
+    with pytest.raises(gm.InvalidInputError, match="kind='Service'"):
+        jobs.declare_external("Service", "web", reason="made by hand")  # type: ignore[arg-type]
+    spelled = jobs.declare_external("ConfigMap", "settings", reason="made by hand")  # type: ignore[arg-type]
+    assert spelled.key == ("", "ConfigMap", "jobs", "settings")
+    assert jobs.declare_external(gm.ReferenceKind.PRIORITY_CLASS, "high", reason="made by hand").namespace == ""
 
 
 def test_a_config_map_of_another_namespace_does_not_resolve(lab: gm.Cluster) -> None:

@@ -14,15 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import pod_template
 
 TREE = Path(__file__).resolve().parents[2] / "gitops"
-TEMPLATE_PATHS = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
 EVERY_CLUSTER_HAS = {
     ("ServiceAccount", "default"),
     ("ConfigMap", "kube-root-ca.crt"),
@@ -41,11 +35,8 @@ def _documents(cluster: Path) -> list[dict[str, Any]]:
 
 
 def _pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
-    path = TEMPLATE_PATHS.get(doc["kind"])
-    node: Any = doc
-    for part in path or ():
-        node = node.get(part) or {}
-    return node.get("spec") if path else None
+    template = pod_template(doc)
+    return template["spec"] if template is not None else None
 
 
 def _references(spec: dict[str, Any]) -> list[tuple[str, str]]:

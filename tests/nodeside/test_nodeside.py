@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 import gpumanifests as gm
 from gpumanifests._constructs.workloads import Workload
+from gpumanifests._kube.kinds import pod_template_of
 from gpumanifests._kube.versions import release
 from gpumanifests._nodeside.files import node_side_files
 from gpumanifests._nodeside.scripts import CONTROL_PLANE_TAINT
@@ -384,7 +385,7 @@ def _model_state(cluster: gm.Cluster) -> dict[str, Any]:
             {
                 "namespace": workload.component.namespace,
                 "name": f"{workload.name}-0",
-                "labels": manifest["spec"]["template"]["metadata"]["labels"],
+                "labels": pod_template_of(manifest)["metadata"]["labels"],  # type: ignore[index]
                 "node": placed,
                 "log": workload.props.verify_log or "",
             }

@@ -166,7 +166,16 @@ def test_json_is_stable_and_independent_of_node_order(shipped: gm.GitOpsApp) -> 
         assert shuffled["placements"] == first["placements"]
         scale_ups = [node.name for node in scale_up_nodes(cluster, [])]  # after the nodes that exist, in pool order
         assert [node["name"] for node in shuffled["nodes"]] == sorted(node.name for node in cluster.nodes) + scale_ups
-        assert list(first) == ["cluster", "nodesSource", "nodes", "scaleUps", "placements", "queued", "violations"]
+        assert list(first) == [
+            "cluster",
+            "nodesSource",
+            "nodes",
+            "scaleUps",
+            "placements",
+            "queued",
+            "rollouts",
+            "violations",
+        ]
 
 
 def test_table_lists_every_pod_and_reason(shipped: gm.GitOpsApp) -> None:

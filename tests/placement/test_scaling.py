@@ -112,7 +112,33 @@ def _reference(cluster: gm.Cluster, plan: Plan) -> tuple[list[dict[str, Any]], l
             )
         if overflow:
             findings.append((FindingKind.OVERFLOW, workload.path, ""))
+    findings += _stalled_rollouts(cluster, nodes, bound)
     return placements, findings
+
+
+def _stalled_rollouts(
+    cluster: gm.Cluster, nodes: Any, bound: dict[str, list[Mapping[str, Any]]]
+) -> list[tuple[str, str, str]]:
+    """Deployments that must surge (maxUnavailable resolves to 0) where no node takes one more pod.
+
+    The strategy as the API defaults it (25% each) and the controller rounds it (surge up,
+    unavailable down; both 0 means one unavailable).
+    """
+    stalled = []
+    for workload in cluster.workloads():
+        manifest = workload.render()[0].manifest
+        if manifest["kind"] != "Deployment" or not workload.replicas:
+            continue
+        rolling = manifest["spec"].get("strategy", {}).get("rollingUpdate", {})
+        surge, unavailable = rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%")
+        replicas = workload.replicas
+        surge = -(-int(surge[:-1]) * replicas // 100) if isinstance(surge, str) else surge
+        unavailable = int(unavailable[:-1]) * replicas // 100 if isinstance(unavailable, str) else unavailable
+        spec = workload.pod_template_spec()
+        room = any(check_fit(spec, node.obj, existing_pods=bound[node.name]) for node in nodes)
+        if surge and not unavailable and not room:
+            stalled.append((FindingKind.ROLLOUT_STALLS, workload.path, ""))
+    return stalled
 
 
 def _first_rejecting(result: FitResult) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from helpers import RESTRICTED_L1_CONTEXT
 from ruamel.yaml import YAML
 
 import gpumanifests as gm
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
 
 IMAGE = "busybox:1.36.1"
 k8s = gm.k8s
-
-RESTRICTED_CONTAINER = k8s.SecurityContext(
-    allow_privilege_escalation=False,
-    capabilities=k8s.Capabilities(drop=["ALL"]),
-    run_as_non_root=True,
-    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-)
 
 
 def _template(container: k8s.Container, annotations: dict[str, str] | None = None, **spec: Any) -> k8s.PodTemplateSpec:
@@ -84,7 +78,7 @@ def test_a_raw_stateful_set_without_a_security_context_is_refused_naming_its_fie
 def test_a_raw_pod_meeting_restricted_keeps_its_namespace_restricted(
     app: gm.GitOpsApp, cluster_with: gm.Cluster
 ) -> None:
-    container = k8s.Container(name="db", image="postgres:16.4", security_context=RESTRICTED_CONTAINER)
+    container = k8s.Container(name="db", image="postgres:16.4", security_context=RESTRICTED_L1_CONTEXT)
     _stateful_set(gm.Component(cluster_with, "raw"), _template(container))
     assert _namespace_levels(app)["raw"] == "restricted"
 
@@ -134,7 +128,7 @@ def test_a_raw_cron_job_is_checked_through_its_job_template(app: gm.GitOpsApp, c
     container = k8s.Container(
         name="report",
         image=IMAGE,
-        security_context=RESTRICTED_CONTAINER,
+        security_context=RESTRICTED_L1_CONTEXT,
         ports=[k8s.ContainerPort(container_port=80, host_port=80)],
     )
     k8s.KubeCronJob(

@@ -101,6 +101,7 @@ kubectl get nodes --show-labels
 expect_no_taint train-cpu-1 nvidia.com/gpu NoSchedule
 
 check_placement 'a100 GPU pods on a100 nodes' gpumanifests.io/profile=a100 in no
+check_placement 'CPU workload dataset-refresh off tainted GPU nodes' app.kubernetes.io/instance=dataset-refresh,app.kubernetes.io/name=dataset-refresh out no
 
 if [ "$failures" -gt 0 ]; then
   printf '%s check(s) failed\n' "$failures" >&2
