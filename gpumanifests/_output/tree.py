@@ -63,6 +63,9 @@ OWNERSHIP_FILE = ".gpumanifests.json"
 _STAGING = ".staging-"
 _BACKUP = ".old"
 _SWAPPED = ".swap"
+_TRASH = ".trash"
+"""An old tree being deleted: everything in it the user had is back in the tree, so a killed
+deletion is finished by deleting the rest (its remnants are never mistaken for the user's)."""
 _KEPT = ".kept-"
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 _AT_FDCWD = -100
@@ -583,7 +586,12 @@ def _settle(
     except OSError as error:
         stuck, reason = ["?"], f"cannot compare it with {out}: {_why(error)}"
     if not stuck:
-        _rmtree(old)
+        trash = old.with_name(old.name + _TRASH)
+        try:
+            old.rename(trash)
+        except OSError:
+            trash = old
+        _rmtree(trash)
         return None
     kept = old
     with contextlib.suppress(OSError, OutputError):
@@ -598,7 +606,7 @@ def _settle(
 def _leftovers(out: Path) -> dict[str, dict[str, Path]]:
     """The staging directories, old trees and swap markers of killed synths of ``out``, by process id."""
     pattern = re.compile(
-        rf"\.{re.escape(out.name)}{re.escape(_STAGING)}(\d+)({re.escape(_BACKUP)}|{re.escape(_SWAPPED)})?"
+        rf"\.{re.escape(out.name)}{re.escape(_STAGING)}(\d+)({re.escape(_BACKUP)}|{re.escape(_SWAPPED)}|{re.escape(_TRASH)})?"
     )
     found: dict[str, dict[str, Path]] = {}
     with os.scandir(out.parent) as children:
@@ -614,6 +622,9 @@ def _recover(out: Path) -> None:
     problems: list[str] = []
     for _, parts in sorted(_leftovers(out).items()):
         staging, backup, marker = parts.get(""), parts.get(_BACKUP), parts.get(_SWAPPED)
+        trash = parts.get(_TRASH)
+        if trash is not None:
+            _rmtree(trash)
         if backup is not None and _lstat(out) is None and backup.is_dir() and not backup.is_symlink():
             backup.rename(out)  # killed between the two renames of the fallback swap
             backup = None

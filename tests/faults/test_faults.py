@@ -182,6 +182,24 @@ def test_a_killed_fallback_swap_is_put_back_by_the_next_synth(old_tree: Path) ->
     assert not list(old_tree.parent.glob(".gitops.staging-*"))
 
 
+def test_a_killed_deletion_of_the_old_tree_leaves_nothing_the_next_synth_puts_back(tmp_path: Path) -> None:
+    """A synth killed while deleting the swapped-out tree leaves part of it (its record maybe gone
+    first): the next synth deletes the remnants, never moving old generated files back as the user's."""
+    out = tmp_path / "gitops"
+    write_tree(out, _files("old"))
+    write_tree(out, _files("new"))
+    expected = _hashes(out)
+    remnant = tmp_path / ".gitops.staging-4242.trash"  # what the killed synth was deleting
+    old = tmp_path / "old-copy"
+    write_tree(old, _files("old"))
+    (old / OWNERSHIP_FILE).unlink()  # deleted before the files it lists
+    old.rename(remnant)
+    (tmp_path / ".gitops.staging-4242.swap").touch()
+    write_tree(out, _files("new"))
+    assert _hashes(out) == expected
+    assert not list(tmp_path.glob(".gitops.staging-*"))
+
+
 # -- SIGKILL at random moments ---------------------------------------------------------------
 
 BIG_APP = """
