@@ -18,6 +18,7 @@ driver ``gpu.example.com``): the tree refers to it and names the driver as a pre
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator
@@ -53,12 +54,14 @@ class DraDevice(Props):
 
     ``attributes`` map a name (the driver's own when unqualified) to ``(kind, value)`` with kind
     ``string``, ``int``, ``bool`` or ``version``; ``capacity`` maps a name to a quantity;
-    ``index_attribute`` names an ``int`` attribute holding the device's index on its node.
+    ``index_attribute`` names an ``int`` attribute holding the device's index on its node;
+    ``per_gpu`` is how many such devices each physical GPU is (its MIG slices; 1 for a whole GPU).
     """
 
     attributes: dict[str, tuple[_AttributeKind, str | int | bool]] = Field(default_factory=dict)
     capacity: dict[str, Quantity] = Field(default_factory=dict)
     index_attribute: str | None = None
+    per_gpu: int = Field(default=1, ge=1, le=7, strict=True)
 
     @field_validator("attributes", "capacity")
     @classmethod
@@ -88,6 +91,34 @@ class DraDevice(Props):
         )
 
     @classmethod
+    def nvidia_mig(
+        cls, *, profile: str, product_name: str, architecture: str, compute_capability: str, memory: str
+    ) -> DraDevice:
+        """A MIG slice as NVIDIA's DRA driver publishes it (class ``mig.nvidia.com``): ``profile``
+        (``"3g.40gb"``) of a ``product_name`` GPU, with its ``memory``; a GPU of seven compute
+        slices holds ``7 // g`` of them (two ``3g``, seven ``1g``)."""
+        slices = re.fullmatch(r"([1-7])g\.\d+gb", profile)
+        if slices is None:
+            raise ValueError(f"MIG profile {profile!r} is not '<g>g.<memory>gb' with g from 1 to 7, e.g. '3g.40gb'")
+        return cls(
+            attributes={
+                "type": ("string", "mig"),
+                "profile": ("string", profile),
+                "productName": ("string", product_name),
+                "brand": ("string", "Nvidia"),
+                "architecture": ("string", architecture),
+                "cudaComputeCapability": ("version", compute_capability),
+            },
+            capacity={"memory": memory},
+            per_gpu=7 // int(slices[1]),
+        )
+
+    @property
+    def is_mig(self) -> bool:
+        """Whether the device is a MIG slice (NVIDIA's ``type: mig``)."""
+        return self.attributes.get("type") == ("string", "mig")
+
+    @classmethod
     def example_gpu(cls) -> DraDevice:
         """A GPU of Kubernetes' example DRA driver (``gpu.example.com``), as it publishes them on kind nodes."""
         return cls(
@@ -96,15 +127,15 @@ class DraDevice(Props):
             index_attribute="index",
         )
 
-    def published(self, index: int, pcie_root: str | None) -> dict[str, Any]:
-        """Device ``gpu-<index>`` of a ResourceSlice, with its PCIe root when the node has them."""
+    def published(self, index: int, pcie_root: str | None, name: str | None = None) -> dict[str, Any]:
+        """Device ``name`` (``gpu-<index>``) of a ResourceSlice, with its PCIe root when the node has them."""
         attributes: dict[str, Any] = {name: {kind: value} for name, (kind, value) in self.attributes.items()}
         if self.index_attribute is not None:
             attributes[self.index_attribute] = {"int": index}
         if pcie_root is not None:
             attributes[PCIE_ROOT_ATTRIBUTE] = {"string": pcie_root}
-        capacity = {name: {"value": amount} for name, amount in self.capacity.items()}
-        return {"name": f"gpu-{index}", "attributes": attributes, "capacity": capacity}
+        capacity = {key: {"value": amount} for key, amount in self.capacity.items()}
+        return {"name": name or f"gpu-{index}", "attributes": attributes, "capacity": capacity}
 
 
 class DraAllocation(Props):
@@ -134,11 +165,13 @@ class DraAllocation(Props):
 
     @classmethod
     def nvidia(cls, device: DraDevice, *, gpus_per_pcie_root: int | None = None) -> DraAllocation:
-        """NVIDIA's DRA driver for GPUs (``gpu.nvidia.com``, its DeviceClass ``gpu.nvidia.com``)."""
+        """NVIDIA's DRA driver for GPUs (``gpu.nvidia.com``): its DeviceClass ``gpu.nvidia.com`` for whole
+        GPUs, ``mig.nvidia.com`` for MIG slices."""
+        kind = "mig" if device.is_mig else "gpu"
         return cls(
             driver="gpu.nvidia.com",
-            device_class="gpu.nvidia.com",
-            class_selector="device.driver == 'gpu.nvidia.com' && device.attributes['gpu.nvidia.com'].type == 'gpu'",
+            device_class=f"{kind}.nvidia.com",
+            class_selector=f"device.driver == 'gpu.nvidia.com' && device.attributes['gpu.nvidia.com'].type == '{kind}'",
             installed_by="NVIDIA DRA driver for GPUs (Helm chart dra-driver-nvidia-gpu)",
             device=device,
             gpus_per_pcie_root=gpus_per_pcie_root,
@@ -260,7 +293,16 @@ def claim_template(
 
 def node_resource_slice(node_name: str, allocation: DraAllocation, gpus: int) -> dict[str, Any]:
     """The ``ResourceSlice`` the driver publishes for a node with ``gpus`` GPUs (one pool named after the node)."""
-    devices = [allocation.device.published(index, allocation.pcie_root(index)) for index in range(gpus)]
+    device = allocation.device
+    if device.per_gpu == 1:
+        devices = [device.published(index, allocation.pcie_root(index)) for index in range(gpus)]
+    else:
+        profile = str(device.attributes["profile"][1]).replace(".", "")
+        devices = [
+            device.published(gpu, allocation.pcie_root(gpu), name=f"gpu-{gpu}-mig-{profile}-{part}")
+            for gpu in range(gpus)
+            for part in range(device.per_gpu)
+        ]
     return {
         "apiVersion": DRA_API_VERSION,
         "kind": "ResourceSlice",

@@ -53,11 +53,14 @@ _MIG_RESOURCE_PREFIX = "nvidia.com/mig-"
 
 
 def _configured(cluster: Cluster) -> list[NodeProfile]:
-    """The cluster's NVIDIA profiles whose nodes need a device-plugin or MIG configuration."""
+    """The cluster's NVIDIA device-plugin profiles whose nodes need a sharing or MIG configuration
+    (a DRA profile's MIG layout needs only its node label: its nodes run no device plugin)."""
     return [
         profile
         for profile in cluster.gpu_profiles()
-        if profile.vendor is Vendor.NVIDIA and (profile.sharing is not None or profile.mig_config is not None)
+        if profile.vendor is Vendor.NVIDIA
+        and profile.dra is None
+        and (profile.sharing is not None or profile.mig_config is not None)
     ]
 
 

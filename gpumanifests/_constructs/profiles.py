@@ -649,7 +649,10 @@ class NodeProfile(Props):
 
         ``gpu`` is each GPU as the driver publishes it (:meth:`DraDevice.nvidia_gpu`);
         ``gpus_per_pcie_root`` groups a node's GPUs by PCIe root, so workloads can keep all
-        their GPUs on one (``same_pcie_root=True``). Workloads get a ResourceClaimTemplate
+        their GPUs on one (``same_pcie_root=True``). With ``gpu=DraDevice.nvidia_mig(...)`` the GPUs
+        are partitioned into that MIG profile (the GPU Operator's ``all-<profile>`` layout, set by
+        the ``nvidia.com/mig.config`` node label) and claims take slices of class ``mig.nvidia.com``.
+        Workloads get a ResourceClaimTemplate
         instead of an ``nvidia.com/gpu`` limit. The device plugin must not also hand out these
         GPUs: the nodes carry ``nvidia.com/gpu.deploy.device-plugin=false``, so the GPU Operator
         runs none there.
@@ -657,10 +660,15 @@ class NodeProfile(Props):
         whole = cls.nvidia_cuda(
             name=name, product=product, labels=labels, runtime_class_name=runtime_class_name, pci_devices=pci_devices
         )
+        mig_layout = {MIG_CONFIG_LABEL: f"all-{gpu.attributes['profile'][1]}"} if gpu.is_mig else {}
         return cls(
-            **(whole.model_dump(exclude={"gpu_resource", "description", "dra", "node_settings"}) | {"pci": whole.pci}),
+            **(
+                whole.model_dump(exclude={"gpu_resource", "description", "dra", "node_settings", "mig_config"})
+                | {"pci": whole.pci}
+            ),
             # The GPU Operator keeps a deploy label a node already has (v26.7.0, controllers/state_manager.go).
-            node_settings={"nvidia.com/gpu.deploy.device-plugin": "false"},
+            node_settings={"nvidia.com/gpu.deploy.device-plugin": "false", **mig_layout},
+            mig_config=mig_layout.get(MIG_CONFIG_LABEL),
             description="NVIDIA GPU node whose GPUs NVIDIA's DRA driver hands out",
             dra=DraAllocation.nvidia(gpu, gpus_per_pcie_root=gpus_per_pcie_root),
         )

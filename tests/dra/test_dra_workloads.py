@@ -246,3 +246,24 @@ def test_the_plan_never_hands_out_more_devices_than_a_node_publishes(node_gpus: 
         if placement.node is None:
             free = [node.gpus - held.get(node.name, 0) for node in cluster.nodes if node.profile.name == "h100"]
             assert max(free) < placement.gpus
+
+
+def test_mig_slices_through_dra_are_devices_of_the_mig_class_and_the_node_is_partitioned() -> None:
+    slices = gm.DraDevice.nvidia_mig(
+        profile="3g.40gb",
+        product_name="NVIDIA A100-SXM4-80GB",
+        architecture="Ampere",
+        compute_capability="8.0.0",
+        memory="40Gi",
+    )
+    mig = gm.NodeProfile.nvidia_dra(name="a100-mig", gpu=slices)
+    assert (mig.dra.device_class, slices.per_gpu) == ("mig.nvidia.com", 2)  # type: ignore[union-attr]
+    assert mig.managed_labels["nvidia.com/mig.config"] == "all-3g.40gb"
+    cluster = _cluster(2, profile=mig)  # two A100s: four 3g.40gb slices
+    ml = gm.Component(cluster, "ml")
+    gm.GpuJob(ml, "three", profile=mig, gpus=3, image=IMAGE)
+    gm.GpuJob(ml, "two", profile=mig, gpus=2, image=IMAGE)
+    [finding] = [f for f in gm.plan_cluster(cluster).findings if f.kind == FindingKind.OVERFLOW]
+    assert (
+        "(exactly 2 of class 'mig.nvidia.com'): 1 of 4 matching devices is free on the node" in finding.problem.message
+    )
