@@ -15,6 +15,7 @@ import cdk8s
 from constructs import Construct, IConstruct
 from pydantic import Field, field_validator
 
+from gpumanifests._constructs.patches import apply_patches
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._kube.names import is_dns_label
@@ -165,6 +166,11 @@ class Component(cdk8s.Chart):
                     f"Component {self.name!r}: add_dependency got {type(dependency).__name__}; "
                     "a component can only depend on another Component"
                 )
+            if dependency.cluster is not self.cluster:
+                raise InvalidInputError(
+                    f"Component {self.path!r}.add_dependency: {dependency.path!r} is in another cluster; Argo CD "
+                    "orders the Applications of one cluster only, so depend on a component of the same cluster"
+                )
             self.dependencies.append(dependency)
 
     def declare_external(self, kind: ReferenceKind, name: str, *, reason: str) -> ExternalObject:
@@ -216,12 +222,19 @@ class Resource(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
-        super().__init__(scope, id)
+        try:
+            super().__init__(scope, id)
+        except RuntimeError as error:  # jsii: a raw L1 object under ``scope`` already has this id
+            raise InvalidInputError(
+                f"{type(self).__name__} {id!r}: {error}; construct ids must be unique among siblings, rename one"
+            ) from None
         self._gm_parent = scope
         self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None
+        self.patch_error: str | None = None
+        """Why the JSON patches could not be applied (then the object is rendered unpatched); synth reports it."""
         self.component.resources.append(self)
 
     def add_dependency(self, *resources: Resource) -> None:
@@ -230,9 +243,10 @@ class Resource(Construct):
         self._changed()
 
     def add_json_patch(self, *patches: cdk8s.JsonPatch) -> None:
-        """Escape hatch: apply RFC 6902 patches to the main object after rendering.
+        """Escape hatch: apply RFC 6902 patches (``gm.JsonPatch``) to the main object after rendering.
 
-        The patched object is still validated against the Kubernetes schema at synth.
+        A patch whose path does not exist is an error at synth; the patched object is still
+        validated like every other (schema, names, Pod Security).
         """
         self._patches.extend(patches)
         self._changed()
@@ -241,8 +255,13 @@ class Resource(Construct):
         """The objects of this resource, patched; rendered once and kept until the resource changes."""
         if self._rendered is None:
             objects = self._render()
+            self.patch_error = None
             if self._patches:
-                objects[0].manifest = cdk8s.JsonPatch.apply(objects[0].manifest, *self._patches)
+                patched, self.patch_error = apply_patches(objects[0].manifest, self._patches)
+                if isinstance(patched, dict) and isinstance(patched.get("metadata"), dict):
+                    objects[0].manifest = patched
+                else:
+                    self.patch_error = "the JSON patches leave no Kubernetes object (an object with metadata)"
             self._after_patches(objects)
             self._rendered = objects
         return self._rendered
