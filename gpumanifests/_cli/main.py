@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpumanifests._cli.commands import COMMANDS
-from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
+from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError, shortened
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -59,4 +59,11 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
         return ExitCode.FAILED
     except KeyboardInterrupt:
         print("interrupted; the tree holds either the previous or the new synth, never a mix", file=sys.stderr)
+        return ExitCode.FAILED
+    except Exception as error:
+        print(
+            f"error: gpumanifests failed unexpectedly ({type(error).__name__}: {shortened(str(error))}); "
+            "nothing was written; this is a bug in gpumanifests, please report it with the apps that cause it",
+            file=sys.stderr,
+        )
         return ExitCode.FAILED

@@ -56,11 +56,25 @@ class RenderedObject:
         return object_key(self.manifest)
 
 
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+"""The namespaces every cluster has and Kubernetes itself uses (``metav1.NamespaceSystem`` and its kin)."""
+
+
 class _ComponentProps(Props):
     name: DnsLabel
     namespace: DnsLabel
     server_side_apply: bool = True
     owns_namespace: bool = True
+
+    @field_validator("namespace")
+    @classmethod
+    def _not_a_system_namespace(cls, value: str) -> str:
+        if value in SYSTEM_NAMESPACES:
+            raise ValueError(
+                f"{value!r} is a namespace Kubernetes itself uses: its Application would own (and prune) it and "
+                "put a Pod Security level on the cluster's own pods; give the component a namespace of its own"
+            )
+        return value
 
     @field_validator("name")
     @classmethod
@@ -132,6 +146,11 @@ class Component(cdk8s.Chart):
             owns_namespace=owns_namespace,
         )
         _check_application_name(scope, id)
+        if self.props.namespace == scope.argocd_namespace:
+            raise InvalidInputError(
+                f"Component {id!r}: namespace={self.props.namespace!r} is the cluster's Argo CD namespace, where "
+                "its Applications and AppProject live; its Application would own and prune it: choose another"
+            )
         claim_construct_id(scope, id, "Component")
         super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
         self.cluster = scope

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
 
-from gpumanifests._errors import OutputError
+from gpumanifests._errors import OutputError, listed
 
 if sys.platform != "win32":
     import fcntl
@@ -655,7 +655,7 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
         if conflicts:
             raise OutputError(
                 "refusing to overwrite files that gpumanifests did not generate: "
-                + ", ".join(conflicts)
+                + listed(conflicts)
                 + "; move them away (or delete them) and synth again"
             )
         staging = out.parent / f".{out.name}{_STAGING}{os.getpid()}"
