@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._errors import InvalidInputError, Problem, listed
 from gpumanifests._kube.limits import CLUSTER_PODS_MAX, LARGE_CLUSTERS
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
-from gpumanifests._placement.nodes import PlanNode, plan_node, scale_up_nodes
+from gpumanifests._placement.nodes import PlanNode, node_shape_problems, plan_node, scale_up_nodes
 from gpumanifests.scheduling import (
     FitResult,
     NodeState,
@@ -404,6 +404,13 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     """
     declared = nodes is None
     objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
+    malformed = [
+        f"nodes[{index}]: {problem}"
+        for index, obj in enumerate(objects)
+        for problem in (node_shape_problems(obj) if isinstance(obj, dict) else ["is not an object"])
+    ]
+    if malformed:
+        raise InvalidInputError(f"plan_cluster: nodes are not Node objects: {listed(malformed, 5)}")
     scale_ups = scale_up_nodes(cluster, objects)
     declared_nodes = {node.name: node for node in [*cluster.nodes, *scale_ups]}
     plan_nodes = sorted(

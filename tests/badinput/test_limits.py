@@ -60,7 +60,7 @@ def test_more_pods_than_a_cluster_runs_are_refused_before_placing_them() -> None
 def test_replicas_past_int32_are_refused_as_the_api_server_would() -> None:
     app = gm.GitOpsApp()
     gm.CpuDeployment(gm.Component(_cluster(app), "web"), "api", image=IMAGE, replicas=2**31)
-    with pytest.raises(gm.SynthError, match="spec.replicas: 2147483648 is greater than the maximum of 2147483647"):
+    with pytest.raises(gm.SynthError, match=r"spec\.replicas: 2147483648 is greater than the maximum of 2147483647"):
         gm.synthesize(app)
 
 
