@@ -76,7 +76,7 @@ class InvalidInputError(GpuManifestsError, ValueError):
         """
         lines: list[str] = []
         for item in error.errors(include_url=False):
-            field = ".".join(str(part) for part in item["loc"])
+            field = ".".join(str(part) for part in item["loc"] if part not in ("", "[key]"))  # a key's own error
             nested = item.get("ctx", {}).get("error")
             if isinstance(nested, InvalidInputError):
                 # a nested model already explained itself: re-anchor its lines at this field

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
@@ -41,7 +40,7 @@ from gpumanifests._kube.labels import (
     PROFILE_LABEL,
 )
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
+from gpumanifests._props import DnsLabel, DnsSubdomain, Image, LabelKey, LabelValue, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -62,20 +61,6 @@ __all__ = [
     "WorkloadRole",
 ]
 
-
-_IMAGE = re.compile(
-    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
-)
-
-
-Image = Annotated[
-    str,
-    matching(
-        _IMAGE,
-        "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
-    ),
-]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
 _EPHEMERAL = ("ephemeral_storage", "ephemeral_storage_limit")

@@ -97,7 +97,35 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "profile-bad-gpu-resource": (
         lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.AMD, gpu_resource="gpu"),
-        ("NodeProfile", "gpu_resource", "'gpu'", "domain-prefixed name such as 'nvidia.com/gpu'"),
+        ("NodeProfile", "gpu_resource", "'gpu'", "is not an extended resource name"),
+    ),
+    "profile-gpu-resource-uppercase-domain": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, gpu_resource="NVIDIA.com/gpu"),
+        ("NodeProfile", "gpu_resource", "'NVIDIA.com/gpu'", "a lowercase DNS subdomain"),
+    ),
+    "profile-gpu-resource-in-kubernetes-io": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, gpu_resource="kubernetes.io/gpu"),
+        ("NodeProfile", "gpu_resource", "'kubernetes.io/gpu'", "outside kubernetes.io"),
+    ),
+    "profile-env-name-with-equals": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, env={"A=B": "1"}),
+        ("NodeProfile", "env", "'A=B'", "is not an environment variable name"),
+    ),
+    "profile-empty-env-name": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, env={"": "1"}),
+        ("NodeProfile", "env=''", "is not an environment variable name"),
+    ),
+    "profile-image-with-trailing-space": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, images={gm.Framework.PYTORCH: "nvcr.io/x:1 "}),
+        ("NodeProfile", "images.pytorch", "'nvcr.io/x:1 '", "is not an image reference"),
+    ),
+    "profile-shared-false": (
+        lambda app: gm.NodeProfile.nvidia_cuda(shared=False),  # type: ignore[arg-type]
+        ("NodeProfile.nvidia_cuda", "shared=False", "'time-slicing' or 'mps' or None"),
+    ),
+    "profile-unknown-intel-driver": (
+        lambda app: gm.NodeProfile.intel_gpu(driver="xe2"),  # type: ignore[arg-type]
+        ("NodeProfile.intel_gpu", "driver='xe2'", "expected 'i915' or 'xe'"),
     ),
     "profile-label-in-both-sets": (
         lambda app: gm.NodeProfile(
@@ -200,6 +228,22 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
         ("Cluster 'c'", "nodes", "'nvidia'", "give each profile its own name"),
     ),
     # Component
+    "job-name-with-trailing-newline": (
+        lambda app: _cpu_job(app, id="job\n"),
+        ("CpuJob", "'job\\n'", DNS_LABEL),
+    ),
+    "label-value-with-trailing-newline": (
+        lambda app: _cpu_job(app, labels={"team": "ml\n"}),
+        ("CpuJob 'work'", "labels.team", LABEL_VALUE),
+    ),
+    "toleration-value-with-trailing-newline": (
+        lambda app: gm.Toleration(key="gpu", value="x\n", effect=gm.TaintEffect.NO_SCHEDULE),
+        ("Toleration", "value", LABEL_VALUE),
+    ),
+    "component-named-apps": (
+        lambda app: gm.Component(_cluster(app), "apps"),
+        ("Component 'apps'", "a directory every cluster has"),
+    ),
     "component-bad-namespace": (
         lambda app: gm.Component(_cluster(app), "ml", namespace="ML Jobs"),
         ("Component 'ml'", "namespace", "'ML Jobs'", DNS_LABEL),
