@@ -660,6 +660,24 @@ class Workload(Resource, Generic[_P]):
         """Whether an added container runs as a native sidecar (Jobs) or as a regular container."""
         return False
 
+    def repeat_on(self, other: Workload[Any]) -> None:
+        """Make on ``other`` the intent-method calls and JSON patches made on this workload (a queue aside:
+        it belongs to this workload's cluster)."""
+        other.tolerate(*self._tolerations_added)
+        for name, value in self._env_added.items():
+            other.add_env(name, value)
+        for name, ref in self._env_refs_added.items():
+            other.add_env_ref(name, ref)
+        for source in self._env_from_added:
+            other.add_env_from(source)
+        for volume in self._volumes_added:
+            other.add_volume(volume)
+        if self._cache is not None and self._cache is not self.props.model_cache:
+            other.mount_cache(self._cache)
+        for container in self._containers_added:
+            other.add_container(container)
+        other.add_json_patch(*self._patches)
+
     # -- placement: overridden by GPU and CPU workloads ------------------------------------
 
     def _affinity(self) -> dict[str, Any]:
