@@ -5,8 +5,7 @@ This module defines nothing: it gathers the public names (``__all__``) and makes
 (``gpumanifests/__init__.py`` has pointed jsii at its Node.js by then).
 """
 
-from cdk8s import JsonPatch
-
+from gpumanifests._boundary import guard_l1, guard_public
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
 from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
@@ -24,6 +23,7 @@ from gpumanifests._constructs.kueue import (
     QueueingStrategy,
     WorkloadPriority,
 )
+from gpumanifests._constructs.patches import JsonPatch
 from gpumanifests._constructs.pod import SecurityOptOut
 from gpumanifests._constructs.priority import PriorityClass
 from gpumanifests._constructs.probes import Probe, ProbeScheme
@@ -65,7 +65,7 @@ from gpumanifests._synth.migration import MigrationReport, migration_report, ret
 from gpumanifests._synth.pipeline import Synthesis, synthesize
 from gpumanifests._synth.render import ClusterRender, ComponentRender
 
-k8s = _l1_module()
+k8s = guard_l1(_l1_module())
 """The typed cdk8s L1 bindings of the newest supported Kubernetes minor (the escape hatch)."""
 
 __all__ = [
@@ -154,3 +154,4 @@ for _name in __all__:
     if getattr(_value, "__module__", "").startswith("gpumanifests._"):
         _value.__module__ = "gpumanifests"
 del _name, _value
+guard_public(globals(), __all__)

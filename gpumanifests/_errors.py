@@ -20,7 +20,29 @@ __all__ = [
     "Severity",
     "SynthError",
     "UsageError",
+    "listed",
+    "shortened",
 ]
+
+MESSAGE_MAX = 2000
+"""The longest message one problem or one argument's error prints; the rest is cut, and counted."""
+LISTED_MAX = 10
+"""The most items a message names from a list; the others are counted."""
+PROBLEMS_MAX = 100
+"""The most problems one :class:`SynthError` prints; the others are counted."""
+
+
+def shortened(text: str, limit: int = MESSAGE_MAX) -> str:
+    """``text``, or its first ``limit`` characters and how many were cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def listed(items: Sequence[str], limit: int = LISTED_MAX) -> str:
+    """``a, b, c``: at most ``limit`` of ``items``, then how many more there are."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 class ExitCode(IntEnum):
@@ -54,7 +76,7 @@ class InvalidInputError(GpuManifestsError, ValueError):
         """
         lines: list[str] = []
         for item in error.errors(include_url=False):
-            field = ".".join(str(part) for part in item["loc"])
+            field = ".".join(str(part) for part in item["loc"] if part not in ("", "[key]"))  # a key's own error
             nested = item.get("ctx", {}).get("error")
             if isinstance(nested, InvalidInputError):
                 # a nested model already explained itself: re-anchor its lines at this field
@@ -84,14 +106,14 @@ _PLAIN_MESSAGES = {
 
 def _anchored(owner: str, field: str, message: str) -> str:
     """``owner: field: message``; a rule over several fields (empty ``field``) names them in its message."""
-    return f"{owner}: {field}: {message}" if field else f"{owner}: {message}"
+    return f"{owner}: {field}: {shortened(message)}" if field else f"{owner}: {shortened(message)}"
 
 
 def _shown(item: Any) -> str:
     """``=value`` for a scalar input; a collection's validator names its bad entries itself."""
     value = item.get("input")
     scalar = isinstance(value, str | int | float | bool) or value is None
-    return f"={value!r}" if scalar and item["type"] != "missing" else ""
+    return f"={shortened(repr(value), 200)}" if scalar and item["type"] != "missing" else ""
 
 
 class Severity(StrEnum):
@@ -111,8 +133,8 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        fix = f"; fix: {self.fix}" if self.fix else ""
-        return f"[{self.path}] {self.severity}: {self.message}{fix}"
+        fix = f"; fix: {shortened(self.fix)}" if self.fix else ""
+        return f"[{self.path}] {self.severity}: {shortened(self.message)}{fix}"
 
 
 class SynthError(GpuManifestsError):
@@ -122,7 +144,10 @@ class SynthError(GpuManifestsError):
         self.problems = tuple(sorted(problems))
         count = len(self.problems)
         header = f"synth failed with {count} problem{'s' if count != 1 else ''}; nothing was written:"
-        super().__init__("\n".join([header, *(f"  {problem}" for problem in self.problems)]))
+        lines = [header, *(f"  {problem}" for problem in self.problems[:PROBLEMS_MAX])]
+        if count > PROBLEMS_MAX:
+            lines.append(f"  ... and {count - PROBLEMS_MAX} more problems")
+        super().__init__("\n".join(lines))
 
     @classmethod
     def raise_if_any(cls, problems: Iterable[Problem]) -> None:

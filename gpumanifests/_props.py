@@ -6,21 +6,27 @@ quantity is refused at construction with the value and the rule it broke.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from gpumanifests._errors import InvalidInputError
-from gpumanifests._kube.names import check_dns_label, check_dns_subdomain, check_label_key, check_label_value
+from gpumanifests._kube.names import (
+    check_dns_label,
+    check_dns_subdomain,
+    check_extended_resource_name,
+    check_label_key,
+    check_label_value,
+)
 from gpumanifests._kube.quantity import parse_quantity
-
-if TYPE_CHECKING:
-    import re
 
 __all__ = [
     "DnsLabel",
     "DnsSubdomain",
+    "ExtendedResourceName",
+    "Image",
     "LabelKey",
     "LabelValue",
     "Props",
@@ -77,10 +83,24 @@ def _check_positive_quantity(value: str) -> str:
     return value
 
 
+_IMAGE = re.compile(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
+)
+"""An image reference (the distribution reference grammar): ``[registry/]repository[:tag][@sha256:digest]``."""
+
 DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
 DnsSubdomain = Annotated[str, AfterValidator(check_dns_subdomain)]
 LabelKey = Annotated[str, AfterValidator(check_label_key)]
 LabelValue = Annotated[str, AfterValidator(check_label_value)]
+ExtendedResourceName = Annotated[str, AfterValidator(check_extended_resource_name)]
+Image = Annotated[
+    str,
+    matching(
+        _IMAGE,
+        "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
+    ),
+]
 
 
 def _check_not_negative(value: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpumanifests._cli.commands import COMMANDS
-from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError
+from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError, shortened
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -41,7 +41,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    return run_reporting_errors(lambda: args.handler(args))
+    return run_reporting_errors(lambda: _checked_paths(args).handler(args))
+
+
+def _checked_paths(args: argparse.Namespace) -> argparse.Namespace:
+    """``--apps`` and ``--out`` resolved before any app runs (which then cannot move them: the loader restores the
+    working directory after each app), and kept apart: synth replaces the whole ``--out`` tree."""
+    apps, out = args.apps.resolve(), args.out.resolve()
+    if out == apps or apps in out.parents or out in apps.parents:
+        raise UsageError(
+            f"--out {args.out} and --apps {args.apps} overlap; synth replaces the whole --out tree, "
+            "so it must be a directory of its own beside the apps"
+        )
+    return args
 
 
 def run_reporting_errors(action: Callable[[], int]) -> int:
@@ -59,4 +71,11 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
         return ExitCode.FAILED
     except KeyboardInterrupt:
         print("interrupted; the tree holds either the previous or the new synth, never a mix", file=sys.stderr)
+        return ExitCode.FAILED
+    except Exception as error:
+        print(
+            f"error: gpumanifests failed unexpectedly ({type(error).__name__}: {shortened(str(error))}); "
+            "nothing was written; this is a bug in gpumanifests, please report it with the apps that cause it",
+            file=sys.stderr,
+        )
         return ExitCode.FAILED

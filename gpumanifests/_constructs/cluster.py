@@ -26,6 +26,7 @@ from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.profiles import NodeProfile, NodeRequirement
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.crds import CustomResourceDefinition, load_crd_file
+from gpumanifests._kube.limits import CLUSTER_NODES_MAX, LARGE_CLUSTERS
 from gpumanifests._kube.versions import DEFAULT_VERSION, KubernetesRelease, release
 from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, parse_props
 
@@ -268,6 +269,16 @@ class _ClusterProps(Props):
                         f"node_labelling='nfd': profiles {first!r} and {second!r} match the same PCI devices, so "
                         "one rule would label a node as both; give each profile's PciMatch its own devices"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _within_a_cluster_s_size(self) -> Self:
+        count = len(self.nodes) + sum(pool.max_nodes for pool in self.pools)
+        if count > CLUSTER_NODES_MAX:
+            raise ValueError(
+                f"{len(self.nodes)} nodes and pools of up to {count - len(self.nodes)} more: a Kubernetes cluster "
+                f"has at most {CLUSTER_NODES_MAX} nodes ({LARGE_CLUSTERS}); split it into clusters (a Fleet)"
+            )
         return self
 
     @model_validator(mode="after")

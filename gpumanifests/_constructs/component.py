@@ -9,12 +9,13 @@ objects (``k8s.KubeConfigMap(component, ...)``) may be added to a component as w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import cdk8s
 from constructs import Construct, IConstruct
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from gpumanifests._constructs.patches import apply_patches
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._kube.names import is_dns_label
@@ -55,11 +56,25 @@ class RenderedObject:
         return object_key(self.manifest)
 
 
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+"""The namespaces every cluster has and Kubernetes itself uses (``metav1.NamespaceSystem`` and its kin)."""
+
+
 class _ComponentProps(Props):
     name: DnsLabel
     namespace: DnsLabel
     server_side_apply: bool = True
     owns_namespace: bool = True
+
+    @model_validator(mode="after")
+    def _not_owning_a_system_namespace(self) -> Self:
+        if self.namespace in SYSTEM_NAMESPACES and self.owns_namespace:
+            raise ValueError(
+                f"namespace={self.namespace!r}: a namespace Kubernetes itself uses: its Application would own (and "
+                "prune) it and put a Pod Security level on the cluster's own pods; give the component a namespace "
+                "of its own (a node agent that must run there: owns_namespace=False leaves the namespace alone)"
+            )
+        return self
 
     @field_validator("name")
     @classmethod
@@ -131,6 +146,11 @@ class Component(cdk8s.Chart):
             owns_namespace=owns_namespace,
         )
         _check_application_name(scope, id)
+        if self.props.namespace == scope.argocd_namespace:
+            raise InvalidInputError(
+                f"Component {id!r}: namespace={self.props.namespace!r} is the cluster's Argo CD namespace, where "
+                "its Applications and AppProject live; its Application would own and prune it: choose another"
+            )
         claim_construct_id(scope, id, "Component")
         super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
         self.cluster = scope
@@ -164,6 +184,11 @@ class Component(cdk8s.Chart):
                 raise InvalidInputError(
                     f"Component {self.name!r}: add_dependency got {type(dependency).__name__}; "
                     "a component can only depend on another Component"
+                )
+            if dependency.cluster is not self.cluster:
+                raise InvalidInputError(
+                    f"Component {self.path!r}.add_dependency: {dependency.path!r} is in another cluster; Argo CD "
+                    "orders the Applications of one cluster only, so depend on a component of the same cluster"
                 )
             self.dependencies.append(dependency)
 
@@ -218,12 +243,19 @@ class Resource(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
-        super().__init__(scope, id)
+        try:
+            super().__init__(scope, id)
+        except RuntimeError as error:  # jsii: a raw L1 object under ``scope`` already has this id
+            raise InvalidInputError(
+                f"{type(self).__name__} {id!r}: {error}; construct ids must be unique among siblings, rename one"
+            ) from None
         self._gm_parent = scope
         self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None
+        self.patch_error: str | None = None
+        """Why the JSON patches could not be applied (then the object is rendered unpatched); synth reports it."""
         self.component.resources.append(self)
 
     def add_dependency(self, *resources: Resource) -> None:
@@ -232,9 +264,10 @@ class Resource(Construct):
         self._changed()
 
     def add_json_patch(self, *patches: cdk8s.JsonPatch) -> None:
-        """Escape hatch: apply RFC 6902 patches to the main object after rendering.
+        """Escape hatch: apply RFC 6902 patches (``gm.JsonPatch``) to the main object after rendering.
 
-        The patched object is still validated against the Kubernetes schema at synth.
+        A patch whose path does not exist is an error at synth; the patched object is still
+        validated like every other (schema, names, Pod Security).
         """
         self._patches.extend(patches)
         self._changed()
@@ -243,8 +276,13 @@ class Resource(Construct):
         """The objects of this resource, patched; rendered once and kept until the resource changes."""
         if self._rendered is None:
             objects = self._render()
+            self.patch_error = None
             if self._patches:
-                objects[0].manifest = cdk8s.JsonPatch.apply(objects[0].manifest, *self._patches)
+                patched, self.patch_error = apply_patches(objects[0].manifest, self._patches)
+                if isinstance(patched, dict) and isinstance(patched.get("metadata"), dict):
+                    objects[0].manifest = patched
+                else:
+                    self.patch_error = "the JSON patches leave no Kubernetes object (an object with metadata)"
             self._after_patches(objects)
             self._rendered = objects
         return self._rendered

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.workloads import (
-    Image,
     _CommonOptions,
     _ProfileProps,
     _ProfileWorkload,
@@ -22,7 +21,7 @@ from gpumanifests._constructs.workloads import (
     _ServedOptions,
     _ServedProps,
 )
-from gpumanifests._props import parse_props
+from gpumanifests._props import Image, parse_props
 
 if TYPE_CHECKING:
     from constructs import Construct

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._constructs.dra import DraAllocation, DraDevice
+from gpumanifests._constructs.env import EnvName
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.names import check_label_value
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props
+from gpumanifests._props import DnsLabel, DnsSubdomain, ExtendedResourceName, Image, LabelKey, LabelValue, Props
 from gpumanifests.scheduling import (
     BLOCKING_EFFECTS,
     matches_node_selector_term,
@@ -399,26 +400,16 @@ class NodeProfile(Props):
 
     taints: tuple[Taint, ...] = ()
     toleration_operator: TolerationOperator = TolerationOperator.EQUAL
-    gpu_resource: str | None = None
+    gpu_resource: ExtendedResourceName | None = None
     """Extended resource a device plugin advertises (``nvidia.com/gpu``); None when there is none."""
     runtime_class_name: DnsSubdomain | None = None
-    images: dict[Framework, str] = Field(default_factory=dict)
-    env: dict[str, str] = Field(default_factory=dict)
+    images: dict[Framework, Image] = Field(default_factory=dict)
+    env: dict[EnvName, str] = Field(default_factory=dict)
     """Framework env every GPU container on this profile gets."""
-    cpu_env: dict[str, str] = Field(default_factory=dict)
+    cpu_env: dict[EnvName, str] = Field(default_factory=dict)
     """Env that CPU containers get in a cluster that has nodes of this profile."""
     not_portable: tuple[str, ...] = ()
     """Features of this profile with no equivalent elsewhere, named in migration reports."""
-
-    @field_validator("gpu_resource")
-    @classmethod
-    def _extended_resource_name(cls, value: str | None) -> str | None:
-        if value is not None and "/" not in value:
-            raise ValueError(
-                f"gpu_resource {value!r} is not an extended resource name; "
-                "use a domain-prefixed name such as 'nvidia.com/gpu'"
-            )
-        return value
 
     @model_validator(mode="after")
     def _labels_do_not_conflict(self) -> Self:

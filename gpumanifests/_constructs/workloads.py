@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypedDict, TypeVar
@@ -49,7 +48,7 @@ from gpumanifests._kube.labels import (
     ROLLOUT_ANNOTATION,
 )
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import DnsLabel, DnsSubdomain, LabelKey, LabelValue, Props, Quantity, matching, parse_props
+from gpumanifests._props import DnsLabel, DnsSubdomain, Image, LabelKey, LabelValue, Props, Quantity, parse_props
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -70,20 +69,6 @@ __all__ = [
     "WorkloadRole",
 ]
 
-
-_IMAGE = re.compile(
-    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
-)
-
-
-Image = Annotated[
-    str,
-    matching(
-        _IMAGE,
-        "an image reference: [registry/]repository[:tag][@sha256:digest], for example 'tensorflow/tensorflow:2.17.0'",
-    ),
-]
 
 _ModelT = TypeVar("_ModelT", bound=Props)
 _EPHEMERAL = ("ephemeral_storage", "ephemeral_storage_limit")
@@ -777,6 +762,24 @@ class Workload(Resource, Generic[_P]):
     def _is_sidecar(self, container: Container) -> bool:
         """Whether an added container runs as a native sidecar (Jobs) or as a regular container."""
         return False
+
+    def repeat_on(self, other: Workload[Any]) -> None:
+        """Make on ``other`` the intent-method calls and JSON patches made on this workload (a queue aside:
+        it belongs to this workload's cluster)."""
+        other.tolerate(*self._tolerations_added)
+        for name, value in self._env_added.items():
+            other.add_env(name, value)
+        for name, ref in self._env_refs_added.items():
+            other.add_env_ref(name, ref)
+        for source in self._env_from_added:
+            other.add_env_from(source)
+        for volume in self._volumes_added:
+            other.add_volume(volume)
+        if self._cache is not None and self._cache is not self.props.model_cache:
+            other.mount_cache(self._cache)
+        for container in self._containers_added:
+            other.add_container(container)
+        other.add_json_patch(*self._patches)
 
     # -- placement: overridden by GPU and CPU workloads ------------------------------------
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gpumanifests._kube.names import dns_label_errors, dns_subdomain_errors, label_value_errors, qualified_name_errors
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = ["ANNOTATIONS_MAX_BYTES", "FieldError", "object_meta_errors", "status_errors"]
 
@@ -33,11 +33,17 @@ class FieldError:
         return f"{self.path or '(object)'}: {self.message}"
 
 
-def object_meta_errors(metadata: Any, *, namespaced: bool) -> list[FieldError]:
-    """Every reason the API server would refuse ``metadata`` of an object of a namespaced or cluster kind."""
+def object_meta_errors(
+    metadata: Any, *, namespaced: bool, name_rule: Callable[[str], list[str]] | None = None
+) -> list[FieldError]:
+    """Every reason the API server would refuse ``metadata`` of an object of a namespaced or cluster kind.
+
+    ``name_rule`` is the kind's rule for names, a DNS-1123 subdomain (``NameIsDNSSubdomain``) by default.
+    """
     if not isinstance(metadata, dict):
         return [FieldError("metadata", "must be an object")]
-    errors = _name_errors(metadata) + _namespace_errors(metadata, namespaced=namespaced)
+    errors = _name_errors(metadata, name_rule or dns_subdomain_errors)
+    errors += _namespace_errors(metadata, namespaced=namespaced)
     errors += _map_errors(metadata, "labels", qualified_name_errors, label_value_errors)
     errors += _map_errors(metadata, "annotations", lambda key: qualified_name_errors(key.lower()), lambda _: [])
     annotations = metadata.get("annotations")
@@ -59,11 +65,11 @@ def status_errors(manifest: Mapping[str, Any]) -> list[FieldError]:
     )
 
 
-def _name_errors(metadata: Mapping[str, Any]) -> list[FieldError]:
+def _name_errors(metadata: Mapping[str, Any], rule: Callable[[str], list[str]]) -> list[FieldError]:
     name = metadata.get("name")
     if not isinstance(name, str) or not name:
         return [FieldError("metadata.name", "is required")]
-    return [FieldError("metadata.name", f"{name!r} {error}") for error in dns_subdomain_errors(name)]
+    return [FieldError("metadata.name", f"{name!r} {error}") for error in rule(name)]
 
 
 def _namespace_errors(metadata: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:

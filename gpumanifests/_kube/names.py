@@ -15,13 +15,17 @@ import re
 __all__ = [
     "DNS_LABEL_HELP",
     "DNS_SUBDOMAIN_HELP",
+    "EXTENDED_RESOURCE_HELP",
     "LABEL_KEY_HELP",
     "LABEL_VALUE_HELP",
     "check_device_attribute_name",
     "check_dns_label",
     "check_dns_subdomain",
+    "check_extended_resource_name",
     "check_label_key",
     "check_label_value",
+    "container_resource_name_errors",
+    "dns1035_label_errors",
     "dns_label_errors",
     "dns_subdomain_errors",
     "is_dns_label",
@@ -29,7 +33,9 @@ __all__ = [
     "is_label_value",
     "is_qualified_name",
     "label_value_errors",
+    "path_segment_errors",
     "qualified_name_errors",
+    "relaxed_env_var_name_errors",
 ]
 
 DNS_LABEL_MAX = 63
@@ -41,6 +47,10 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+_HUGE_PAGES = "hugepages-"
+_REQUESTS_PREFIX = "requests."
 
 DNS_LABEL_HELP = (
     f"a DNS-1123 label: at most {DNS_LABEL_MAX} characters, lowercase letters, digits and '-', "
@@ -55,6 +65,10 @@ LABEL_KEY_HELP = (
     f"{QUALIFIED_NAME_MAX} characters of letters, digits, '-', '_' and '.', "
     "starting and ending with a letter or digit (for example 'apple.com/gpu')"
 )
+EXTENDED_RESOURCE_HELP = (
+    "an extended resource name: a domain prefix outside kubernetes.io (a lowercase DNS subdomain), '/', "
+    "and a name of letters, digits, '-', '_' and '.' (for example 'nvidia.com/gpu')"
+)
 LABEL_VALUE_HELP = (
     f"a label value: empty, or at most {LABEL_VALUE_MAX} characters of letters, digits, '-', '_' and '.', "
     "starting and ending with a letter or digit (for example 'true')"
@@ -68,6 +82,19 @@ def dns_label_errors(value: str) -> list[str]:
         errors.append(f"must be no more than {DNS_LABEL_MAX} characters")
     if not _DNS_LABEL.fullmatch(value):
         errors.append("must consist of lower case alphanumeric characters or '-', and start and end with one")
+    return errors
+
+
+def dns1035_label_errors(value: str) -> list[str]:
+    """``IsDNS1035Label``: Service names (``ValidateServiceName``); a DNS-1123 label starting with a letter."""
+    errors = []
+    if len(value) > DNS_LABEL_MAX:
+        errors.append(f"must be no more than {DNS_LABEL_MAX} characters")
+    if not _DNS1035_LABEL.fullmatch(value):
+        errors.append(
+            "must consist of lower case alphanumeric characters or '-', start with a letter and end with a "
+            "letter or digit"
+        )
     return errors
 
 
@@ -114,6 +141,37 @@ def label_value_errors(value: str) -> list[str]:
     return errors
 
 
+def path_segment_errors(value: str) -> list[str]:
+    """``path.IsValidPathSegmentName``: RBAC object names (``ValidateRBACName``): no '/' or '%', not '.' or '..'."""
+    if value in {".", ".."}:
+        return [f"may not be {value!r}"]
+    return [f"may not contain {part!r}" for part in ("/", "%") if part in value]
+
+
+def relaxed_env_var_name_errors(value: str) -> list[str]:
+    """``IsRelaxedEnvVarName`` (RelaxedEnvironmentVariableValidation, GA in 1.34): a container's env name."""
+    if not value:
+        return ["must not be empty"]
+    if any(not " " <= character <= "~" or character == "=" for character in value):
+        return ["must consist only of printable ASCII characters other than '='"]
+    return []
+
+
+def container_resource_name_errors(value: str) -> list[str]:
+    """``validateContainerResourceName``: a container resource is standard (``cpu``, ``memory``,
+    ``ephemeral-storage``, ``hugepages-<size>``), native (``*kubernetes.io/*``) or extended
+    (``IsExtendedResourceName``: ``requests.<name>`` is a qualified name)."""
+    errors = qualified_name_errors(value)
+    if "/" not in value:
+        if value not in _STANDARD_CONTAINER_RESOURCES and not value.startswith(_HUGE_PAGES):
+            errors.append("must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-*)")
+    elif "kubernetes.io/" not in value and (
+        value.startswith(_REQUESTS_PREFIX) or qualified_name_errors(_REQUESTS_PREFIX + value)
+    ):
+        errors.append("doesn't follow extended resource name standard")
+    return errors
+
+
 def is_dns_label(value: str) -> bool:
     """Whether ``value`` passes ``IsDNS1123Label``."""
     return not dns_label_errors(value)
@@ -148,6 +206,12 @@ def check_dns_label(value: str) -> str:
 def check_dns_subdomain(value: str) -> str:
     """Accept a DNS-1123 subdomain; otherwise ``ValueError`` naming the value and the rule."""
     return _checked(is_dns_subdomain(value), value, DNS_SUBDOMAIN_HELP)
+
+
+def check_extended_resource_name(value: str) -> str:
+    """Accept an extended resource name (``IsExtendedResourceName``); otherwise ``ValueError`` naming the rule."""
+    extended = "/" in value and "kubernetes.io/" not in value and not container_resource_name_errors(value)
+    return _checked(extended, value, EXTENDED_RESOURCE_HELP)
 
 
 def check_label_key(value: str) -> str:

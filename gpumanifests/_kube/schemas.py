@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 import jsonschema_rs
 
+from gpumanifests._kube.apiserver import builtin_object_errors
 from gpumanifests._kube.crds import CustomResourceDefinition, catalog_kinds, vendored
 from gpumanifests._kube.meta import object_meta_errors, status_errors
 
@@ -38,9 +39,38 @@ def _schema_dir(version: str) -> Any:
     return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
 
 
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The range of each integer format: the Go field's type (``replicas`` is an int32)."""
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+"""``resource.ParseQuantity``'s grammar, as the OpenAPI of CRDs states it (the built-ins' schema has none)."""
+
+
+def _with_api_ranges(node: Any) -> Any:
+    """The schema with ``minimum``/``maximum`` on every int32/int64 field (JSON Schema ignores ``format``)."""
+    if isinstance(node, list):
+        return [_with_api_ranges(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_api_ranges(value) for key, value in node.items()}
+    form, kind = node.get("format"), node.get("type", ())
+    bounds = _INT_RANGES.get(form) if isinstance(form, str) else None  # a field may be named "format"
+    if bounds is not None and isinstance(kind, str | list) and "integer" in kind:
+        out.setdefault("minimum", bounds[0])
+        out.setdefault("maximum", bounds[1])
+    return out
+
+
 @cache
 def _definitions(version: str) -> Any:
-    return json.loads(_schema_dir(version).joinpath("_definitions.json").read_text(encoding="utf-8"))
+    definitions = json.loads(_schema_dir(version).joinpath("_definitions.json").read_text(encoding="utf-8"))
+    definitions = _with_api_ranges(definitions)
+    definitions["$defs"][_QUANTITY] = {
+        "oneOf": [{"type": ["string", "null"], "pattern": _QUANTITY_PATTERN}, {"type": ["number", "null"]}]
+    }
+    return definitions
 
 
 @cache
@@ -55,7 +85,7 @@ def _validator(version: str, api_version: str, kind: str) -> jsonschema_rs.Valid
             raise ValueError(f"the Kubernetes {version} schemas reference no document {uri}")
         return _definitions(version)
 
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    schema = _with_api_ranges(json.loads(schema_file.read_text(encoding="utf-8")))
     return jsonschema_rs.Draft202012Validator(schema, retriever=retrieve)
 
 
@@ -116,7 +146,9 @@ class KindRegistry:
         api_version, kind = str(manifest.get("apiVersion", "")), str(manifest.get("kind", ""))
         if self.is_builtin(api_version, kind):
             builtin = schema_errors(manifest, version=self.version) or []
-            return builtin + [str(error) for error in status_errors(manifest)]
+            namespaced = _builtin_scopes(self.version)[f"{api_version}/{kind}"] == "Namespaced"
+            semantic = builtin_object_errors(manifest, namespaced=namespaced) + status_errors(manifest)
+            return builtin + [str(error) for error in semantic]
         group, _, version = api_version.rpartition("/")
         crd = self.crd(group, kind)
         if crd is None:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
 
-from gpumanifests._errors import OutputError
+from gpumanifests._errors import OutputError, listed
 
 if sys.platform != "win32":
     import fcntl
@@ -151,6 +151,10 @@ def digest_record(digests: Mapping[str, str]) -> bytes:
 
 def owned_files(out: Path) -> dict[str, str]:
     record = out / OWNERSHIP_FILE
+    if os.path.lexists(record) and (record.is_symlink() or not record.is_file()):
+        raise OutputError(
+            f"{record}, the record of the files gpumanifests generated, is not a regular file; restore it from git"
+        )
     try:
         if not record.is_file():
             return {}
@@ -190,6 +194,8 @@ def _check_output_dir(out: Path) -> None:
         )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file, not a directory; move it away or pass another --out")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise OutputError(f"{out.parent} is a file, not a directory, so {out} cannot be in it; pass another --out")
     if not out.parent.is_dir():
         raise OutputError(f"{out.parent} does not exist; create it or pass another --out")
     # The lock and the staging tree live beside the output; without this check a parent we may
@@ -348,6 +354,16 @@ def _rmtree(path: Path) -> bool:
 
 
 # -- building the new tree ------------------------------------------------------------------------
+
+
+def _edited(out: Path, owned: Mapping[str, str], disk: Mapping[str, Entry]) -> list[str]:
+    """The files the ownership record lists that are there with other content: no longer provably ours."""
+    edited = []
+    for path, digest in sorted(owned.items()):
+        entry = disk.get(path)
+        if entry is not None and (entry.kind != "file" or _digest((out / path).read_bytes()) != digest):
+            edited.append(str(out / path))
+    return edited
 
 
 def _check_paths(files: Collection[str]) -> None:
@@ -662,11 +678,18 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> None:
         except OSError as error:
             raise OutputError(f"cannot read {out}: {_why(error)}") from None
         owned = owned_files(out)
+        edited = _edited(out, owned, disk)
+        if edited:
+            raise OutputError(
+                f"{listed(edited)} changed since gpumanifests wrote them (their SHA-256 is not the one "
+                f"{OWNERSHIP_FILE} records), so synth neither overwrites nor removes them: restore them from git "
+                "(git checkout -- FILE) or delete them, then synth again"
+            )
         conflicts = _conflicts(out, files, disk, owned)
         if conflicts:
             raise OutputError(
                 "refusing to overwrite files that gpumanifests did not generate: "
-                + ", ".join(conflicts)
+                + listed(conflicts)
                 + "; move them away (or delete them) and synth again"
             )
         staging = out.parent / f".{out.name}{_STAGING}{os.getpid()}"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._constructs.cluster import POOL_LABEL
+from gpumanifests._errors import listed
+from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests.scheduling import has_blocking_taint, node_name, node_taints, taint_text
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster, Node
     from gpumanifests._constructs.profiles import NodeProfile
 
-__all__ = ["PlanNode", "load_node_objects", "plan_node", "scale_up_nodes"]
+__all__ = ["PlanNode", "load_node_objects", "node_shape_problems", "plan_node", "scale_up_nodes"]
 
 _ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
 
@@ -185,6 +187,54 @@ def load_node_objects(path: Path) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ValueError(f"nodes file {path} must hold `kubectl get nodes -o json` output (a NodeList)")
     nodes = [item for item in items if item.get("kind", "Node") == "Node"]
-    if not nodes or not all(node_name(node) for node in nodes):
+    if not nodes or not all(isinstance(node.get("metadata"), dict) and node_name(node) for node in nodes):
         raise ValueError(f"nodes file {path} holds no named Node objects")
+    problems = [f"node {node_name(node)!r}: {problem}" for node in nodes for problem in node_shape_problems(node)]
+    if problems:
+        raise ValueError(f"nodes file {path} has malformed Node objects: {listed(problems, 5)}")
     return nodes
+
+
+_NODE_MAPS = (("metadata", "labels"), ("metadata", "annotations"), ("status", "allocatable"), ("status", "capacity"))
+
+
+def node_shape_problems(node: Mapping[str, Any]) -> list[str]:
+    """What the plan reads from a Node and cannot: objects, maps of strings, quantities, taints."""
+    problems = [
+        f"{part} is not an object"
+        for part in ("metadata", "spec", "status")
+        if not isinstance(node.get(part) or {}, dict)
+    ]
+    if problems:
+        return problems
+    for part, key in _NODE_MAPS:
+        entries = (node.get(part) or {}).get(key) or {}
+        if not isinstance(entries, dict) or not all(isinstance(value, str | int) for value in entries.values()):
+            problems.append(f"{part}.{key} is not a map of strings")
+        elif part == "status":
+            problems += [
+                f"{part}.{key}.{name}: {value!r} is not a quantity"
+                for name, value in entries.items()
+                if not _is_quantity(value)
+            ]
+    taints = (node.get("spec") or {}).get("taints") or []
+    if not isinstance(taints, list) or not all(_is_taint(taint) for taint in taints):
+        problems.append("spec.taints is not a list of taints (objects with a string key and effect)")
+    return problems
+
+
+def _is_quantity(value: str | int) -> bool:
+    try:
+        parse_quantity(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_taint(taint: Any) -> bool:
+    return (
+        isinstance(taint, dict)
+        and isinstance(taint.get("key"), str)
+        and isinstance(taint.get("effect"), str)
+        and isinstance(taint.get("value", ""), str)
+    )

@@ -41,11 +41,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gpumanifests._errors import Problem
+from gpumanifests._errors import InvalidInputError, Problem, listed
+from gpumanifests._kube.limits import CLUSTER_PODS_MAX, LARGE_CLUSTERS
 from gpumanifests._placement.admission import QueueAdmission, queue_admissions, queue_problem
 from gpumanifests._placement.daemons import daemon_pod_spec, runs_daemon_pod
 from gpumanifests._placement.devices import DeviceLedger, pod_claims
-from gpumanifests._placement.nodes import PlanNode, plan_node, scale_up_nodes
+from gpumanifests._placement.nodes import PlanNode, node_shape_problems, plan_node, scale_up_nodes
 from gpumanifests._placement.rollouts import RolloutProof, prove_rollout
 from gpumanifests.scheduling import (
     FitResult,
@@ -401,6 +402,18 @@ def _verdict(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _check_pod_count(cluster: Cluster) -> None:
+    """Refuse to place more pods than a cluster runs: the proof models each one."""
+    workloads = sorted(cluster.workloads(), key=lambda workload: -workload.replicas)
+    pods = sum(workload.replicas for workload in workloads)
+    if pods > CLUSTER_PODS_MAX:
+        largest = listed([f"{workload.path} ({workload.replicas})" for workload in workloads], 3)
+        raise InvalidInputError(
+            f"cluster {cluster.name!r}: its workloads run {pods} pods ({largest}); a Kubernetes cluster runs at "
+            f"most {CLUSTER_PODS_MAX} ({LARGE_CLUSTERS}): lower the replicas"
+        )
+
+
 def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = None) -> Plan:
     """Place every pod of ``cluster`` on ``nodes`` (the declared nodes by default) and check it.
 
@@ -410,6 +423,13 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
     """
     declared = nodes is None
     objects = [node.to_node_object() for node in cluster.nodes] if nodes is None else list(nodes)
+    malformed = [
+        f"nodes[{index}]: {problem}"
+        for index, obj in enumerate(objects)
+        for problem in (node_shape_problems(obj) if isinstance(obj, dict) else ["is not an object"])
+    ]
+    if malformed:
+        raise InvalidInputError(f"plan_cluster: nodes are not Node objects: {listed(malformed, 5)}")
     scale_ups = scale_up_nodes(cluster, objects)
     declared_nodes = {node.name: node for node in [*cluster.nodes, *scale_ups]}
     plan_nodes = sorted(
@@ -422,6 +442,7 @@ def plan_cluster(cluster: Cluster, nodes: Sequence[Mapping[str, Any]] | None = N
         )
         for node in scale_ups
     ]
+    _check_pod_count(cluster)
     placer = _Placer(tuple(plan_nodes), DeviceLedger(cluster, plan_nodes))
     queued = queue_admissions(cluster)
     held = {admission.path: admission.verdict.cluster_queue for admission in queued if not admission.admitted}
@@ -531,7 +552,7 @@ class _Placer:
                 _placement(workload, shape, replica, None, waiting_for) for replica in range(workload.replicas)
             )
             return
-        placements = [self._place_replica(workload, spec, shape, replica) for replica in range(workload.replicas)]
+        placements = self._place_replicas(workload, spec, shape)
         overflow = [placement for placement in placements if placement.node is None and shape.admitted]
         if overflow and workload.all_or_nothing:
             self.findings.append(_partial_group(workload, placements, overflow))
@@ -556,6 +577,17 @@ class _Placer:
             if placement.node is None and report:
                 self.findings.append(_daemon_overflow(workload, node.name, own))
             self.placements.append(placement)
+
+    def _place_replicas(self, workload: Workload[Any], spec: Mapping[str, Any], shape: _Shape) -> list[Placement]:
+        """Each replica in turn; once one finds no node, the rest find none either (nothing was bound)."""
+        placements: list[Placement] = []
+        for replica in range(workload.replicas):
+            placement = self._place_replica(workload, spec, shape, replica)
+            placements.append(placement)
+            if placement.node is None:
+                rest = range(replica + 1, workload.replicas)
+                return placements + [_placement(workload, shape, later, None) for later in rest]
+        return placements
 
     def _take_back(self, placement: Placement, spec: Mapping[str, Any], shape: _Shape) -> Placement:
         """Unbind a placed pod of a group that does not fit as a whole: none of its pods run."""
@@ -802,7 +834,7 @@ def _daemon_overflow(workload: Workload[Any], node: str, excluded: Sequence[Excl
 
 
 def _overflow(workload: Workload[Any], pods: Sequence[Placement]) -> Finding:
-    names = ", ".join(placement.pod for placement in pods)
+    names = listed([placement.pod for placement in pods])
     reasons = _grouped_reasons((exclusion.node, "; ".join(exclusion.reasons)) for exclusion in pods[0].excluded)
     message = (
         f"workload {workload.name!r} overflows the cluster: no node has room left for {names} "

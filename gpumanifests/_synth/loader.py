@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import importlib.abc
 import importlib.util
+import inspect
+import os
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -44,17 +46,33 @@ def _run_app(file: Path, app: GitOpsApp, label: str) -> None:
     if spec is None or spec.loader is None:
         raise AppLoadError(f"{label}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
+    cwd = os.getcwd()  # an app that changes directory must not move the paths the command resolves after it
     # registered while it runs, as an import would: dataclasses and pickling look modules up there
     sys.modules[spec.name] = module
     try:
-        _execute(spec.loader, module, file)
-        build = getattr(module, "build", None)
-        if not callable(build):
-            raise AppLoadError(f"{label} defines no build(app) function; add `def build(app: gm.GitOpsApp) -> None`")
-        app.source = label
-        build(app)
+        with contextlib.redirect_stdout(sys.stderr):  # an app's prints never mix with a command's output
+            _execute(spec.loader, module, file)
+            build = getattr(module, "build", None)
+            if not callable(build):
+                raise AppLoadError(
+                    f"{label} defines no build(app) function; add `def build(app: gm.GitOpsApp) -> None`"
+                )
+            app.source = label
+            _check_ran(label, build(app))
     finally:
         sys.modules.pop(spec.name, None)
+        os.chdir(cwd)
+
+
+def _check_ran(label: str, result: object) -> None:
+    """A ``build`` that yields or is ``async`` returns a generator or coroutine: its body never ran."""
+    if inspect.isgenerator(result) or inspect.iscoroutine(result) or inspect.isasyncgen(result):
+        if not inspect.isasyncgen(result):
+            result.close()  # no "never awaited" warning
+        raise AppLoadError(
+            f"{label}: build(app) is a generator or a coroutine (it yields, or is async), so calling it declared "
+            "nothing; make it a plain function (no yield, no async)"
+        )
 
 
 def _execute(loader: importlib.abc.Loader, module: ModuleType, file: Path) -> None:

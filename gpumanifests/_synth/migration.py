@@ -24,7 +24,7 @@ from gpumanifests._synth.diff import field_changes
 from gpumanifests.scheduling import taint_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "FieldChange",
@@ -433,23 +433,35 @@ def _rename(name: str, source: NodeProfile, target: NodeProfile) -> str:
     return f"{target.name}-{name.removeprefix(prefix)}" if name.startswith(prefix) else name
 
 
-def _copy_workload(workload: Workload[Any], component: Component, source: NodeProfile, target: NodeProfile) -> None:
-    """Declare ``workload`` again in ``component`` with every option it was given, on ``target``."""
+def _copy_workload(
+    workload: Workload[Any], component: Component, sources: Sequence[NodeProfile], target: NodeProfile
+) -> None:
+    """Declare ``workload`` again in ``component``, on ``target``: every option, intent-method call and patch."""
     props = workload.props
     options = {field: getattr(props, field) for field in props.model_fields_set - {"name"}}
-    if options.get("profile") == source:
+    if options.get("profile") in sources:
         options["profile"] = target
-    type(workload)(component, _rename(workload.name, source, target), **options)
+    copy = type(workload)(component, _renamed(workload.name, sources, target), **options)
+    workload.repeat_on(copy)
+
+
+def _renamed(name: str, sources: Sequence[NodeProfile], target: NodeProfile) -> str:
+    for source in sources:
+        if name.startswith(f"{source.name}-"):
+            return _rename(name, source, target)
+    return name
 
 
 def retarget_cluster(cluster: Cluster, target: NodeProfile) -> Cluster:
-    """The same cluster, in a new app, with its primary GPU profile replaced by ``target``.
+    """The same cluster, in a new app, with every GPU profile replaced by ``target``.
 
-    Nodes keep their capacity; workloads keep every option they were declared with, and
-    names starting with the old profile's name start with the new one's.
+    Nodes keep their capacity; workloads keep every option they were declared with, every
+    intent-method call and JSON patch, and names starting with an old profile's name start
+    with the new one's.
     """
-    source = primary_gpu_profile(cluster)
-    nodes = [node.model_copy(update={"profile": target}) if node.profile == source else node for node in cluster.nodes]
+    primary_gpu_profile(cluster)  # refuses a cluster without GPUs
+    sources = cluster.gpu_profiles()
+    nodes = [node.model_copy(update={"profile": target}) if node.profile in sources else node for node in cluster.nodes]
     props = cluster.props
     shadow = Cluster(
         GitOpsApp(),
@@ -463,7 +475,7 @@ def retarget_cluster(cluster: Cluster, target: NodeProfile) -> Cluster:
     for workload in _cluster_workloads(cluster):
         component = workload.component
         if id(component) not in copies:
-            name = _rename(component.name, source, target)
+            name = _renamed(component.name, sources, target)
             copies[id(component)] = Component(shadow, name, namespace=component.namespace)
-        _copy_workload(workload, copies[id(component)], source, target)
+        _copy_workload(workload, copies[id(component)], sources, target)
     return shadow

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.component import RenderedObject
     from gpumanifests._constructs.fleet import Fleet
 
-__all__ = ["Synthesis", "synthesize", "synthesize_apps"]
+__all__ = ["Synthesis", "invalid", "synthesize", "synthesize_apps"]
 
 
 @dataclass
@@ -123,6 +123,11 @@ def _fleet_files(fleet: Fleet, objects: list[RenderedObject]) -> dict[str, bytes
     return files
 
 
+def invalid(render: ClusterRender) -> bool:
+    """Whether rendering the cluster found an error (an object the API server would refuse, a bad patch)."""
+    return any(problem.severity is Severity.ERROR for problem in render.problems)
+
+
 def synthesize(app: GitOpsApp) -> Synthesis:
     """Render, check and serialize every cluster of ``app``; raise :class:`SynthError` on any error."""
     with paused_garbage_collection():
@@ -135,12 +140,14 @@ def _synthesize(app: GitOpsApp) -> Synthesis:
     argocd_instances: dict[str, list[RenderedObject]] = {}
     for cluster in app.clusters:
         render = render_cluster(cluster)
+        problems.extend(render.problems)
+        synthesis.clusters.append(cluster.name)
+        if invalid(render):
+            continue  # wiring and the placement proof read the objects: they would read what no API server takes
         argocd = wire_argocd(render)
         plan = plan_cluster(cluster)
-        problems.extend(render.problems)
         problems.extend(diagnose(cluster, plan))
         synthesis.renders.append(render)
-        synthesis.clusters.append(cluster.name)
         synthesis.files |= _cluster_files(render, argocd, plan)
         instance = f"fleet {cluster.fleet.name!r}" if cluster.fleet else f"cluster {cluster.name!r}"
         argocd_instances.setdefault(instance, []).extend(obj for objects in argocd.values() for obj in objects)

@@ -114,6 +114,8 @@ def _component_objects(component: Component, problems: list[Problem]) -> list[Re
     for resource in component.resources:
         rendered = resource.render()
         problems.extend(Problem(resource.path, message) for message in resource.validate())
+        if resource.patch_error is not None:
+            problems.append(Problem(resource.path, resource.patch_error, "fix the patch's path or operation"))
         keys = resource.dependency_keys()
         for obj in rendered:
             obj.depends_on = list(keys)

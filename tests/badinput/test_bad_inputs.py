@@ -9,6 +9,7 @@ input), that no traceback is printed, and that every file of the out dir is byte
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -96,7 +97,35 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
     ),
     "profile-bad-gpu-resource": (
         lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.AMD, gpu_resource="gpu"),
-        ("NodeProfile", "gpu_resource", "'gpu'", "domain-prefixed name such as 'nvidia.com/gpu'"),
+        ("NodeProfile", "gpu_resource", "'gpu'", "is not an extended resource name"),
+    ),
+    "profile-gpu-resource-uppercase-domain": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, gpu_resource="NVIDIA.com/gpu"),
+        ("NodeProfile", "gpu_resource", "'NVIDIA.com/gpu'", "a lowercase DNS subdomain"),
+    ),
+    "profile-gpu-resource-in-kubernetes-io": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, gpu_resource="kubernetes.io/gpu"),
+        ("NodeProfile", "gpu_resource", "'kubernetes.io/gpu'", "outside kubernetes.io"),
+    ),
+    "profile-env-name-with-equals": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, env={"A=B": "1"}),
+        ("NodeProfile", "env", "'A=B'", "is not an environment variable name"),
+    ),
+    "profile-empty-env-name": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, env={"": "1"}),
+        ("NodeProfile", "env=''", "is not an environment variable name"),
+    ),
+    "profile-image-with-trailing-space": (
+        lambda app: gm.NodeProfile(name="x", vendor=gm.Vendor.NVIDIA, images={gm.Framework.PYTORCH: "nvcr.io/x:1 "}),
+        ("NodeProfile", "images.pytorch", "'nvcr.io/x:1 '", "is not an image reference"),
+    ),
+    "profile-shared-false": (
+        lambda app: gm.NodeProfile.nvidia_cuda(shared=False),  # type: ignore[arg-type]
+        ("NodeProfile.nvidia_cuda", "shared=False", "'time-slicing' or 'mps' or None"),
+    ),
+    "profile-unknown-intel-driver": (
+        lambda app: gm.NodeProfile.intel_gpu(driver="xe2"),  # type: ignore[arg-type]
+        ("NodeProfile.intel_gpu", "driver='xe2'", "expected 'i915' or 'xe'"),
     ),
     "profile-label-in-both-sets": (
         lambda app: gm.NodeProfile(
@@ -199,6 +228,22 @@ CONSTRUCTOR_CASES: dict[str, Case] = {
         ("Cluster 'c'", "nodes", "'nvidia'", "give each profile its own name"),
     ),
     # Component
+    "job-name-with-trailing-newline": (
+        lambda app: _cpu_job(app, id="job\n"),
+        ("CpuJob", "'job\\n'", DNS_LABEL),
+    ),
+    "label-value-with-trailing-newline": (
+        lambda app: _cpu_job(app, labels={"team": "ml\n"}),
+        ("CpuJob 'work'", "labels.team", LABEL_VALUE),
+    ),
+    "toleration-value-with-trailing-newline": (
+        lambda app: gm.Toleration(key="gpu", value="x\n", effect=gm.TaintEffect.NO_SCHEDULE),
+        ("Toleration", "value", LABEL_VALUE),
+    ),
+    "component-named-apps": (
+        lambda app: gm.Component(_cluster(app), "apps"),
+        ("Component 'apps'", "a directory every cluster has"),
+    ),
     "component-bad-namespace": (
         lambda app: gm.Component(_cluster(app), "ml", namespace="ML Jobs"),
         ("Component 'ml'", "namespace", "'ML Jobs'", DNS_LABEL),
@@ -534,6 +579,31 @@ CLI_CASES: dict[str, tuple[Callable[[Workspace], object], list[str] | None, int,
         1,
         ("refusing to overwrite files that gpumanifests did not generate", "namespace_platform.yaml", "move them away"),
     ),
+    "generator-build": (
+        lambda ws: ws.edit("cloud_nvidia.py", "    declare_seed_workloads(cluster, NVIDIA)\n", "    yield cluster\n"),
+        None,
+        1,
+        ("apps/cloud_nvidia.py: build(app) is a generator or a coroutine", "declared nothing", "plain function"),
+    ),
+    "ownership-record-lists-an-edited-file": (
+        lambda ws: (ws.out / "clusters/data-platform-local/README.md").write_text("my notes\n"),
+        None,
+        1,
+        ("clusters/data-platform-local/README.md changed since gpumanifests wrote them", "git checkout -- FILE"),
+    ),
+    "ownership-record-is-a-directory": (
+        lambda ws: ((ws.out / ".gpumanifests.json").unlink(), (ws.out / ".gpumanifests.json").mkdir()),
+        None,
+        1,
+        (".gpumanifests.json, the record of the files gpumanifests generated, is not a regular file",),
+    ),
+    "out-is-the-apps-directory": (lambda ws: None, ["--out-is-apps"], 2, ("overlap", "must be a directory of its own")),
+    "out-parent-is-a-file": (
+        lambda ws: (ws.out.parent / "afile").write_text("x\n"),
+        ["--out-under-a-file"],
+        1,
+        ("afile is a file, not a directory",),
+    ),
     "unknown-flag": (lambda ws: None, ["--frobnicate"], 2, ("unrecognized arguments: --frobnicate",)),
     "unknown-command": (lambda ws: None, ["publish"], 2, ("invalid choice: 'publish'",)),
     "no-command": (lambda ws: None, [], 2, ("the following arguments are required: COMMAND",)),
@@ -541,15 +611,21 @@ CLI_CASES: dict[str, tuple[Callable[[Workspace], object], list[str] | None, int,
 }
 
 
+_OTHER_OUT: dict[str, Callable[[Workspace], Path]] = {
+    "--out-missing-parent": lambda ws: ws.out.parent / "nowhere" / "gitops",
+    "--out-is-apps": lambda ws: ws.apps,
+    "--out-under-a-file": lambda ws: ws.out.parent / "afile" / "gitops",
+}
+"""Cases that synth into another --out than the workspace's tree."""
+
+
 def _argv(ws: Workspace, extra: list[str] | None) -> list[str]:
     if extra is None:
         return ws.args()
-    if extra == ["--out-missing-parent"]:
-        return ["synth", "--apps", str(ws.apps), "--out", str(ws.out.parent / "nowhere" / "gitops")]
-    if extra in (["--frobnicate"], ["--strict=yes"]):
+    if extra and extra[0] in _OTHER_OUT:
+        return ["synth", "--apps", str(ws.apps), "--out", str(_OTHER_OUT[extra[0]](ws))]
+    if extra in (["--frobnicate"], ["--strict=yes"], ["--strict"]):
         return [*ws.args(), *extra]
-    if extra == ["--strict"]:
-        return [*ws.args(), "--strict"]
     return extra
 
 
@@ -561,7 +637,7 @@ def test_cli_refuses(
     edit(ws)
     before = _hashes(ws.out)
     argv = _argv(ws, extra)
-    if code == 2:
+    if code == 2 and extra != ["--out-is-apps"]:
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         assert exit_.value.code == 2
@@ -575,6 +651,55 @@ def test_cli_refuses(
         assert captured.err.startswith("error: ") or "\nerror: " in captured.err
     assert _hashes(ws.out) == before
     assert not list(ws.out.parent.glob(".gitops.staging-*"))
+
+
+def test_an_app_that_changes_directory_does_not_move_the_tree(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ws.out.parent)
+    ws.edit(
+        "cloud_nvidia.py", '    """Declare the data-platform-cloud cluster."""\n', '    import os\n    os.chdir("/")\n'
+    )
+    assert main(["synth", "--apps", "apps", "--out", "gitops"]) == 0, capsys.readouterr().err
+    assert Path.cwd() == ws.out.parent
+    assert main(["check", "--apps", "apps", "--out", "gitops", "--no-cache"]) == 0
+
+
+def test_an_app_that_prints_leaves_plan_json_parseable(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    ws.append("cloud_nvidia.py", "\nprint('loading the cloud cluster')\n")
+    assert main(["plan", "data-platform-cloud", "--json", "--apps", str(ws.apps)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["clusters"][0]["cluster"] == "data-platform-cloud"
+    assert "loading the cloud cluster" in captured.err
+
+
+def test_synth_refuses_to_remove_a_listed_file_that_was_edited(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record that lists a user's file (its digest does not match) must not get the file deleted."""
+    notes = ws.out / "clusters/data-platform-local/notes.md"
+    notes.write_text("# mine\n")
+    record = json.loads((ws.out / ".gpumanifests.json").read_text())
+    record["files"]["clusters/data-platform-local/notes.md"] = "0" * 64
+    (ws.out / ".gpumanifests.json").write_text(json.dumps(record))
+    assert main(ws.args()) == 1
+    assert "notes.md changed since gpumanifests wrote them" in capsys.readouterr().err
+    assert notes.read_text() == "# mine\n"
+
+
+def test_check_tells_a_hand_edit_from_an_app_change(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = ws.out / "clusters/data-platform-local/README.md"
+    readme.write_text("edited\n")
+    assert main([*ws.args("check"), "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert "edited by hand since the last synth: clusters/data-platform-local/README.md" in err
+    assert "run `gpumanifests synth`" not in err
+    readme.unlink()
+    ws.append("_seed.py", "\nTEST_IMAGE = 'busybox:1.37.0'\n")
+    assert main([*ws.args("check"), "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert "the apps now generate a different tree: run `gpumanifests synth` and commit the result" in err
+    assert "edited by hand" not in err
 
 
 def test_cli_succeeds_on_the_unedited_copy(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

@@ -146,7 +146,7 @@ def test_fails_on_a_quota_for_a_resource_the_queue_does_not_cover() -> None:
 def test_fails_on_enqueueing_to_something_that_is_not_a_cluster_queue() -> None:
     cluster = _cluster()
     job = gm.GpuJob(gm.Component(cluster, "training"), "finetune", profile=A100, image=IMAGE)
-    with pytest.raises(gm.InvalidInputError, match=r"queue is a str; pass a gm\.ClusterQueue"):
+    with pytest.raises(gm.InvalidInputError, match=r"enqueue: queue=.gpu-batch.: expected a gm\.ClusterQueue"):
         job.enqueue("gpu-batch")  # type: ignore[arg-type]
 
 

@@ -101,7 +101,7 @@ def test_fails_check_after_a_generated_file_is_deleted(
 # -- synth repairs what it owns and nothing else ------------------------------------------------
 
 
-def test_synth_restores_edited_and_deleted_files_and_leaves_a_stray_file_alone(
+def test_synth_restores_deleted_files_refuses_edited_ones_and_leaves_a_stray_file_alone(
     workspace: Workspace, run: Callable[..., tuple[int, str, str]]
 ) -> None:
     original = workspace.tree()
@@ -109,11 +109,17 @@ def test_synth_restores_edited_and_deleted_files_and_leaves_a_stray_file_alone(
     (workspace.out / DELETED).unlink()
     (workspace.out / STRAY).write_text("# my notes\n", encoding="utf-8")
 
+    code, _, err = run("synth")
+
+    assert code == 1
+    assert f"{EDITED} changed since gpumanifests wrote them" in err
+    assert (workspace.out / EDITED).read_text(encoding="utf-8") == "tampered: true\n"
+
+    (workspace.out / EDITED).write_bytes(original[EDITED])  # restored from git, as the message says
     code, _, _ = run("synth")
 
     assert code == 0
     after = workspace.tree()
-    assert after[EDITED] == original[EDITED]
     assert after[DELETED] == original[DELETED]
     assert after[STRAY] == b"# my notes\n"
     assert {path: content for path, content in after.items() if path != STRAY} == original

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import gpumanifests as gm
 from gpumanifests import CpuJob, NodeProfile
 from gpumanifests._cli.main import main
 from gpumanifests._synth.loader import load_apps
@@ -216,3 +217,29 @@ def test_cli_refuses_a_cluster_without_gpu_profile_as_invalid_input(
     )
     assert main(["migrate", "plain", "--to-profile", "amd", "--apps", str(tmp_path)]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_to_profile_migrates_every_gpu_profile_and_keeps_intent_method_calls() -> None:
+    """Retargeting renders what a synth of the target would: add_env and patches carried, both pools moved."""
+    app = gm.GitOpsApp()
+    h100 = gm.NodeProfile.nvidia_cuda(name="h100", product="NVIDIA-H100-80GB-HBM3")
+    a100 = gm.NodeProfile.nvidia_cuda(name="a100", product="NVIDIA-A100-SXM4-80GB")
+    nodes = [gm.Node(name="g1", profile=h100, gpus=8), gm.Node(name="g2", profile=a100, gpus=8)]
+    cluster = gm.Cluster(app, "lab", nodes=nodes, repo=gm.GitRepo(url="https://git.example.com/x.git"))
+    training = gm.Component(cluster, "train")
+    big = gm.GpuJob(training, "big", profile=h100, image="registry.example.com/trainer:1.0")
+    big.add_env("WANDB_MODE", "offline")
+    big.add_json_patch(gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600))
+    gm.GpuJob(training, "small", profile=a100, image="registry.example.com/trainer:1.0")
+
+    target = gm.retarget_cluster(cluster, gm.NodeProfile.amd_rocm())
+    report = gm.migration_report(cluster, target).format()
+
+    assert "WANDB_MODE" not in report
+    assert report.count("resources.limits.amd.com/gpu: (none) → 1") == 2
+    [moved] = [workload for workload in target.workloads() if workload.name == "big"]
+    manifest = moved.render()[0].manifest
+    assert manifest["spec"]["activeDeadlineSeconds"] == 600
+    env = {entry["name"]: entry.get("value") for entry in manifest["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["WANDB_MODE"] == "offline"
+    assert {node.profile.name for node in target.nodes} == {"amd"}

@@ -1,0 +1,183 @@
+"""The public boundary: wrong signatures and argument types are library errors, never tracebacks.
+
+Each case is a call a careless user (or a fuzzer) makes through ``gm.*``; it must raise
+``gm.InvalidInputError`` whose message names the object, the argument and what is accepted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import gpumanifests as gm
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+URL = "https://git.example.com/platform/gitops.git"
+CPU = gm.NodeProfile.cpu_only()
+NVIDIA = gm.NodeProfile.nvidia_cuda()
+IMAGE = "busybox:1.36.1"
+
+
+def _cluster(app: gm.GitOpsApp, name: str = "c") -> gm.Cluster:
+    nodes = [gm.Node(name="cpu-1", profile=CPU), gm.Node(name="gpu-1", profile=NVIDIA, gpus=1)]
+    return gm.Cluster(app, name, nodes=nodes, repo=gm.GitRepo(url=URL))
+
+
+def _component(app: gm.GitOpsApp) -> gm.Component:
+    return gm.Component(_cluster(app), "ml")
+
+
+def _job(app: gm.GitOpsApp) -> gm.CpuJob:
+    return gm.CpuJob(_component(app), "work", image=IMAGE)
+
+
+def _other_cluster_dependency(app: gm.GitOpsApp) -> None:
+    first = gm.Component(_cluster(app, "one"), "a")
+    first.add_dependency(gm.Component(_cluster(app, "two"), "b"))
+
+
+def _workload_after_l1_object(app: gm.GitOpsApp) -> None:
+    component = _component(app)
+    gm.k8s.KubeConfigMap(component, "x")
+    gm.CpuJob(component, "x", image=IMAGE)
+
+
+CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
+    "missing-required-keyword": (
+        lambda app: gm.CpuJob(_component(app), "work"),  # type: ignore[call-arg]
+        ("CpuJob 'c/ml/work'", "image is required", "the arguments are: scope, id, image, active_deadline_seconds"),
+    ),
+    "unknown-keyword-of-a-function": (
+        lambda app: gm.plan_cluster(_cluster(app), nodez=[]),  # type: ignore[call-arg]
+        ("plan_cluster", "nodez: unknown argument", "the arguments are: cluster, nodes"),
+    ),
+    "positional-options": (
+        lambda app: gm.Volume.empty_dir("scratch", "/scratch", "1Gi", True),  # type: ignore[misc]
+        ("Volume.empty_dir", "too many positional arguments", "name=value"),
+    ),
+    "none-where-a-list-is-required": (
+        lambda app: gm.Cluster(app, "c", nodes=None, repo=gm.GitRepo(url=URL)),  # type: ignore[arg-type]
+        ("Cluster 'c'", "nodes=None", "expected a list of gm.Node"),
+    ),
+    "a-string-where-a-list-is-required": (
+        lambda app: gm.Cluster(app, "c", nodes="cpu-1", repo=gm.GitRepo(url=URL)),  # type: ignore[arg-type]
+        ("Cluster 'c'", "nodes='cpu-1'", "expected a list of gm.Node"),
+    ),
+    "dict-for-a-toleration": (
+        lambda app: _job(app).tolerate({"key": "gpu"}),  # type: ignore[arg-type]
+        ("CpuJob 'c/ml/work'.tolerate", "tolerations[0]={'key': 'gpu'}", "expected a gm.Toleration"),
+    ),
+    "dict-for-a-json-patch": (
+        lambda app: _job(app).add_json_patch({"op": "add", "path": "/x"}),  # type: ignore[arg-type]
+        ("CpuJob 'c/ml/work'.add_json_patch", "patches[0]=", "expected a cdk8s.JsonPatch"),
+    ),
+    "string-for-a-dependency": (
+        lambda app: _job(app).add_dependency("other"),  # type: ignore[arg-type]
+        ("CpuJob 'c/ml/work'.add_dependency", "resources[0]='other'", "expected a gm.Resource"),
+    ),
+    "component-under-a-component": (
+        lambda app: gm.Component(_component(app), "inner"),  # type: ignore[arg-type]
+        ("Component 'c/ml/inner'", "scope=a Component", "expected a gm.Cluster"),
+    ),
+    "component-under-the-app": (
+        lambda app: gm.Component(app, "inner"),  # type: ignore[arg-type]
+        ("Component 'inner'", "scope=a GitOpsApp", "expected a gm.Cluster"),
+    ),
+    "workload-under-a-cluster": (
+        lambda app: gm.CpuJob(_cluster(app), "work", image=IMAGE),
+        ("CpuJob 'work'", "scope 'c' (Cluster) is not inside a Component"),
+    ),
+    "dependency-on-another-cluster": (
+        _other_cluster_dependency,
+        ("Component 'one/a'.add_dependency", "'two/b' is in another cluster", "same cluster"),
+    ),
+    "l1-id-taken-by-a-workload": (
+        lambda app: gm.k8s.KubeConfigMap(_job(app).component, "work", metadata={"name": "work"}),
+        ("gm.k8s.KubeConfigMap 'c/ml/work'", "There is already a Construct with name 'work'"),
+    ),
+    "workload-id-taken-by-an-l1-object": (
+        _workload_after_l1_object,
+        ("CpuJob 'x'", "There is already a Construct with name 'x'", "rename one"),
+    ),
+    "l1-argument-of-the-wrong-type": (
+        lambda app: gm.k8s.KubeConfigMap(_component(app), "settings", data="LOG_LEVEL=info"),
+        ("gm.k8s.KubeConfigMap 'c/ml/settings'", "data"),
+    ),
+    "bool-for-a-count": (
+        lambda app: gm.Probe.tcp(8080, period_seconds=True),
+        ("Probe", "period_seconds=True", "expected a whole number"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_a_wrong_call_is_an_invalid_input_error(case: tuple[Callable[[gm.GitOpsApp], Any], tuple[str, ...]]) -> None:
+    build, expected = case
+    with pytest.raises(gm.InvalidInputError) as error:
+        build(gm.GitOpsApp())
+    missing = [part for part in expected if part not in str(error.value)]
+    assert not missing, f"{missing} not in:\n{error.value}"
+
+
+def test_a_right_call_is_unchanged_by_the_boundary() -> None:
+    """The control: the same calls with the right arguments go through."""
+    app = gm.GitOpsApp()
+    job = _job(app)
+    exists = gm.TolerationOperator.EXISTS
+    job.tolerate(gm.Toleration(key="example.com/maintenance", operator=exists, effect=gm.TaintEffect.NO_SCHEDULE))
+    job.add_json_patch(gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600))
+    assert gm.synthesize(app).files
+
+
+# -- JSON patches apply as RFC 6902 says -------------------------------------------------------------
+
+
+def _patched(*patches: Any) -> gm.SynthError | dict[str, Any]:
+    app = gm.GitOpsApp()
+    job = gm.CpuDeployment(_component(app), "api", image=IMAGE)
+    job.add_json_patch(*patches)
+    try:
+        gm.synthesize(app)
+    except gm.SynthError as error:
+        return error
+    return job.render()[0].manifest
+
+
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        (gm.JsonPatch.remove("/spec/paused"), "JSON patch 1 (remove /spec/paused) cannot be applied: there is no"),
+        (gm.JsonPatch.replace("/spec/nothing/deeper", 1), "there is no value at /spec/nothing"),
+        (gm.JsonPatch.add("/spec/template/spec/containers/7", {}), "cannot add /spec/template/spec/containers/7"),
+        (gm.JsonPatch.test("/spec/replicas", 3), "the value at /spec/replicas is not 3"),
+        (gm.JsonPatch.move("/spec", "/spec/inner"), "cannot move /spec into itself"),
+        (gm.JsonPatch.remove(""), "no Kubernetes object"),
+    ],
+)
+def test_a_json_patch_that_cannot_apply_fails_the_synth(patch: Any, expected: str) -> None:
+    result = _patched(patch)
+    assert isinstance(result, gm.SynthError)
+    assert "[c/ml/api]" in str(result)
+    assert expected in str(result)
+
+
+def test_json_patches_apply_in_order_with_json_pointer_escapes() -> None:
+    manifest = _patched(
+        gm.JsonPatch.add("/metadata/labels/example.com~1note", "a"),
+        gm.JsonPatch.copy("/metadata/labels/example.com~1note", "/metadata/labels/example.com~1copy"),
+        gm.JsonPatch.move("/metadata/labels/example.com~1copy", "/metadata/labels/example.com~1moved"),
+        gm.JsonPatch.replace("/spec/replicas", 2),
+        gm.JsonPatch.test("/spec/replicas", 2),
+        gm.JsonPatch.add("/spec/template/spec/containers/0/args", ["--verbose"]),
+        gm.JsonPatch.add("/spec/template/spec/containers/0/args/-", "--debug"),
+    )
+    assert isinstance(manifest, dict)
+    labels = manifest["metadata"]["labels"]
+    assert labels["example.com/note"] == "a"
+    assert labels["example.com/moved"] == "a"
+    assert "example.com/copy" not in labels
+    assert manifest["spec"]["replicas"] == 2
+    assert manifest["spec"]["template"]["spec"]["containers"][0]["args"] == ["--verbose", "--debug"]
