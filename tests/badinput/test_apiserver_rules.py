@@ -178,3 +178,24 @@ def test_env_names_follow_is_relaxed_env_var_name(name: str, valid: bool) -> Non
 )
 def test_rbac_names_are_path_segments(name: str, valid: bool) -> None:
     assert (path_segment_errors(name) == []) is valid
+
+
+def test_a_statefulset_may_mount_its_claim_templates_and_nothing_else() -> None:
+    from gpumanifests._kube.apiserver import builtin_object_errors
+
+    container = {"name": "db", "image": "postgres:16.4", "volumeMounts": [{"name": "data", "mountPath": "/data"}]}
+    statefulset: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "data"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "serviceName": "db",
+            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [container]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {}}],
+        },
+    }
+    assert builtin_object_errors(statefulset, namespaced=True) == []
+    container["volumeMounts"].append({"name": "cache", "mountPath": "/cache"})
+    [error] = builtin_object_errors(statefulset, namespaced=True)
+    assert str(error).endswith("volumeMounts[1].name: 'cache' is no volume")
