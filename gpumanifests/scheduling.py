@@ -324,7 +324,7 @@ def has_blocking_taint(node: Mapping[str, Any]) -> bool:
 def _taint_failures(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
     taints = untolerated_taints(_list(pod_spec, "tolerations"), node_taints(node))
     return [
-        f"untolerated taint {taint_text(taint)} (to tolerate it, add the toleration "
+        f"untolerated taint {taint_text(taint)} (it keeps off pods without the toleration "
         f"{json.dumps(toleration_for(taint))})"
         for taint in taints
     ]

@@ -97,8 +97,8 @@ def test_failure_messages_name_what_failed() -> None:
 
     result = check_fit(pod, gpu_node)
 
-    hint = '(to tolerate it, add the toleration {"key": "apple.com/gpu", "operator": "Equal", "value": "present", '
-    hint += '"effect": "NoSchedule"})'
+    hint = '(it keeps off pods without the toleration {"key": "apple.com/gpu", "operator": "Equal", '
+    hint += '"value": "present", "effect": "NoSchedule"})'
     assert result.reasons == (
         FitFailure("TaintToleration", f"untolerated taint apple.com/gpu=present:NoSchedule {hint}"),
         FitFailure("NodeResourcesFit", "Insufficient nvidia.com/gpu: requested 2, free 1 of 1"),
@@ -223,9 +223,9 @@ def test_each_untolerated_taint_is_its_own_failure() -> None:
     messages = [reason.message for reason in check_fit({}, node(taints=taints)).reasons]
 
     assert messages == [
-        'untolerated taint b:NoExecute (to tolerate it, add the toleration {"key": "b", "operator": "Exists", '
+        'untolerated taint b:NoExecute (it keeps off pods without the toleration {"key": "b", "operator": "Exists", '
         '"effect": "NoExecute"})',
-        'untolerated taint c=1:NoSchedule (to tolerate it, add the toleration {"key": "c", "operator": "Equal", '
+        'untolerated taint c=1:NoSchedule (it keeps off pods without the toleration {"key": "c", "operator": "Equal", '
         '"value": "1", "effect": "NoSchedule"})',
     ]
 
