@@ -733,19 +733,24 @@ def test_read_only_gitops_dir(ws: Workspace, capsys: pytest.CaptureFixture[str])
         ws.out.chmod(0o755)
 
 
-def test_unwritable_out_parent(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_out_parent(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without write access beside the tree there is no lock and no staging: refused, untouched.
-    As root the permission bits do not bind, so this checks the non-root path only."""
-    if os.geteuid() == 0:
-        pytest.skip("root ignores directory permission bits; the check is exercised for non-root users")
+    The operating system's answer is simulated, so the check also runs as root (whom permission bits do not bind)."""
     before = _hashes(ws.out)
-    ws.out.parent.chmod(0o555)
-    try:
-        assert main(ws.args()) == 1
-    finally:
-        ws.out.parent.chmod(0o755)
+    real_access = os.access
+    parent = ws.out.parent
+
+    def access_denied_beside_the_tree(path: Any, mode: int, **kwargs: Any) -> bool:
+        if Path(path) == parent and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access_denied_beside_the_tree)
+    assert main(ws.args()) == 1
     err = capsys.readouterr().err
-    assert "is not writable" in err
+    assert f"{parent} is not writable" in err
     assert _hashes(ws.out) == before
 
 
