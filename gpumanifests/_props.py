@@ -27,6 +27,8 @@ __all__ = [
     "DnsSubdomain",
     "ExtendedResourceName",
     "Image",
+    "Int32",
+    "Int64",
     "LabelKey",
     "LabelValue",
     "Props",
@@ -113,3 +115,21 @@ Quantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check
 """A quantity greater than zero (requests, limits, capacities)."""
 QuotaQuantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check_not_negative)]
 """A quantity of zero or more (a quota may be zero)."""
+
+
+def _fits(bits: int) -> AfterValidator:
+    """A validator refusing integers the API field's Go type (``int32``/``int64``) cannot hold."""
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"{value} does not fit the API field, a {bits}-bit integer (at most {high})")
+        return value
+
+    return AfterValidator(check)
+
+
+Int32 = Annotated[int, _fits(32)]
+"""An integer an ``int32`` API field holds (counts, seconds of probes and Jobs' TTLs)."""
+Int64 = Annotated[int, _fits(64)]
+"""An integer an ``int64`` API field holds (``activeDeadlineSeconds``, ``tolerationSeconds``)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from pydantic import AfterValidator, Field
 
-from gpumanifests._props import Props, parse_props
+from gpumanifests._props import Int32, Props, parse_props
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -122,11 +122,11 @@ class Probe(Props):
     """
 
     handler: _Handler
-    initial_delay_seconds: int = Field(default=0, ge=0, strict=True)
-    period_seconds: int = Field(default=10, ge=1, strict=True)
-    timeout_seconds: int = Field(default=1, ge=1, strict=True)
-    failure_threshold: int = Field(default=3, ge=1, strict=True)
-    success_threshold: int = Field(default=1, ge=1, strict=True)
+    initial_delay_seconds: Int32 = Field(default=0, ge=0, strict=True)
+    period_seconds: Int32 = Field(default=10, ge=1, strict=True)
+    timeout_seconds: Int32 = Field(default=1, ge=1, strict=True)
+    failure_threshold: Int32 = Field(default=3, ge=1, strict=True)
+    success_threshold: Int32 = Field(default=1, ge=1, strict=True)
 
     @classmethod
     def http(

@@ -22,7 +22,7 @@ from gpumanifests._constructs.env import EnvName
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.names import check_label_value
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import DnsLabel, DnsSubdomain, ExtendedResourceName, Image, LabelKey, LabelValue, Props
+from gpumanifests._props import DnsLabel, DnsSubdomain, ExtendedResourceName, Image, Int64, LabelKey, LabelValue, Props
 from gpumanifests.scheduling import (
     BLOCKING_EFFECTS,
     matches_node_selector_term,
@@ -121,7 +121,7 @@ class Toleration(Props):
     operator: TolerationOperator = TolerationOperator.EQUAL
     value: LabelValue = ""
     effect: TaintEffect
-    toleration_seconds: int | None = Field(default=None, ge=0, strict=True)
+    toleration_seconds: Int64 | None = Field(default=None, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _seconds_only_for_no_execute(self) -> Self:

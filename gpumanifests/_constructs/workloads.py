@@ -48,7 +48,18 @@ from gpumanifests._kube.labels import (
     ROLLOUT_ANNOTATION,
 )
 from gpumanifests._kube.quantity import parse_quantity
-from gpumanifests._props import DnsLabel, DnsSubdomain, Image, LabelKey, LabelValue, Props, Quantity, parse_props
+from gpumanifests._props import (
+    DnsLabel,
+    DnsSubdomain,
+    Image,
+    Int32,
+    Int64,
+    LabelKey,
+    LabelValue,
+    Props,
+    Quantity,
+    parse_props,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -250,10 +261,10 @@ _DIGEST_LENGTH = 8
 
 
 class _BatchProps(_WorkloadProps):
-    backoff_limit: int = Field(default=2, ge=0, strict=True)
-    active_deadline_seconds: int | None = Field(default=None, ge=1, strict=True)
-    parallelism: int | None = Field(default=None, ge=1, strict=True)
-    completions: int | None = Field(default=None, ge=1, strict=True)
+    backoff_limit: Int32 = Field(default=2, ge=0, strict=True)
+    active_deadline_seconds: Int64 | None = Field(default=None, ge=1, strict=True)
+    parallelism: Int32 | None = Field(default=None, ge=1, strict=True)
+    completions: Int32 | None = Field(default=None, ge=1, strict=True)
 
     @property
     def pods_at_once(self) -> int:
@@ -276,7 +287,7 @@ class _BatchProps(_WorkloadProps):
 
 class _JobWorkloadProps(_BatchProps):
     run_policy: RunPolicy = RunPolicy.ONCE
-    ttl_seconds_after_finished: int | None = Field(default=None, ge=0, strict=True)
+    ttl_seconds_after_finished: Int32 | None = Field(default=None, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _tracked_jobs_keep_their_object(self) -> Self:
@@ -332,8 +343,8 @@ class _ServedProps(_WorkloadProps):
 
 
 class _ReplicatedProps(_ServedProps):
-    replicas: int = Field(default=1, ge=0, strict=True)
-    max_disrupted: int = Field(default=1, ge=1, strict=True)
+    replicas: Int32 = Field(default=1, ge=0, strict=True)
+    max_disrupted: Int32 = Field(default=1, ge=1, strict=True)
 
     @model_validator(mode="after")
     def _budget_keeps_a_pod(self) -> Self:
@@ -346,8 +357,8 @@ class _ReplicatedProps(_ServedProps):
 
 
 class _DeploymentWorkloadProps(_ReplicatedProps):
-    max_surge: int | None = Field(default=None, ge=0, strict=True)
-    max_unavailable: int | None = Field(default=None, ge=0, strict=True)
+    max_surge: Int32 | None = Field(default=None, ge=0, strict=True)
+    max_unavailable: Int32 | None = Field(default=None, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _rollout_can_move(self) -> Self:
@@ -631,6 +642,11 @@ class Workload(Resource, Generic[_P]):
     def is_gpu(self) -> bool:
         """Whether the workload runs on a GPU profile's nodes."""
         return self.profile is not None
+
+    @property
+    def pinned_image(self) -> str | None:
+        """The image a GPU workload names itself instead of its profile's framework image (None otherwise)."""
+        return None
 
     @property
     def all_or_nothing(self) -> bool:
@@ -1270,6 +1286,12 @@ class _GpuWorkload(_ProfileWorkload[_GP]):
     def gpus(self) -> int:
         """How many GPUs each pod of this workload gets."""
         return self.props.gpus
+
+    @property
+    def pinned_image(self) -> str | None:
+        """The image given with ``image=``, which keeps it from following the profile's framework image."""
+        image: str | None = self.props.image
+        return image
 
     def _image(self) -> str:
         return self.props.image or self.profile.image_for(self.props.framework)

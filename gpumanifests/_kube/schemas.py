@@ -21,7 +21,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 import jsonschema_rs
 
@@ -140,6 +140,12 @@ class KindRegistry:
             return builtin == "Namespaced"
         crd = self.crd(api_version.rpartition("/")[0], kind)
         return crd.namespaced if crd is not None else None
+
+    def schema_name(self, manifest: Mapping[str, Any]) -> str:
+        """What :meth:`check` holds a known kind's object to: the minor's built-in API, or the CRD and its source."""
+        api_version, kind = str(manifest.get("apiVersion", "")), str(manifest.get("kind", ""))
+        crd = None if self.is_builtin(api_version, kind) else self.crd(api_version.rpartition("/")[0], kind)
+        return f"Kubernetes {self.version} API" if crd is None else f"{kind} CRD ({crd.source})"
 
     def check(self, manifest: dict[str, Any]) -> list[str] | UnknownKind:
         """Every reason the API server would refuse ``manifest`` (empty when valid), or why it cannot tell."""

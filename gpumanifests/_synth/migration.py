@@ -119,6 +119,11 @@ class ProfileMigration:
             if name not in target
         ]
 
+    def _image_line(self, profile: NodeProfile, image: str | None) -> str:
+        if image is not None:
+            return f"image: {image}"
+        return f"# profile {profile.name} has no {self.default_framework.value} image: its workloads name their own"
+
     def summary_lines(self) -> list[str]:
         """The numbered list of the seed's migration section: images, node labels, tolerations."""
         before_image, after_image = self.image_change()
@@ -129,8 +134,8 @@ class ProfileMigration:
             *_numbered_block(
                 1,
                 "Change Docker Images",
-                (f"Current ({source_name})", [f"image: {before_image or _ABSENT}"]),
-                (f"Future ({target_name})", [f"image: {after_image or _ABSENT}"]),
+                (f"Current ({source_name})", [self._image_line(self.source, before_image)]),
+                (f"Future ({target_name})", [self._image_line(self.target, after_image)]),
             ),
             "",
             *_numbered_block(
@@ -180,6 +185,8 @@ class MigrationReport:
     only_in_source: tuple[str, ...]
     only_in_target: tuple[str, ...]
     custom_resources: tuple[CustomResourceMigration, ...] = ()
+    pinned_images: tuple[str, ...] = ()
+    """Paired GPU workloads whose own image (``image=``) moves with them unchanged, one note each."""
 
     def format(self) -> str:
         """The report as Markdown text."""
@@ -193,7 +200,7 @@ class MigrationReport:
             ["## Pool labels", "", *_bullets(str(change) for change in profiles.pool_label_changes())],
             ["## Workload changes", "", *self._workload_lines()],
             ["## Unpaired workloads", "", *self._unpaired_lines()],
-            ["## Does not carry over", "", *_bullets(profiles.not_carried_over())],
+            ["## Does not carry over", "", *_bullets([*profiles.not_carried_over(), *self.pinned_images])],
         ]
         if self.custom_resources:
             sections.insert(3, ["## Custom resources", "", *self._custom_resource_lines()])
@@ -378,13 +385,14 @@ def migration_report(source: Cluster, target: Cluster) -> MigrationReport:
     """Compare the workloads of ``source`` with their counterparts in ``target``, paired by name."""
     profiles = profile_migration(primary_gpu_profile(source), primary_gpu_profile(target))
     theirs = {_pair_key(workload, profiles.target): workload for workload in _cluster_workloads(target)}
-    pairs, only_in_source = [], []
+    pairs, only_in_source, pinned = [], [], []
     for workload in _cluster_workloads(source):
         counterpart = theirs.pop(_pair_key(workload, profiles.source), None)
         if counterpart is None:
             only_in_source.append(workload.name)
         else:
             pairs.append(_pair(workload, counterpart))
+            pinned.extend(_pinned_image_note(workload, counterpart))
     only_in_target = tuple(workload.name for workload in theirs.values())
     return MigrationReport(
         source.name,
@@ -394,7 +402,21 @@ def migration_report(source: Cluster, target: Cluster) -> MigrationReport:
         tuple(only_in_source),
         only_in_target,
         _custom_resource_changes(source, target),
+        tuple(pinned),
     )
+
+
+def _pinned_image_note(source: Workload[Any], target: Workload[Any]) -> list[str]:
+    """A note when a GPU workload's own image moves unchanged to a GPU profile that offers another one."""
+    image, profile = source.pinned_image, target.profile
+    if image is None or profile is None or target.image != image:
+        return []
+    default = profile.images.get(source.props.framework)
+    offered = f"; the profile's {source.props.framework.value} image there is {default}" if default else ""
+    return [
+        f"{source.kind} {source.name} names its own image {image} (image=), which {target.name} keeps on "
+        f"profile {profile.name}: check that it is built for {_display_name(profile)}{offered}"
+    ]
 
 
 def _custom_resources(cluster: Cluster) -> dict[tuple[str, str, str], dict[str, Any]]:

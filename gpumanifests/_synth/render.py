@@ -359,7 +359,11 @@ def _check_schemas(objects: Iterable[RenderedObject], registry: KindRegistry, pr
             problems.append(Problem(obj.path, verdict.reason, verdict.fix))
             continue
         problems.extend(
-            Problem(obj.path, f"{obj.manifest['kind']} {obj.key[3]!r} is invalid at {error}", "fix the field")
+            Problem(
+                obj.path,
+                f"{obj.manifest['kind']} {obj.key[3]!r} is invalid at {error}",
+                f"give that field a value the {registry.schema_name(obj.manifest)} allows",
+            )
             for error in verdict
         )
 

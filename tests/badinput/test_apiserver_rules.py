@@ -102,12 +102,16 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
         lambda app: _patched_deployment(app, gm.JsonPatch.replace(f"{CONTAINER}/volumeMounts/0/name", "scratch")),
         ("[c/ml/api]", "volumeMounts[0].name", "'scratch' is no volume"),
     ),
-    "backoff-limit-past-int32": (
-        lambda app: gm.CpuJob(_component(app), "work", image=IMAGE, backoff_limit=2**31),
-        ("[c/ml/work]", "spec.backoffLimit", "2147483648 is greater than the maximum of 2147483647"),
+    "backoff-limit-patched-past-int32": (
+        lambda app: gm.CpuJob(_component(app), "work", image=IMAGE).add_json_patch(
+            gm.JsonPatch.replace("/spec/backoffLimit", 2**31)
+        ),
+        ("[c/ml/work]", "spec.backoffLimit", "2147483648 is greater than the maximum of 2147483647", "1.37 API allows"),
     ),
-    "deadline-past-int64": (
-        lambda app: gm.CpuJob(_component(app), "work", image=IMAGE, active_deadline_seconds=2**63),
+    "deadline-patched-past-int64": (
+        lambda app: gm.CpuJob(_component(app), "work", image=IMAGE).add_json_patch(
+            gm.JsonPatch.add("/spec/activeDeadlineSeconds", 2**63)
+        ),
         ("[c/ml/work]", "spec.activeDeadlineSeconds", "9223372036854775807"),
     ),
     "config-map-over-1-mib": (

@@ -57,11 +57,46 @@ def test_more_pods_than_a_cluster_runs_are_refused_before_placing_them() -> None
     assert "a Kubernetes cluster runs at most 150000" in str(error.value)
 
 
-def test_replicas_past_int32_are_refused_as_the_api_server_would() -> None:
+def test_replicas_patched_past_int32_are_refused_as_the_api_server_would() -> None:
     app = gm.GitOpsApp()
-    gm.CpuDeployment(gm.Component(_cluster(app), "web"), "api", image=IMAGE, replicas=2**31)
+    api = gm.CpuDeployment(gm.Component(_cluster(app), "web"), "api", image=IMAGE)
+    api.add_json_patch(gm.JsonPatch.replace("/spec/replicas", 2**31))
     with pytest.raises(gm.SynthError, match=r"spec\.replicas: 2147483648 is greater than the maximum of 2147483647"):
         gm.synthesize(app)
+
+
+INT_FIELDS = {
+    "replicas": ("CpuDeployment", 32),
+    "max_surge": ("CpuDeployment", 32),
+    "backoff_limit": ("CpuJob", 32),
+    "parallelism": ("CpuJob", 32),
+    "completions": ("CpuJob", 32),
+    "active_deadline_seconds": ("CpuJob", 64),
+}
+
+
+@pytest.mark.parametrize(("option", "construct", "bits"), [(k, *v) for k, v in INT_FIELDS.items()], ids=INT_FIELDS)
+def test_integers_past_their_api_fields_go_type_are_refused_at_construction(
+    option: str, construct: str, bits: int
+) -> None:
+    """Each option's API field is a Go int32 or int64 (apps/v1 DeploymentSpec, batch/v1 JobSpec)."""
+    component = gm.Component(_cluster(gm.GitOpsApp()), "web")
+    largest = 2 ** (bits - 1) - 1
+    getattr(gm, construct)(component, "largest", image=IMAGE, **{option: largest})
+    with pytest.raises(gm.InvalidInputError) as error:
+        getattr(gm, construct)(component, "past", image=IMAGE, **{option: largest + 1})
+    assert f"{option}={largest + 1}: {largest + 1} does not fit the API field, a {bits}-bit integer" in str(error.value)
+
+
+@pytest.mark.parametrize("option", ["initial_delay_seconds", "period_seconds", "failure_threshold"])
+def test_probe_integers_are_int32(option: str) -> None:
+    with pytest.raises(gm.InvalidInputError, match=f"{option}=2147483648: .* a 32-bit integer"):
+        gm.Probe.http(path="/healthz", port=8080, **{option: 2**31})
+
+
+def test_toleration_seconds_is_int64() -> None:
+    with pytest.raises(gm.InvalidInputError, match="a 64-bit integer"):
+        gm.Toleration(key="k", effect=gm.TaintEffect.NO_EXECUTE, toleration_seconds=2**63)
 
 
 def test_an_overflow_of_many_replicas_is_fast_and_its_message_short() -> None:

@@ -243,3 +243,37 @@ def test_to_profile_migrates_every_gpu_profile_and_keeps_intent_method_calls() -
     env = {entry["name"]: entry.get("value") for entry in manifest["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["WANDB_MODE"] == "offline"
     assert {node.profile.name for node in target.nodes} == {"amd"}
+
+
+def test_an_own_image_that_moves_unchanged_is_flagged() -> None:
+    """A ROCm image named with image= stays on the NVIDIA nodes; the report says so and names NVIDIA's image."""
+    app = gm.GitOpsApp()
+    mi300 = gm.NodeProfile.amd_rocm(name="mi300")
+    cluster = gm.Cluster(
+        app,
+        "lab",
+        nodes=[gm.Node(name="g1", profile=mi300, gpus=8)],
+        repo=gm.GitRepo(url="https://git.example.com/x.git"),
+    )
+    training = gm.Component(cluster, "train")
+    gm.GpuJob(training, "mi300-own", profile=mi300, image="rocm/pytorch:rocm6.2_ubuntu22.04_py3.10_pytorch_2.3.0")
+    gm.GpuJob(training, "mi300-default", profile=mi300)
+    nvidia = gm.NodeProfile.nvidia_cuda()
+
+    report = gm.migration_report(cluster, gm.retarget_cluster(cluster, nvidia))
+
+    [note] = report.pinned_images
+    assert note.startswith(
+        "Job mi300-own names its own image rocm/pytorch:rocm6.2_ubuntu22.04_py3.10_pytorch_2.3.0 (image=), "
+        "which nvidia-own keeps on profile nvidia: check that it is built for NVIDIA"
+    )
+    assert note.endswith(f"the profile's tensorflow image there is {nvidia.images[gm.Framework.TENSORFLOW]}")
+    assert f"- {note}" in report.format().split("## Does not carry over")[1]
+
+
+def test_a_profile_without_the_default_framework_image_says_so_in_the_header() -> None:
+    """The header does not claim ``image: (none)``: the profile has no such image, its workloads name their own."""
+    lines = profile_migration(NodeProfile.nvidia_cuda(), NodeProfile.apple_vulkan()).summary_lines()
+    assert "   image: tensorflow/tensorflow:latest-gpu" in lines
+    assert "   # profile vulkan has no tensorflow image: its workloads name their own" in lines
+    assert not any("(none)" in line for line in lines)
