@@ -57,15 +57,15 @@ from gpumanifests._errors import GpuManifestsError, InvalidInputError, OutputErr
 from gpumanifests._kube.pod_security import PodSecurityLevel
 from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
+from gpumanifests._kube.versions import L1_MODULE as _L1_MODULE
 from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
-from gpumanifests._kube.versions import l1_module as _l1_module
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._synth.loader import load_apps
 from gpumanifests._synth.migration import MigrationReport, migration_report, retarget_cluster
 from gpumanifests._synth.pipeline import Synthesis, synthesize
 from gpumanifests._synth.render import ClusterRender, ComponentRender
 
-k8s = guard_l1(_l1_module())
+k8s = guard_l1(_L1_MODULE)
 """The typed cdk8s L1 bindings of the newest supported Kubernetes minor (the escape hatch)."""
 
 __all__ = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections.abc
 import enum
 import functools
+import importlib
 import inspect
 import pathlib
 import sys
@@ -234,25 +235,26 @@ def _shown(value: Any) -> str:
 
 
 class _GuardedL1(types.ModuleType):
-    """The typed L1 bindings, each class's constructor turning jsii's errors into library errors."""
+    """The typed L1 bindings, imported on first use, each class's constructor turning jsii's errors into ours.
 
-    def __init__(self, module: types.ModuleType) -> None:
-        super().__init__(module.__name__, module.__doc__)
-        self._module = module
+    Importing them loads their jsii assembly into Node.js, which an app that never uses the
+    escape hatch need not pay for.
+    """
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._module, name)
+        value = getattr(importlib.import_module(self.__name__), name)
         if inspect.isclass(value) and issubclass(value, constructs.Construct) and "__init__" in vars(value):
             _guard_l1_class(value)
         return value
 
     def __dir__(self) -> list[str]:
-        return dir(self._module)
+        return dir(importlib.import_module(self.__name__))
 
 
-def guard_l1(module: types.ModuleType) -> types.ModuleType:
-    """``module`` (cdk8s L1 bindings) whose constructs raise :class:`InvalidInputError` for a wrong argument or id."""
-    return _GuardedL1(module)
+def guard_l1(module_name: str) -> types.ModuleType:
+    """The cdk8s L1 bindings ``module_name``, whose constructs raise :class:`InvalidInputError` for a wrong argument
+    or id; the module is imported when one of its names is first asked for."""
+    return _GuardedL1(module_name, "The typed cdk8s L1 bindings (the escape hatch), imported on first use.")
 
 
 def _guard_l1_class(cls: type) -> None:

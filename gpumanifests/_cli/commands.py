@@ -185,7 +185,9 @@ def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to-profile",
         choices=_CatalogNames(),
-        help="instead of a target cluster: the source cluster with its GPU profile replaced by this catalog profile",
+        metavar="PROFILE",  # a metavar keeps argparse from listing the choices (importing the catalog) at start
+        help="instead of a target cluster: the source cluster with its GPU profiles replaced by this catalog "
+        "profile, one of %(choices)s",
     )
 
 

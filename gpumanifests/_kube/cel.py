@@ -25,18 +25,23 @@ counts UTF-8 bytes, and optional syntax (``self.?field``), two-variable comprehe
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import logging
 import re
+import sys
 from fractions import Fraction
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import cel
 
 from gpumanifests._kube.quantity import parse_quantity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from types import ModuleType
+
+    import cel
 
 __all__ = ["CelError", "compile_expression", "evaluate", "quantity_value", "semver_value"]
 
@@ -47,6 +52,31 @@ _FUNCTION_FAILURE = re.compile(r"Function '(\w+)' error: Python function call fa
 _QUANTITY_TAG = "@k8s.quantity"
 _SEMVER_TAG = "@k8s.semver"
 _INT64 = 2**63
+
+
+def _load_core() -> ModuleType:
+    """The library's compiled core (``cel.cel``, whose names the package re-exports), loaded on its own.
+
+    ``import cel`` also imports the package's interactive shell (typer, prompt_toolkit, rich),
+    about a quarter of a second at every start of the command line; the core alone takes 10 ms.
+    """
+    if "cel.cel" in sys.modules:
+        return sys.modules["cel.cel"]
+    package = importlib.util.find_spec("cel")
+    assert package is not None  # a declared dependency
+    assert package.submodule_search_locations is not None
+    [location] = package.submodule_search_locations
+    [path] = [str(found) for found in Path(location).glob("cel.*") if found.suffix in {".so", ".pyd"}]
+    loader = importlib.machinery.ExtensionFileLoader("cel.cel", path)
+    spec = importlib.util.spec_from_file_location("cel.cel", path, loader=loader)
+    assert spec is not None
+    core = importlib.util.module_from_spec(spec)
+    loader.exec_module(core)
+    sys.modules["cel.cel"] = core
+    return core
+
+
+_cel: Any = _load_core()
 
 
 class CelError(ValueError):
@@ -61,7 +91,8 @@ def compile_expression(expression: str) -> cel.Program:
 @cache
 def _compiled(expression: str) -> cel.Program:
     try:
-        return cel.compile(expression)
+        program: cel.Program = _cel.compile(expression)
+        return program
     except ValueError as error:
         found = _POSITION.search(str(error))
         where = f"line {found[1]}, column {found[2]}: {found[3]}" if found else str(error)
@@ -74,7 +105,7 @@ def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
     Values are plain JSON-like Python data; a quantity is what :func:`quantity_value` makes.
     """
     program = compile_expression(expression)
-    context = cel.Context()
+    context = _cel.Context()
     for name, function in _FUNCTIONS.items():
         context.add_function(name, function)
     context.update(dict(variables))

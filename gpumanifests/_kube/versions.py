@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_VERSION",
     "L1_MINOR",
+    "L1_MODULE",
     "SUPPORTED_VERSIONS",
     "KubernetesRelease",
     "l1_module",
@@ -86,6 +87,8 @@ DEFAULT_VERSION: Final = SUPPORTED_VERSIONS[-1]
 """The minor a cluster runs when it names none: the newest supported one."""
 L1_MINOR: Final = int(DEFAULT_VERSION.split(".")[1])
 """The minor of the ``cdk8s-plus-NN`` L1 bindings (``pyproject.toml`` pins the same; a test keeps them equal)."""
+L1_MODULE: Final = f"cdk8s_plus_{L1_MINOR}.k8s"
+"""The module of those bindings (``gm.k8s``), imported on first use."""
 
 _RETIRED: Final = {
     "1.30": date(2025, 6, 28),
@@ -116,4 +119,4 @@ def release(version: str) -> KubernetesRelease:
 
 def l1_module() -> ModuleType:
     """The cdk8s ``k8s`` L1 module generated for the newest supported minor."""
-    return importlib.import_module(f"cdk8s_plus_{L1_MINOR}.k8s")
+    return importlib.import_module(L1_MODULE)

@@ -1,0 +1,45 @@
+"""What starting the library costs: modules an app does not use are not imported.
+
+Each case runs in a fresh interpreter, since the test process has imported everything already.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from gpumanifests._kube.versions import L1_MODULE
+
+_PROBE = """
+import json, sys
+import gpumanifests as gm
+{use}
+print(json.dumps(sorted(name for name in {watched!r} if name in sys.modules)))
+"""
+_SHELL = ("prompt_toolkit", "rich", "typer")
+"""What ``import cel`` brings along for the package's interactive shell."""
+_L1 = L1_MODULE.partition(".")[0]
+
+
+def _imported(use: str, watched: tuple[str, ...]) -> list[str]:
+    probe = _PROBE.format(use=use, watched=watched)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    found: list[str] = json.loads(result.stdout)
+    return found
+
+
+def test_cel_expressions_compile_and_evaluate_without_the_cel_shell() -> None:
+    use = "\n".join(
+        [
+            "from gpumanifests._kube.cel import evaluate",
+            'assert evaluate(\'quantity("1Gi").isGreaterThan(quantity("1Mi"))\', {}) is True',
+            'gm.DeviceSelector.cel(\'device.attributes["gpu.nvidia.com"].productName == "H100"\')',
+        ]
+    )
+    assert _imported(use, _SHELL) == []
+
+
+def test_the_l1_bindings_load_on_first_use_only() -> None:
+    assert _imported("gm.Cluster, gm.GpuJob", (_L1,)) == []
+    assert _imported("gm.k8s.KubeConfigMap", (_L1,)) == [_L1]
