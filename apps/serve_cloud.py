@@ -22,7 +22,7 @@ H100_DRA = gm.NodeProfile.nvidia_dra(
     product="NVIDIA-H100-80GB-HBM3",
     pci_devices=["2330"],
     gpu=gm.DraDevice.nvidia_gpu(
-        product_name="NVIDIA H100 80GB HBM3", architecture="Hopper", compute_capability="9.0.0", memory="80Gi"
+        product_name="NVIDIA H100 80GB HBM3", architecture="Hopper", compute_capability="9.0.0", memory="81559Mi"
     ),
     gpus_per_pcie_root=4,
     runtime_class_name="nvidia",
@@ -107,6 +107,7 @@ def declare_model_servers(cluster: gm.Cluster) -> gm.Component:
         port=8080,
         replicas=3,
         gpus=1,  # one share of the T4
+        volumes=[gm.Volume.empty_dir("data", "/data", size="2Gi")],  # the image's HUGGINGFACE_HUB_CACHE
     )
     gm.GpuDeployment(
         models,
@@ -118,12 +119,17 @@ def declare_model_servers(cluster: gm.Cluster) -> gm.Component:
         replicas=2,
         gpus=4,
         same_pcie_root=True,  # tensor parallelism over one PCIe root
-        device_selectors=[gm.DeviceSelector.min_memory("80Gi")],
+        device_selectors=[gm.DeviceSelector.min_memory("80G")],  # an "80GB" H100 reports 81559Mi
         cpu="32",
         cpu_limit="32",
         memory="256Gi",
         memory_limit="256Gi",
         shared_memory="32Gi",
+        readiness_probe=gm.Probe.http("/health"),
+        model_cache=gm.Volume.claim("model-cache", "/cache", claim_name="llama-model-cache"),
+        home_size="1Gi",
+        env_refs=HF_TOKEN,  # a gated model
+        priority_class_name="inference-critical",
     )
     gm.GpuStatefulSet(
         models,

@@ -57,7 +57,7 @@ def build(app: gm.GitOpsApp) -> None:
         memory_limit="512Gi",
         shared_memory="64Gi",
         image=PYTORCH,
-        command=["torchrun", "--nnodes=2", "--nproc-per-node=8", "/workspace/pretrain.py"],
+        command=["torchrun", "--nproc-per-node=8", "/workspace/pretrain.py"],
     ).enqueue(batch, priority=HIGH)
     gm.GpuJob(
         training,
@@ -85,7 +85,7 @@ def build(app: gm.GitOpsApp) -> None:
         memory_limit="64Gi",
         shared_memory="8Gi",
         image=PYTORCH,
-        command=["python", "/workspace/sweep.py", "--trial-from-index"],
+        command=["python", "/workspace/sweep.py", "--study", "lr-sweep"],  # each pod takes the next trial of the study
     ).enqueue(batch)
     declare_dataset_refresh(cluster)
 

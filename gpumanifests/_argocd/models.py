@@ -35,6 +35,7 @@ from gpumanifests._kube.names import check_dns_subdomain
 from gpumanifests._props import DnsLabel, LabelKey, LabelValue, Props, matching
 
 __all__ = [
+    "COMPARE_OPTIONS_ANNOTATION",
     "DEFAULT_SYNC_OPTIONS",
     "IN_CLUSTER_SERVER",
     "RESOURCES_FINALIZER",
@@ -52,6 +53,9 @@ __all__ = [
 
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 """On a resource: sync options for that resource alone (comma-separated)."""
+COMPARE_OPTIONS_ANNOTATION = "argocd.argoproj.io/compare-options"
+"""On a resource: how it counts in its Application's sync status. ``IgnoreExtraneous``: once it is
+no longer in git, it does not make the Application OutOfSync (docs/user-guide/compare-options.md)."""
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 """The API server address Argo CD uses for the cluster it runs in."""
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"

@@ -4,7 +4,10 @@ A :class:`DistributedGpuJob` runs ``workers`` pods at once (``completionMode: In
 ``completions`` and ``parallelism`` equal to ``workers``), each with ``gpus`` GPUs. Pod *i* is
 ``<job>-<i>.<service>`` in DNS (the pod template's ``subdomain`` is the headless Service), its rank
 is ``JOB_COMPLETION_INDEX`` (set by the Job controller), and every pod gets ``MASTER_ADDR``
-(pod 0), ``MASTER_PORT`` and ``NNODES`` for ``torchrun``-style rendezvous. A NetworkPolicy lets the
+(pod 0) and ``MASTER_PORT`` (what ``torch.distributed``'s ``env://`` initialisation reads), and
+the ``PET_`` variables ``torchrun`` takes its ``--nnodes``, ``--node-rank``, ``--master-addr`` and
+``--master-port`` defaults from, so a plain ``torchrun --nproc-per-node=8 train.py`` finds its
+peers. A NetworkPolicy lets the
 job's pods reach each other through the namespace's default deny. The placement proof places the
 pods all or nothing, and Kueue admits them as one pod set.
 """
@@ -29,6 +32,8 @@ __all__ = ["DistributedGpuJob", "DistributedGpuJobProps"]
 
 _JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 """Set by the Job controller on the Job's pods: the Job's name (digest included)."""
+_COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
+"""Set by the Job controller on an Indexed Job's pods: the pod's index (``JOB_COMPLETION_INDEX`` reads it too)."""
 
 
 class DistributedGpuJobProps(GpuJobProps):
@@ -51,8 +56,7 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
 
         gm.DistributedGpuJob(training, "pretrain", profile=H100, workers=4, gpus=8,
                              image="nvcr.io/nvidia/pytorch:24.10-py3",
-                             command=["torchrun", "--nnodes=$(NNODES)", "--node-rank=$(JOB_COMPLETION_INDEX)",
-                                      "--master-addr=$(MASTER_ADDR)", "--master-port=$(MASTER_PORT)", "train.py"])
+                             command=["torchrun", "--nproc-per-node=8", "train.py"])
 
     Everything a :class:`GpuJob` takes, plus ``workers`` (pods, at least 2) and ``master_port``
     (29500, torchrun's default). The Service is named after the job.
@@ -91,15 +95,15 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
 
     def _main_container(self) -> dict[str, Any]:
         container = super()._main_container()
-        job_name = {
-            "name": "JOB_NAME",
-            "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{_JOB_NAME_LABEL}']"}},
-        }
+        port = str(self.props.master_port)
         rendezvous = [
-            job_name,
+            {"name": "JOB_NAME", "valueFrom": _field(f"metadata.labels['{_JOB_NAME_LABEL}']")},
             {"name": "MASTER_ADDR", "value": f"$(JOB_NAME)-0.{self.name}"},
-            {"name": "MASTER_PORT", "value": str(self.props.master_port)},
-            {"name": "NNODES", "value": str(self.props.workers)},
+            {"name": "MASTER_PORT", "value": port},
+            {"name": "PET_MASTER_ADDR", "value": "$(MASTER_ADDR)"},
+            {"name": "PET_MASTER_PORT", "value": port},
+            {"name": "PET_NNODES", "value": str(self.props.workers)},
+            {"name": "PET_NODE_RANK", "valueFrom": _field(f"metadata.annotations['{_COMPLETION_INDEX_ANNOTATION}']")},
         ]
         container["env"] = sorted([*container.get("env", []), *rendezvous], key=lambda entry: entry["name"])
         return container
@@ -148,3 +152,8 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
             },
             "spec": {"ingress": [{"from": [{"podSelector": pods}]}], "podSelector": pods, "policyTypes": ["Ingress"]},
         }
+
+
+def _field(path: str) -> dict[str, Any]:
+    """An env ``valueFrom`` reading the pod's own ``path`` (the downward API)."""
+    return {"fieldRef": {"fieldPath": path}}

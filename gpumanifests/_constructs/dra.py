@@ -77,7 +77,8 @@ class DraDevice(Props):
         ``product_name`` is NVML's name (``"NVIDIA A100-SXM4-80GB"``, with spaces, unlike GPU
         Feature Discovery's label), ``architecture`` NVML's (``"Ampere"``, ``"Hopper"``,
         ``"Ada Lovelace"``), ``compute_capability`` a version (``"8.0.0"``), ``memory`` the
-        device's memory capacity.
+        device's memory capacity as the driver reports it: NVML's total, so less than the name
+        says (an H100 80GB HBM3 has ``"81559Mi"``, under ``80Gi``).
         """
         return cls(
             attributes={
@@ -241,7 +242,11 @@ class DeviceSelector(Props):
 
     @classmethod
     def min_memory(cls, size: str) -> Self:
-        """The device's ``memory`` capacity is at least ``size``."""
+        """The device's ``memory`` capacity is at least ``size``.
+
+        Drivers report the memory the GPU has for use, below its marketing size: an "80GB" H100
+        reports 81559Mi, which ``"80Gi"`` (81920Mi) excludes; ``"80G"`` (decimal) keeps it.
+        """
         parse_quantity(size)
         return cls(expression=f"device.capacity['{{driver}}'].memory.compareTo(quantity({_cel_string(size)})) >= 0")
 

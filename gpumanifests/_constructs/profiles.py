@@ -568,7 +568,8 @@ class NodeProfile(Props):
         PCI labels) and, from GPU Feature Discovery, ``product`` (``nvidia.com/gpu.product``,
         e.g. ``"NVIDIA-A100-SXM4-80GB"``; several products select any of them) and
         ``min_memory`` (``nvidia.com/gpu.memory``, published in MiB: ``"40Gi"`` selects GPUs
-        with at least 40960 MiB). ``labels`` are further labels the tree sets on the nodes.
+        with at least 40960 MiB; the label is the usable memory, 81559 for an "80GB" H100, so
+        ``"80G"`` selects that class and ``"80Gi"`` does not). ``labels`` are further labels the tree sets on the nodes.
         ``runtime_class_name="nvidia"`` is needed where nvidia is not the container runtime's
         default. ``mig_slice="3g.40gb"`` partitions every GPU into those MIG slices (the GPU
         Operator's ``all-3g.40gb`` configuration, set by the ``nvidia.com/mig.config`` node label)

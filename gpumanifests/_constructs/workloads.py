@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, Typed
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION
+from gpumanifests._argocd.models import COMPARE_OPTIONS_ANNOTATION, SYNC_OPTIONS_ANNOTATION
 from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._constructs.dra import CLAIM_NAME, DeviceSelector, claim_template
 from gpumanifests._constructs.env import EnvName, EnvSource, KeyRef
@@ -246,7 +246,8 @@ class RunPolicy(StrEnum):
     ONCE = "once"
     """A tracked object, created once and never pruned (``Prune=false``). Its name ends in a digest of
     its spec, so a changed spec is a new Job beside the running one (which runs on to its end), and
-    syncs for other changes leave it alone. No TTL: under selfHeal Argo CD would re-create it."""
+    syncs for other changes leave it alone; the old run, no longer in git, does not make the
+    Application OutOfSync (``IgnoreExtraneous``). No TTL: under selfHeal Argo CD would re-create it."""
     EVERY_SYNC = "every-sync"
     """An Argo CD ``Sync`` hook (``BeforeHookCreation``): it runs again on every sync of its
     Application, replacing the previous run, and its TTL removes it after it finishes. For
@@ -1012,7 +1013,7 @@ class _JobMixin(_BatchMixin[_JP]):
     kind = "Job"
 
     RUN_POLICY_ANNOTATIONS: ClassVar[dict[RunPolicy, dict[str, str]]] = {
-        RunPolicy.ONCE: {SYNC_OPTIONS_ANNOTATION: "Prune=false"},
+        RunPolicy.ONCE: {SYNC_OPTIONS_ANNOTATION: "Prune=false", COMPARE_OPTIONS_ANNOTATION: "IgnoreExtraneous"},
         RunPolicy.EVERY_SYNC: {
             "argocd.argoproj.io/hook": "Sync",
             "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",

@@ -268,7 +268,12 @@ def _implicit_dependencies(
     obj: RenderedObject, by_key: dict[ObjectKey, RenderedObject], bindings: _AccountBindings, registry: KindRegistry
 ) -> list[ObjectKey]:
     """What Kubernetes needs first: the namespace, the kind's CRD, and the objects its pods refer to
-    (accounts and their bindings, Secrets, ConfigMaps, claims, priority classes)."""
+    (accounts and their bindings, Secrets, ConfigMaps, ResourceClaims, priority classes).
+
+    Not a PersistentVolumeClaim: a pod waits for its claim by itself, and a claim of a
+    ``WaitForFirstConsumer`` storage class binds only once a pod uses it, while Argo CD holds a
+    later wave until the claim is healthy (Bound): an earlier wave would wait forever.
+    """
     group, kind, namespace, _ = obj.key
     needed: list[ObjectKey] = []
     crd = None if registry.is_builtin(obj.manifest["apiVersion"], kind) else registry.crd(group, kind)
@@ -277,6 +282,8 @@ def _implicit_dependencies(
     if namespace:
         needed.append(("", "Namespace", "", namespace))
     for reference in pod_references(pod_spec_of(obj.manifest) or {}):
+        if reference.kind is ReferenceKind.PERSISTENT_VOLUME_CLAIM:
+            continue
         needed.append(reference.kind.key(reference.name, namespace))
         if reference.kind is ReferenceKind.SERVICE_ACCOUNT:
             needed.extend(bindings.get((namespace, reference.name), []))
@@ -311,10 +318,32 @@ def _assign_waves(
         cycle = " -> ".join("/".join(part for part in key if part) for key in error.cycle)
         problems.append(Problem(component.path, f"dependency cycle: {cycle}", "remove one of the add_dependency calls"))
         return objects
+    _claims_join_their_consumers(objects, graph, waves)
     for obj in objects:
         annotations = obj.manifest["metadata"].setdefault("annotations", {})
         annotations[SYNC_WAVE_ANNOTATION] = str(waves[obj.key])
     return sorted(objects, key=lambda obj: (waves[obj.key], obj.key))
+
+
+def _claims_join_their_consumers(
+    objects: list[RenderedObject], graph: dict[ObjectKey, set[ObjectKey]], waves: dict[ObjectKey, int]
+) -> None:
+    """Move each PersistentVolumeClaim nothing depends on into the wave of its first consumer.
+
+    Argo CD holds a later wave until the claims of earlier ones are Bound, and a claim of a
+    ``WaitForFirstConsumer`` storage class binds only once a pod uses it.
+    """
+    first_use: dict[ObjectKey, int] = {}
+    for obj in objects:
+        namespace = obj.key[2]
+        for reference in pod_references(pod_spec_of(obj.manifest) or {}):
+            if reference.kind is ReferenceKind.PERSISTENT_VOLUME_CLAIM:
+                claim = reference.kind.key(reference.name, namespace)
+                first_use[claim] = min(first_use.get(claim, waves[obj.key]), waves[obj.key])
+    depended_on = {key for needed in graph.values() for key in needed}
+    for claim, wave in first_use.items():
+        if claim in waves and claim not in depended_on:
+            waves[claim] = max(waves[claim], wave)
 
 
 def _check_namespaces(

@@ -13,7 +13,7 @@ from gpumanifests._placement.plan import FindingKind
 
 from .test_kueue_constructs import A100, IMAGE, REPO
 
-TORCHRUN = ["torchrun", "--nnodes=$(NNODES)", "--node-rank=$(JOB_COMPLETION_INDEX)", "train.py"]
+TORCHRUN = ["torchrun", "--nproc-per-node=8", "train.py"]
 
 
 def _cluster(gpu_nodes: int = 2, gpus: int = 8) -> gm.Cluster:
@@ -50,7 +50,14 @@ def test_renders_an_indexed_job_with_a_headless_service_and_rendezvous_env() -> 
     }
     names = [entry["name"] for entry in pod["containers"][0]["env"]]
     assert names.index("JOB_NAME") < names.index("MASTER_ADDR")  # dependent variables are expanded in order
-    assert (env["MASTER_PORT"]["value"], env["NNODES"]["value"]) == ("29500", "2")
+    assert env["MASTER_PORT"]["value"] == "29500"
+    # torchrun's arguments default to PET_<DEST> (torch/distributed/argparse_util.py, the env action)
+    assert env["PET_MASTER_ADDR"]["value"] == "$(MASTER_ADDR)"
+    assert names.index("MASTER_ADDR") < names.index("PET_MASTER_ADDR")
+    assert (env["PET_MASTER_PORT"]["value"], env["PET_NNODES"]["value"]) == ("29500", "2")
+    assert env["PET_NODE_RANK"]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}
+    }
     service = objects[("Service", "pretrain")]["spec"]
     assert (service["clusterIP"], service["publishNotReadyAddresses"]) == ("None", True)
     peers = objects[("NetworkPolicy", "pretrain")]["spec"]

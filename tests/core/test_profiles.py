@@ -105,6 +105,16 @@ class TestNvidiaCuda:
         assert not big.matches_labels({**labels, "nvidia.com/gpu.memory": "23034"})  # an L4
         assert not big.matches_labels(labels)  # the label missing: the scheduler's rule
 
+    def test_an_80gb_h100_publishes_less_than_80gi(self) -> None:
+        """GFD's label is NVML's usable total: 81559 MiB on an H100 80GB HBM3, 81920 on an A100 80GB."""
+        labels = {"nvidia.com/gpu.present": "true"}
+        h100, a100 = {**labels, "nvidia.com/gpu.memory": "81559"}, {**labels, "nvidia.com/gpu.memory": "81920"}
+        decimal, binary = gm.NodeProfile.nvidia_cuda(min_memory="80G"), gm.NodeProfile.nvidia_cuda(min_memory="80Gi")
+        assert decimal.matches_labels(h100)
+        assert decimal.matches_labels(a100)
+        assert not binary.matches_labels(h100)
+        assert binary.matches_labels(a100)
+
     @pytest.mark.parametrize(
         ("arguments", "message"),
         [

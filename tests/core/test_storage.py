@@ -202,3 +202,35 @@ def test_a_claim_by_name_must_resolve(jobs: gm.Component) -> None:
         ),
     )
     assert gm.synthesize(jobs.cluster.app).files
+
+
+def test_a_claim_syncs_in_its_consumers_wave_and_a_config_map_before_it(jobs: gm.Component) -> None:
+    """A WaitForFirstConsumer claim binds only once a pod uses it: an earlier wave would hold Argo CD forever."""
+    gm.k8s.KubePersistentVolumeClaim(
+        jobs,
+        "cache",
+        metadata={"name": "cache"},
+        spec=gm.k8s.PersistentVolumeClaimSpec(
+            access_modes=["ReadWriteOnce"],
+            resources=gm.k8s.VolumeResourceRequirements(requests={"storage": gm.k8s.Quantity.from_string("10Gi")}),
+        ),
+    )
+    gm.k8s.KubeConfigMap(jobs, "settings", metadata={"name": "settings"}, data={"A": "1"})
+    gm.CpuDeployment(
+        jobs,
+        "web",
+        image=IMAGE,
+        volumes=[gm.Volume.claim("cache", "/cache", claim_name="cache")],
+        env_from=[gm.EnvSource.config_map("settings")],
+    )
+    files = gm.synthesize(jobs.cluster.app).files
+    waves = {
+        path.rsplit("/", 1)[1]: content.decode().split("argocd.argoproj.io/sync-wave: ")[1].split("\n")[0].strip("'\"")
+        for path, content in files.items()
+        if "/jobs/" in path and path.endswith(".yaml")
+    }
+    [claim] = [wave for name, wave in waves.items() if "persistentvolumeclaim" in name]
+    [deployment] = [wave for name, wave in waves.items() if "deployment" in name]
+    [config] = [wave for name, wave in waves.items() if "configmap" in name]
+    assert claim == deployment
+    assert int(config) < int(deployment)

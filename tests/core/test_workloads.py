@@ -205,6 +205,17 @@ def test_gpu_job_defaults(component: gm.Component, profile: gm.NodeProfile) -> N
     assert "ttlSecondsAfterFinished" not in spec  # run once: a TTL would make selfHeal re-run it
 
 
+def test_a_run_once_job_is_never_pruned_and_its_old_runs_keep_the_application_synced(
+    component: gm.Component,
+) -> None:
+    """Argo CD's sync-options docs: with Prune=false alone "the app will be out of sync if Argo CD expects
+    a resource to be pruned"; compare-options IgnoreExtraneous leaves such a resource out of the sync status."""
+    annotations = manifest_of(gm.CpuJob(component, "etl", image=IMAGE))["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/sync-options"] == "Prune=false"
+    assert annotations["argocd.argoproj.io/compare-options"] == "IgnoreExtraneous"
+    assert "argocd.argoproj.io/hook" not in annotations
+
+
 def test_cpu_job_defaults(component: gm.Component) -> None:
     job = gm.CpuJob(component, "etl", image=IMAGE)
     spec = manifest_of(job)["spec"]

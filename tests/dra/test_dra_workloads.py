@@ -161,6 +161,24 @@ def test_typed_selectors_read_the_drivers_attributes() -> None:
     assert gm.plan_cluster(cluster).violations == []
 
 
+def test_an_80gb_h100_as_the_driver_publishes_it_is_not_80gi() -> None:
+    """NVIDIA's DRA driver reports NVML's memory total (81559Mi for an H100 80GB HBM3): min_memory("80Gi")
+    leaves such a claim unallocatable and the synth says so; min_memory("80G") places it."""
+    published = gm.DraDevice.nvidia_gpu(
+        product_name="NVIDIA H100 80GB HBM3", architecture="Hopper", compute_capability="9.0.0", memory="81559Mi"
+    )
+    profile = gm.NodeProfile.nvidia_dra(name="h100", gpu=published, gpus_per_pcie_root=4)
+    for size, fits in (("80G", True), ("80Gi", False)):
+        cluster = _cluster(8, profile=profile)
+        selectors = [gm.DeviceSelector.min_memory(size)]
+        gm.GpuJob(gm.Component(cluster, "ml"), "train", profile=profile, image=IMAGE, device_selectors=selectors)
+        if fits:
+            gm.synthesize(cluster.app)
+        else:
+            with pytest.raises(gm.SynthError, match="train"):
+                gm.synthesize(cluster.app)
+
+
 # -- mistakes at construction ----------------------------------------------------------------------
 
 
