@@ -78,6 +78,8 @@ def builtin_object_errors(manifest: dict[str, Any], *, namespaced: bool) -> list
         errors += _selector_errors(manifest, key, template)
     if key in {("", "ConfigMap"), ("", "Secret")}:
         errors += _config_size_errors(manifest)
+    if key == ("", "Service"):
+        errors += _service_errors(manifest.get("spec") or {})
     size = len(json.dumps(manifest, separators=(",", ":")).encode())
     if size > OBJECT_MAX_BYTES:
         errors.append(FieldError("", f"is {size} bytes; etcd stores objects of at most {OBJECT_MAX_BYTES} bytes"))
@@ -175,6 +177,40 @@ def _resource_errors(resources: Mapping[str, Any], where: str) -> list[FieldErro
         elif request is not None and limit is not None and request > limit:
             errors.append(FieldError(path, f"must be less than or equal to the {resource} limit"))
     return errors
+
+
+_SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+_PROTOCOLS = ("TCP", "UDP", "SCTP")
+_PORT_MAX = 65535
+
+
+def _service_errors(spec: Mapping[str, Any]) -> list[FieldError]:
+    """``ValidateService``: a supported ``type``, and per port (``validateServicePort``) a number from 1 to
+    65535 (``IsValidPortNum``), a supported ``protocol`` and a ``targetPort`` that is a port number or name."""
+    errors: list[FieldError] = []
+    if "type" in spec and spec["type"] not in _SERVICE_TYPES:
+        errors.append(FieldError("spec.type", f"{spec['type']!r} is not one of {', '.join(_SERVICE_TYPES)}"))
+    for index, port in enumerate(spec.get("ports") or []):
+        where = f"spec.ports[{index}]"
+        errors += _port_number_errors(port.get("port"), f"{where}.port")
+        if "nodePort" in port:
+            errors += _port_number_errors(port["nodePort"], f"{where}.nodePort")
+        if "protocol" in port and port["protocol"] not in _PROTOCOLS:
+            errors.append(
+                FieldError(f"{where}.protocol", f"{port['protocol']!r} is not one of {', '.join(_PROTOCOLS)}")
+            )
+        target = port.get("targetPort")
+        if isinstance(target, str):
+            errors += _port_name_errors(target, f"{where}.targetPort")
+        elif target is not None:
+            errors += _port_number_errors(target, f"{where}.targetPort")
+    return errors
+
+
+def _port_number_errors(number: Any, where: str) -> list[FieldError]:
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= _PORT_MAX:
+        return []
+    return [FieldError(where, f"{number!r} must be a port number from 1 to {_PORT_MAX}")]
 
 
 def _port_name_errors(name: str, where: str) -> list[FieldError]:

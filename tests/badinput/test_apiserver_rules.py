@@ -114,6 +114,24 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
         ),
         ("[c/ml/work]", "spec.activeDeadlineSeconds", "9223372036854775807"),
     ),
+    "service-port-past-65535": (
+        lambda app: gm.k8s.KubeService(
+            _component(app),
+            "svc",
+            metadata={"name": "svc"},
+            spec=gm.k8s.ServiceSpec(ports=[gm.k8s.ServicePort(port=99999)]),
+        ),
+        ("[c/ml/Service/", "spec.ports[0].port", "99999 must be a port number from 1 to 65535"),
+    ),
+    "service-type-in-the-wrong-case": (
+        lambda app: gm.k8s.KubeService(
+            _component(app),
+            "svc",
+            metadata={"name": "svc"},
+            spec=gm.k8s.ServiceSpec(type="ClusterIp", ports=[gm.k8s.ServicePort(port=80, protocol="tcp")]),
+        ),
+        ("spec.type", "'ClusterIp' is not one of ClusterIP", "spec.ports[0].protocol", "'tcp' is not one of TCP"),
+    ),
     "config-map-over-1-mib": (
         lambda app: gm.k8s.KubeConfigMap(
             _component(app), "big", metadata={"name": "big"}, data={"a": "x" * (2**20 + 1)}
