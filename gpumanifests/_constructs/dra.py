@@ -19,14 +19,18 @@ driver ``gpu.example.com``): the tree refers to it and names the driver as a pre
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import Field, field_validator
 
-from gpumanifests._kube.cel import CelError, compile_expression
+from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.cel import CelError, compile_expression, semver_value
 from gpumanifests._kube.names import check_device_attribute_name
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import DnsSubdomain, Props, Quantity
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "CLAIM_NAME",
@@ -247,12 +251,13 @@ class DeviceSelector(Props):
         Drivers report the memory the GPU has for use, below its marketing size: an "80GB" H100
         reports 81559Mi, which ``"80Gi"`` (81920Mi) excludes; ``"80G"`` (decimal) keeps it.
         """
-        parse_quantity(size)
+        _checked("DeviceSelector.min_memory", parse_quantity, size)
         return cls(expression=f"device.capacity['{{driver}}'].memory.compareTo(quantity({_cel_string(size)})) >= 0")
 
     @classmethod
     def compute_capability_at_least(cls, version: str) -> Self:
         """The driver's ``cudaComputeCapability`` is at least ``version`` (semver, ``"9.0.0"``)."""
+        _checked("DeviceSelector.compute_capability_at_least", semver_value, version)
         attribute = "device.attributes['{driver}'].cudaComputeCapability"
         return cls(expression=f"{attribute}.compareTo(semver({_cel_string(version)})) >= 0")
 
@@ -329,3 +334,11 @@ def modelled_device_class(allocation: DraAllocation) -> dict[str, Any]:
         "metadata": {"name": allocation.device_class},
         "spec": {"selectors": [{"cel": {"expression": allocation.class_selector}}]},
     }
+
+
+def _checked(owner: str, parse: Callable[[str], object], value: str) -> None:
+    """Refuse ``value`` when ``parse`` does, naming the method and the value (before any CEL is written)."""
+    try:
+        parse(value)
+    except ValueError as error:
+        raise InvalidInputError(f"{owner}({value!r}): {error}") from None

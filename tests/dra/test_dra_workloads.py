@@ -190,6 +190,23 @@ def test_a_bad_cel_expression_is_refused_at_construction_naming_it() -> None:
         gm.DeviceSelector.cel("device.attributes[")
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: gm.DeviceSelector.min_memory("lots"), "DeviceSelector.min_memory('lots'): 'lots' is not a Kubernetes"),
+        (
+            lambda: gm.DeviceSelector.compute_capability_at_least("9.0"),
+            "DeviceSelector.compute_capability_at_least('9.0'): invalid semantic version '9.0'",
+        ),
+    ],
+)
+def test_typed_selectors_refuse_a_bad_value_at_construction(make: Any, message: str) -> None:
+    """semver() in a DRA selector takes strict semver (MAJOR.MINOR.PATCH): "9.0" would fail only at allocation."""
+    with pytest.raises(gm.InvalidInputError) as error:
+        make()
+    assert message in str(error.value)
+
+
 def test_claim_options_on_a_device_plugin_profile_are_refused() -> None:
     nvidia = gm.NodeProfile.nvidia_cuda()
     cluster = gm.Cluster(gm.GitOpsApp(), "lab", nodes=[gm.Node(name="g", profile=nvidia, gpus=1)], repo=REPO)
