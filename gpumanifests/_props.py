@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from gpumanifests._errors import InvalidInputError
+from gpumanifests._kube.limits import INT_RANGES
 from gpumanifests._kube.names import (
     check_dns_label,
     check_dns_subdomain,
@@ -117,19 +118,21 @@ QuotaQuantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_
 """A quantity of zero or more (a quota may be zero)."""
 
 
-def _fits(bits: int) -> AfterValidator:
+def _fits(form: str) -> AfterValidator:
     """A validator refusing integers the API field's Go type (``int32``/``int64``) cannot hold."""
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    low, high = INT_RANGES[form]
 
     def check(value: int) -> int:
         if not low <= value <= high:
-            raise ValueError(f"{value} does not fit the API field, a {bits}-bit integer (at most {high})")
+            raise ValueError(
+                f"{value} does not fit the API field, a {form.removeprefix('int')}-bit integer (at most {high})"
+            )
         return value
 
     return AfterValidator(check)
 
 
-Int32 = Annotated[int, _fits(32)]
+Int32 = Annotated[int, _fits("int32")]
 """An integer an ``int32`` API field holds (counts, seconds of probes and Jobs' TTLs)."""
-Int64 = Annotated[int, _fits(64)]
+Int64 = Annotated[int, _fits("int64")]
 """An integer an ``int64`` API field holds (``activeDeadlineSeconds``, ``tolerationSeconds``)."""

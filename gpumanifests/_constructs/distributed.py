@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 
 from gpumanifests._constructs.component import RenderedObject
 from gpumanifests._constructs.workloads import GpuJobOptions, GpuJobProps, _GpuWorkload, _JobMixin
+from gpumanifests._kube.limits import PORT_MAX
 from gpumanifests._props import parse_props
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class DistributedGpuJobProps(GpuJobProps):
     """Validated props of :class:`DistributedGpuJob`."""
 
     workers: int = Field(ge=2, le=10_000, strict=True)
-    master_port: int = Field(default=29500, ge=1, le=65535, strict=True)
+    master_port: int = Field(default=29500, ge=1, le=PORT_MAX, strict=True)
 
     @model_validator(mode="after")
     def _workers_set_the_pod_counts(self) -> Self:

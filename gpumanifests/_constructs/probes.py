@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from pydantic import AfterValidator, Field
 
+from gpumanifests._kube.limits import PORT_MAX
 from gpumanifests._props import Int32, Props, parse_props
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ def _check_port(value: int | str) -> int | str:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a port")
     if isinstance(value, int):
-        if not 1 <= value <= 65535:
-            raise ValueError(f"{value} is not a port number (1-65535)")
+        if not 1 <= value <= PORT_MAX:
+            raise ValueError(f"{value} is not a port number (1-{PORT_MAX})")
         return value
     if not _SERVICE_NAME.fullmatch(value) or "--" in value:
         raise ValueError(
@@ -94,7 +95,7 @@ class _Exec(_Handler):
 
 
 class _Grpc(_Handler):
-    port: int = Field(ge=1, le=65535, strict=True)
+    port: int = Field(ge=1, le=PORT_MAX, strict=True)
     service: str | None = None
 
     def to_kube(self) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from gpumanifests._kube.labels import (
     PROFILE_LABEL,
     ROLLOUT_ANNOTATION,
 )
+from gpumanifests._kube.limits import PORT_MAX
 from gpumanifests._kube.quantity import parse_quantity
 from gpumanifests._props import (
     DnsLabel,
@@ -320,7 +321,7 @@ class _JobWorkloadProps(_BatchProps):
 
 
 class _ServedProps(_WorkloadProps):
-    port: int | None = Field(default=None, ge=1, le=65535, strict=True)
+    port: int | None = Field(default=None, ge=1, le=PORT_MAX, strict=True)
     startup_probe: Probe | None = None
     readiness_probe: Probe | None = None
     liveness_probe: Probe | None = None

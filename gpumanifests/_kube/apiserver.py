@@ -28,6 +28,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._kube.kinds import group_of, pod_spec_path, pod_template_of
+from gpumanifests._kube.limits import PORT_MAX
 from gpumanifests._kube.meta import FieldError, object_meta_errors
 from gpumanifests._kube.names import (
     container_resource_name_errors,
@@ -181,7 +182,6 @@ def _resource_errors(resources: Mapping[str, Any], where: str) -> list[FieldErro
 
 _SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 _PROTOCOLS = ("TCP", "UDP", "SCTP")
-_PORT_MAX = 65535
 
 
 def _service_errors(spec: Mapping[str, Any]) -> list[FieldError]:
@@ -208,9 +208,9 @@ def _service_errors(spec: Mapping[str, Any]) -> list[FieldError]:
 
 
 def _port_number_errors(number: Any, where: str) -> list[FieldError]:
-    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= _PORT_MAX:
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= PORT_MAX:
         return []
-    return [FieldError(where, f"{number!r} must be a port number from 1 to {_PORT_MAX}")]
+    return [FieldError(where, f"{number!r} must be a port number from 1 to {PORT_MAX}")]
 
 
 def _port_name_errors(name: str, where: str) -> list[FieldError]:

@@ -27,6 +27,7 @@ import jsonschema_rs
 
 from gpumanifests._kube.apiserver import builtin_object_errors
 from gpumanifests._kube.crds import CustomResourceDefinition, catalog_kinds, vendored
+from gpumanifests._kube.limits import INT_RANGES
 from gpumanifests._kube.meta import object_meta_errors, status_errors
 
 __all__ = ["KindRegistry", "UnknownKind", "schema_errors"]
@@ -39,8 +40,6 @@ def _schema_dir(version: str) -> Any:
     return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
 
 
-_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-"""The range of each integer format: the Go field's type (``replicas`` is an int32)."""
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _QUANTITY_PATTERN = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
@@ -56,7 +55,7 @@ def _with_api_ranges(node: Any) -> Any:
         return node
     out = {key: _with_api_ranges(value) for key, value in node.items()}
     form, kind = node.get("format"), node.get("type", ())
-    bounds = _INT_RANGES.get(form) if isinstance(form, str) else None  # a field may be named "format"
+    bounds = INT_RANGES.get(form) if isinstance(form, str) else None  # a field may be named "format"
     if bounds is not None and isinstance(kind, str | list) and "integer" in kind:
         out.setdefault("minimum", bounds[0])
         out.setdefault("maximum", bounds[1])

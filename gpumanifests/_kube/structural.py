@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from gpumanifests._kube.cel import CelError, compile_expression, evaluate
+from gpumanifests._kube.limits import INT_RANGES
 from gpumanifests._kube.meta import FieldError
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["StructuralSchema"]
 
-_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _COPIED = (
     "pattern",
     "minLength",
@@ -133,7 +133,7 @@ def _json_schema(node: Mapping[str, Any], *, root: bool = False, closed: bool = 
     if "enum" in node:
         out["enum"] = [*node["enum"], *([None] if nullable else [])]
     _exclusive_bounds(node, out)
-    bounds = _INT_RANGES.get(node.get("format", ""))
+    bounds = INT_RANGES.get(node.get("format", ""))
     if bounds is not None and node.get("type") == "integer":
         out.setdefault("minimum", bounds[0])
         out.setdefault("maximum", bounds[1])
