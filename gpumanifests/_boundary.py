@@ -27,6 +27,7 @@ import cdk8s
 import constructs
 import pydantic
 
+from gpumanifests._constructs.component import Resource, claim_construct_id
 from gpumanifests._errors import InvalidInputError
 
 __all__ = ["guard_public"]
@@ -264,6 +265,13 @@ def _guard_l1_class(cls: type) -> None:
 
     @functools.wraps(constructor)
     def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(scope, Resource):
+            raise InvalidInputError(
+                f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds no "
+                "L1 objects; declare it in the resource's component (or a Construct inside it)"
+            )
+        if isinstance(id, str):
+            claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
         try:
             constructor(self, scope, id, *args, **kwargs)
         except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 import cdk8s
-from constructs import Construct, IConstruct
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._constructs.patches import apply_patches
@@ -24,6 +23,8 @@ from gpumanifests._output.layout import RESERVED_DIRS
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, parse_props
 
 if TYPE_CHECKING:
+    from constructs import Construct, IConstruct
+
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
@@ -222,7 +223,7 @@ class Component(cdk8s.Chart):
         """
         current: IConstruct | None = scope
         while current is not None and not isinstance(current, Component):
-            current = getattr(current, "_gm_parent", None) or current.node.scope
+            current = current.node.scope
         if current is None:
             where = getattr(scope, "path", "") or scope.node.path or "the app"
             raise InvalidInputError(
@@ -232,8 +233,12 @@ class Component(cdk8s.Chart):
         return current
 
 
-class Resource(Construct):
+class Resource:
     """Base of the constructs that render Kubernetes objects into a component.
+
+    A resource is a construct of gpumanifests' own tree (scope, id, path) but not a jsii object:
+    declaring one costs no round trip to Node.js. Its scope is a :class:`Component` or a plain
+    ``Construct`` inside one; raw cdk8s L1 objects go into those scopes, not into a resource.
 
     Subclasses implement ``_render()``, returning a list of :class:`RenderedObject` (the main
     object first). Rendering happens at synth and is redone after any change, so calls made after
@@ -243,13 +248,10 @@ class Resource(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
-        try:
-            super().__init__(scope, id)
-        except RuntimeError as error:  # jsii: a raw L1 object under ``scope`` already has this id
-            raise InvalidInputError(
-                f"{type(self).__name__} {id!r}: {error}; construct ids must be unique among siblings, rename one"
-            ) from None
-        self._gm_parent = scope
+        self.id = id
+        """The construct id, unique among the scope's children."""
+        self.scope = scope
+        """The construct the resource was declared in: its component, or a ``Construct`` inside it."""
         self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []

@@ -41,7 +41,7 @@ class _GenericDevicePluginDaemonSet(Resource):
     def _render(self) -> list[RenderedObject]:
         profile = self.profile
         assert profile.generic_device is not None  # declared only for such profiles
-        labels = {"app.kubernetes.io/name": self.node.id}
+        labels = {"app.kubernetes.io/name": self.id}
         container = {
             "name": "plugin",
             "image": GENERIC_DEVICE_PLUGIN_IMAGE,
@@ -70,7 +70,7 @@ class _GenericDevicePluginDaemonSet(Resource):
         manifest = {
             "apiVersion": "apps/v1",
             "kind": "DaemonSet",
-            "metadata": {"name": self.node.id, "namespace": self.component.namespace},
+            "metadata": {"name": self.id, "namespace": self.component.namespace},
             "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": pod}},
         }
         return [RenderedObject(manifest, self.path)]

@@ -189,7 +189,7 @@ class _NodeFeatureRule(Resource):
         manifest = {
             "apiVersion": NFD_API_VERSION,
             "kind": "NodeFeatureRule",
-            "metadata": {"name": self.node.id},
+            "metadata": {"name": self.id},
             "spec": {"rules": [rule]},
         }
         return [RenderedObject(manifest, self.path)]

@@ -96,11 +96,15 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     ),
     "l1-id-taken-by-a-workload": (
         lambda app: gm.k8s.KubeConfigMap(_job(app).component, "work", metadata={"name": "work"}),
-        ("gm.k8s.KubeConfigMap 'c/ml/work'", "There is already a Construct with name 'work'"),
+        ("gm.k8s.KubeConfigMap 'work'", "id 'work' is already used under 'c/ml'", "rename one"),
+    ),
+    "l1-object-inside-a-workload": (
+        lambda app: gm.k8s.KubeConfigMap(_job(app), "settings", metadata={"name": "settings"}),
+        ("gm.k8s.KubeConfigMap 'c/ml/work/settings'", "scope is a CpuJob, which holds no L1 objects", "component"),
     ),
     "workload-id-taken-by-an-l1-object": (
         _workload_after_l1_object,
-        ("CpuJob 'x'", "There is already a Construct with name 'x'", "rename one"),
+        ("CpuJob 'x'", "id 'x' is already used under 'c/ml'", "rename one"),
     ),
     "l1-argument-of-the-wrong-type": (
         lambda app: gm.k8s.KubeConfigMap(_component(app), "settings", data="LOG_LEVEL=info"),

@@ -1,0 +1,53 @@
+"""What declaring costs in Node.js: gpumanifests' resources are not jsii objects.
+
+Only the constructs cdk8s must know (the app, clusters, components, raw L1 objects) are created
+in the jsii Node.js process; a workload, however many there are, adds no request to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import gpumanifests as gm
+
+if TYPE_CHECKING:
+    import pytest
+
+REPO = gm.GitRepo(url="https://git.example.com/platform/gitops.git")
+A100 = gm.NodeProfile.nvidia_cuda(product="NVIDIA-A100-SXM4-80GB", runtime_class_name="nvidia")
+
+
+def _requests_to_node(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every request jsii sends to its Node.js process, recorded from now on (``_NodeProcess.send``)."""
+    from jsii._kernel.providers import process
+
+    sent: list[object] = []
+    send = process._NodeProcess.send
+
+    def recorded(self: Any, request: Any, response_type: Any) -> Any:
+        sent.append(request)
+        return send(self, request, response_type)
+
+    monkeypatch.setattr(process._NodeProcess, "send", recorded)
+    return sent
+
+
+def test_declaring_and_rendering_workloads_sends_nothing_to_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = gm.GitOpsApp()
+    cluster = gm.Cluster(app, "lab", nodes=[gm.Node(name="gpu-1", profile=A100, gpus=8)], repo=REPO)
+    training = gm.Component(cluster, "training")
+    sent = _requests_to_node(monkeypatch)
+    for index in range(20):
+        job = gm.GpuJob(training, f"train-{index}", profile=A100, gpus=1, image="registry.example.com/t:1")
+        gm.CpuJob(training, f"prepare-{index}", image="busybox:1.36")
+        job.render()
+    assert sent == []
+
+
+def test_a_raw_l1_object_is_created_in_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = gm.GitOpsApp()
+    cluster = gm.Cluster(app, "lab", nodes=[gm.Node(name="cpu-1", profile=gm.NodeProfile.cpu_only())], repo=REPO)
+    component = gm.Component(cluster, "settings")
+    sent = _requests_to_node(monkeypatch)
+    gm.k8s.KubeConfigMap(component, "flags", metadata={"name": "flags"}, data={"mode": "fast"})
+    assert any(type(request).__name__ == "CreateRequest" for request in sent)
