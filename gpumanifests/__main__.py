@@ -1,5 +1,5 @@
 """``python -m gpumanifests``: the command line."""
 
-from gpumanifests._cli.main import main
+from gpumanifests._cli.main import console_main
 
-raise SystemExit(main())
+console_main()

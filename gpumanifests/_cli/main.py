@@ -7,9 +7,10 @@ Errors are printed as messages, never as tracebacks.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from gpumanifests._cli.commands import COMMANDS
 from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError, shortened
@@ -17,7 +18,7 @@ from gpumanifests._errors import ExitCode, GpuManifestsError, UsageError, shorte
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["main", "run_reporting_errors"]
+__all__ = ["console_main", "main", "run_reporting_errors"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     return run_reporting_errors(lambda: _checked_paths(args).handler(args))
+
+
+def console_main() -> NoReturn:
+    """The ``gpumanifests`` executable and ``python -m gpumanifests``: :func:`main`, then the process ends.
+
+    It ends once stdout and stderr are flushed, skipping the interpreter's teardown: freeing every
+    construct and object of a large fleet one by one is work nobody needs at exit (mypy exits the
+    same way); the jsii Node.js process ends by itself when its input closes. ``atexit`` handlers
+    an app registers do not run.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can reach the reader
+            code = code or ExitCode.FAILED
+    os._exit(code)
 
 
 def _checked_paths(args: argparse.Namespace) -> argparse.Namespace:
