@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gpumanifests._output.tree import OWNERSHIP_FILE, owned_files, ownership_record, reading_tree, scan_tree
+from gpumanifests._output.tree import (
+    OWNERSHIP_FILE,
+    file_digest,
+    owned_files,
+    ownership_record,
+    reading_tree,
+    scan_tree,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,11 +87,7 @@ def diff_tree(out: Path, files: Mapping[str, bytes]) -> TreeDiff:
         edited = tuple(
             path
             for path in sorted([*changed, *stale])
-            if path in owned and (disk[path].kind != "file" or _digest((tree / path).read_bytes()) != owned[path])
+            if path in owned and (disk[path].kind != "file" or file_digest((tree / path).read_bytes()) != owned[path])
         )
     extra = tuple(path for path in others if path not in owned)
     return TreeDiff(tuple(changed), tuple(missing), extra, "".join(patches), stale, edited)
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()

@@ -52,6 +52,7 @@ __all__ = [
     "OWNERSHIP_FILE",
     "Entry",
     "digest_record",
+    "file_digest",
     "owned_files",
     "ownership_record",
     "reading_tree",
@@ -131,13 +132,19 @@ def _ancestors(path: str) -> list[str]:
     return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _digest(content: bytes) -> str:
+def file_digest(content: bytes) -> str:
+    """A file's SHA-256, as the ownership record holds it."""
     return hashlib.sha256(content).hexdigest()
+
+
+def _file_digest_at(path: str) -> str:
+    with open(path, "rb") as file:
+        return file_digest(file.read())
 
 
 def ownership_record(files: Mapping[str, bytes]) -> bytes:
     """The ownership file's content: every generated path and its SHA-256, sorted."""
-    return digest_record({path: _digest(content) for path, content in files.items()})
+    return digest_record({path: file_digest(content) for path, content in files.items()})
 
 
 def digest_record(digests: Mapping[str, str]) -> bytes:
@@ -358,10 +365,10 @@ def _rmtree(path: Path) -> bool:
 
 def _edited(out: Path, owned: Mapping[str, str], disk: Mapping[str, Entry]) -> list[str]:
     """The files the ownership record lists that are there with other content: no longer provably ours."""
-    edited = []
+    edited, root = [], os.fspath(out)
     for path, digest in sorted(owned.items()):
         entry = disk.get(path)
-        if entry is not None and (entry.kind != "file" or _digest((out / path).read_bytes()) != digest):
+        if entry is not None and (entry.kind != "file" or _file_digest_at(f"{root}/{path}") != digest):
             edited.append(str(out / path))
     return edited
 
@@ -407,31 +414,35 @@ def _conflicts(out: Path, files: Collection[str], disk: Mapping[str, Entry], own
 
 
 class _Staging:
-    """The new tree being built; nothing is ever created outside its root."""
+    """The new tree being built; nothing is ever created outside its root.
+
+    Paths are handled as strings here: the staging of a large tree joins thousands of them.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)
         self.real = root.resolve()
-        self._checked: set[Path] = set()
+        self._checked: set[str] = set()
         self.placed: dict[str, int] = {}
 
-    def target(self, path: str) -> Path:
-        """``root / path`` after making its parent directories, which must lie inside the staging root."""
-        target = self.root / path
-        parent = target.parent
+    def target(self, path: str) -> str:
+        """``root/path`` after making its parent directories, which must lie inside the staging root."""
+        parent, _, _ = path.rpartition("/")
         if parent not in self._checked:
-            parent.mkdir(parents=True, exist_ok=True)
-            real = parent.resolve()
+            directory = self.root / parent
+            directory.mkdir(parents=True, exist_ok=True)
+            real = directory.resolve()
             if real != self.real and self.real not in real.parents:
                 raise OutputError(f"refusing to write {path}: its directory resolves to {real}, outside the tree")
             self._checked.add(parent)
-        return target
+        return f"{self._root}/{path}"
 
     def carry(self, source: Path, path: str, entry: Entry) -> None:
         """Carry an entry we did not generate over from the old tree (a hard link where possible)."""
         try:
             if entry.kind == "directory":
-                self.target(path).mkdir(exist_ok=True)
+                os.makedirs(self.target(path), exist_ok=True)
             elif entry.kind == "symlink":
                 # a symlink the user keeps in the tree stays a symlink (os.link would follow it)
                 os.symlink(os.readlink(source), self.target(path))
@@ -447,15 +458,16 @@ class _Staging:
             if os.path.lexists(source):
                 raise
             return  # removed from the tree while we were building: not carried over
-        self.placed[path] = (self.root / path).lstat().st_ino
+        self.placed[path] = os.lstat(f"{self._root}/{path}").st_ino
 
-    def write(self, path: str, content: bytes, reuse: Path | None) -> None:
+    def write(self, path: str, content: bytes, reuse: str | None) -> None:
         target = self.target(path)
         if reuse is not None:
             with contextlib.suppress(OSError):
                 os.link(reuse, target, follow_symlinks=False)
                 return
-        target.write_bytes(content)
+        with open(target, "wb") as file:
+            file.write(content)
 
 
 def _stage(
@@ -472,16 +484,18 @@ def _stage(
                 tree.carry(source / path, path, entry)
         elif path not in generated:
             tree.carry(source / path, path, entry)
+    digests = {path: file_digest(content) for path, content in files.items()}
+    source_root = os.fspath(source)
     for path, content in files.items():
-        previous = disk.get(path)
+        previous, old = disk.get(path), f"{source_root}/{path}"
         unchanged = (
             previous is not None
             and previous.kind == "file"
-            and owned.get(path) == _digest(content)
-            and _digest((source / path).read_bytes()) == owned[path]
+            and owned.get(path) == digests[path]
+            and _file_digest_at(old) == owned[path]
         )
-        tree.write(path, content, source / path if unchanged else None)
-    (staging / OWNERSHIP_FILE).write_bytes(ownership_record(files))
+        tree.write(path, content, old if unchanged else None)
+    (staging / OWNERSHIP_FILE).write_bytes(digest_record(digests))
     # modes (and times) of the directories that were there before, innermost first, so a
     # read-only directory is made read-only only once everything is in it
     for path, entry in sorted(disk.items(), reverse=True):

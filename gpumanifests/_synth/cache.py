@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import OutputError, Problem, Severity
-from gpumanifests._output.tree import OWNERSHIP_FILE, digest_record, reading_tree, scan_tree
+from gpumanifests._output.tree import OWNERSHIP_FILE, digest_record, file_digest, reading_tree, scan_tree
 from gpumanifests._synth.sources import AppInputs, app_files, app_label
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _verified(tree: Path, files: Mapping[str, str]) -> dict[str, bytes] | None:
             content = (tree / path).read_bytes()
         except OSError:
             return None
-        if _digest(content) != digest:
+        if file_digest(content) != digest:
             return None
         found[path] = content
     return found
@@ -129,10 +129,6 @@ def _verified(tree: Path, files: Mapping[str, str]) -> dict[str, bytes] | None:
 def cache_options(*, strict: bool) -> str:
     """The options of a run that its output depends on, part of every key."""
     return f"strict={strict}"
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 class SynthCache:
@@ -191,13 +187,13 @@ class SynthCache:
         if {label for group in groups for label in group.apps} != set(self._sources):
             return None
         expected = {path: digest for group in groups for path, digest in group.files.items()}
-        expected[OWNERSHIP_FILE] = _digest(digest_record(expected))
+        expected[OWNERSHIP_FILE] = file_digest(digest_record(expected))
         with reading_tree(self.out) as tree:
             entries = scan_tree(tree)
             if {path for path, entry in entries.items() if entry.kind != "directory"} != set(expected):
                 return None
             for path, digest in expected.items():
-                if entries[path].kind != "file" or _digest((tree / path).read_bytes()) != digest:
+                if entries[path].kind != "file" or file_digest((tree / path).read_bytes()) != digest:
                     return None
         return groups
 
