@@ -43,9 +43,13 @@ PropsT = TypeVar("PropsT", bound="Props")
 
 
 class Props(BaseModel):
-    """Base of every input model: immutable, and unknown fields are errors, not silently dropped."""
+    """Base of every input model: immutable, and unknown fields are errors, not silently dropped.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    A model's validator is built when it is first used (``defer_build``), so a run pays only for
+    the models its apps use.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
     def __init__(self, /, **data: Any) -> None:
         try:
