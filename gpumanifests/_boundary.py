@@ -150,13 +150,22 @@ def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globa
 
 
 def _resolve(annotation: Any, globalns: dict[str, Any]) -> Any:
-    """The annotation as a type; None when it cannot be resolved here (then the value is not checked)."""
+    """The annotation as a type; None when it cannot be resolved here (then the value is not checked).
+
+    Each string is evaluated once per namespace (every guarded function has its own, kept for good).
+    """
     if not isinstance(annotation, str):
         return annotation
-    try:
-        return eval(annotation, globalns)
-    except Exception:
-        return None
+    key = (annotation, id(globalns))
+    if key not in _RESOLVED:
+        try:
+            _RESOLVED[key] = eval(annotation, globalns)
+        except Exception:
+            _RESOLVED[key] = None
+    return _RESOLVED[key]
+
+
+_RESOLVED: dict[tuple[str, int], Any] = {}
 
 
 def _accepts(value: Any, hint: Any) -> bool:

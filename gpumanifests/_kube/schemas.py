@@ -13,11 +13,13 @@ and every reason an object of it would be refused.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,8 +38,18 @@ _DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 """Where the schemas' ``$ref: /api/_definitions.json#...`` point, resolved against their base URI."""
 
 
-def _schema_dir(version: str) -> Any:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
+@cache
+def _schemas_root() -> Path:
+    """kubernetes-validate's schema directory, found without importing the package (which imports jsonschema)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise ImportError("the kubernetes-validate package (the built-in kinds' schemas) is not installed")
+    return Path(locations[0]) / "kubernetes-json-schema"
+
+
+def _schema_dir(version: str) -> Path:
+    return _schemas_root() / f"v{version}.0-local-strict"
 
 
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
@@ -73,19 +85,23 @@ def _definitions(version: str) -> Any:
 
 
 @cache
+def _registry(version: str) -> jsonschema_rs.Registry:
+    """The shared definitions of ``version``'s schemas, compiled once for every kind's validator."""
+
+    def refuse(uri: str) -> Any:
+        raise ValueError(f"the Kubernetes {version} schemas reference no document {uri}")
+
+    return jsonschema_rs.Registry([(_DEFINITIONS_URI, _definitions(version))], retriever=refuse)
+
+
+@cache
 def _validator(version: str, api_version: str, kind: str) -> jsonschema_rs.Validator | None:
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    schema_file = _schema_dir(version).joinpath(f"{kind.lower()}-{group_version}.json")
+    schema_file = _schema_dir(version) / f"{kind.lower()}-{group_version}.json"
     if not schema_file.is_file():
         return None
-
-    def retrieve(uri: str) -> Any:
-        if uri != _DEFINITIONS_URI:
-            raise ValueError(f"the Kubernetes {version} schemas reference no document {uri}")
-        return _definitions(version)
-
     schema = _with_api_ranges(json.loads(schema_file.read_text(encoding="utf-8")))
-    return jsonschema_rs.Draft202012Validator(schema, retriever=retrieve)
+    return jsonschema_rs.Draft202012Validator(schema, registry=_registry(version))
 
 
 def _where(error: jsonschema_rs.ValidationError) -> str:

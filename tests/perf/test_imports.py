@@ -43,3 +43,15 @@ def test_cel_expressions_compile_and_evaluate_without_the_cel_shell() -> None:
 def test_the_l1_bindings_load_on_first_use_only() -> None:
     assert _imported("gm.Cluster, gm.GpuJob", (_L1,)) == []
     assert _imported("gm.k8s.KubeConfigMap", (_L1,)) == [_L1]
+
+
+def test_built_in_kinds_validate_without_importing_kubernetes_validate() -> None:
+    """Its schemas are read from its directory; importing it would import jsonschema (about 0.1 s)."""
+    use = "\n".join(
+        [
+            "from gpumanifests._kube.schemas import schema_errors",
+            "manifest = {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'x'}, 'data': {'k': 1}}",
+            "assert schema_errors(manifest, version='1.37') == ['data.k: 1 is not of types \"null\", \"string\"']",
+        ]
+    )
+    assert _imported(use, ("kubernetes_validate", "jsonschema")) == []
