@@ -1227,9 +1227,9 @@ class _DeploymentMixin(_ReplicatedMixin[_DP]):
             return 1, 0, why
         short = "it is down" if props.replicas == 1 else "it runs one pod short"
         why = (
-            f"{headroom.requested} of the {headroom.capacity} GPU(s) of profile {profile.name!r} are requested, no "
-            f"room for a surge pod of {self.gpus}: a rollout stops one pod, then starts its successor on the "
-            f"GPUs it frees, and {short} until that pod is ready"
+            f"the cluster's pods request {headroom.requested} GPU(s) of profile {profile.name!r}, whose nodes have "
+            f"{headroom.capacity}, so a surge pod of {self.gpus} has no room: a rollout stops one pod, then starts "
+            f"its successor on the GPUs it frees, and {short} until that pod is ready"
         )
         return 0, 1, why
 

@@ -60,7 +60,9 @@ def test_no_spare_gpu_means_no_surge_and_the_plan_proves_the_rollout_proceeds() 
         "type": "RollingUpdate",
     }
     why = deployment["metadata"]["annotations"]["gpumanifests.io/rollout"]
-    assert why.startswith("maxSurge 0, maxUnavailable 1: 2 of the 2 GPU(s) of profile 'nvidia' are requested")
+    assert why.startswith(
+        "maxSurge 0, maxUnavailable 1: the cluster's pods request 2 GPU(s) of profile 'nvidia', whose nodes have 2,"
+    )
     assert "it runs one pod short until that pod is ready" in why
     plan = plan_cluster(cluster)
     assert plan.findings == ()
