@@ -28,7 +28,7 @@ import constructs
 import pydantic
 
 from gpumanifests._constructs.component import Resource, claim_construct_id
-from gpumanifests._errors import InvalidInputError
+from gpumanifests._errors import InvalidInputError, did_you_mean
 
 __all__ = ["guard_public"]
 
@@ -109,7 +109,9 @@ def _check_call(
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as error:
-        raise InvalidInputError(f"{owner}: {_binding_problem(str(error))}; {_accepted(parameters, globalns)}") from None
+        accepted = _accepted(parameters, globalns)
+        problem = _binding_problem(str(error), accepted)
+        raise InvalidInputError(f"{owner}: {problem}; the arguments are: {', '.join(accepted)}") from None
     for name, value in bound.arguments.items():
         parameter = parameters[name]
         if name in {"self", "cls"} or parameter.annotation is inspect.Parameter.empty:
@@ -126,19 +128,20 @@ def _check_call(
                 raise InvalidInputError(f"{owner}: {where}={_shown(item)}: expected {_describe(hint)}")
 
 
-def _binding_problem(message: str) -> str:
-    """Python's own binding error, in the user's terms."""
+def _binding_problem(message: str, accepted: list[str]) -> str:
+    """Python's own binding error, in the user's terms (a misspelt keyword gets the closest accepted one)."""
     if message.startswith("missing a required"):
         return f"{message.rpartition(' ')[2].strip(chr(39))} is required"
     if message.startswith("got an unexpected keyword argument"):
-        return f"{message.rpartition(' ')[2].strip(chr(39))}: unknown argument"
+        name = message.rpartition(" ")[2].strip(chr(39))
+        return f"{name}: unknown argument{did_you_mean(name, accepted)}"
     if message == "too many positional arguments":
         return "too many positional arguments (options are keywords: name=value)"
     return message
 
 
-def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globalns: dict[str, Any]) -> str:
-    """``the arguments are: ...``: the named parameters, then the options a ``**options: Unpack[...]`` takes."""
+def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globalns: dict[str, Any]) -> list[str]:
+    """The argument names: the named parameters, then the options a ``**options: Unpack[...]`` takes."""
     names = [name for name, parameter in parameters.items() if name not in {"self", "cls"}]
     options: list[str] = []
     for parameter in parameters.values():
@@ -146,7 +149,7 @@ def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globa
             names.remove(parameter.name)
             unpacked = get_args(_resolve(parameter.annotation, globalns))
             options = sorted(getattr(unpacked[0], "__annotations__", {})) if unpacked else []
-    return f"the arguments are: {', '.join([*names, *options])}"
+    return [*names, *options]
 
 
 def _resolve(annotation: Any, globalns: dict[str, Any]) -> Any:
@@ -209,7 +212,13 @@ def _is_instance(value: Any, kind: type) -> bool:
         return True
 
 
-_PLAIN_NAMES = {"str": "a string", "int": "a whole number", "bool": "True or False", "float": "a number"}
+_PLAIN_NAMES = {
+    "str": "a string",
+    "int": "a whole number",
+    "bool": "True or False",
+    "float": "a number",
+    "cdk8s.JsonPatch": "a gm.JsonPatch (gm.JsonPatch.add(path, value), .remove(path), ...)",
+}
 
 
 def _describe(hint: Any, *, article: bool = True) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ __all__ = [
     "Severity",
     "SynthError",
     "UsageError",
+    "did_you_mean",
     "listed",
     "shortened",
 ]
@@ -43,6 +45,12 @@ def listed(items: Sequence[str], limit: int = LISTED_MAX) -> str:
     """``a, b, c``: at most ``limit`` of ``items``, then how many more there are."""
     shown = ", ".join(items[:limit])
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean image?)`` for a misspelt ``name``: the closest of ``choices``; empty when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 class ExitCode(IntEnum):
@@ -85,7 +93,7 @@ class InvalidInputError(GpuManifestsError, ValueError):
                 continue
             message = _PLAIN_MESSAGES.get(item["type"]) or str(item["msg"]).removeprefix("Value error, ")
             if item["type"] == "extra_forbidden" and arguments:
-                message += f"; the arguments are: {', '.join(sorted(arguments))}"
+                message += f"{did_you_mean(field, arguments)}; the arguments are: {', '.join(sorted(arguments))}"
             lines.append(_anchored(owner, field + _shown(item), message))
         return cls("\n".join(lines))
 
@@ -100,6 +108,7 @@ _PLAIN_MESSAGES = {
     "list_type": "expected a list",
     "dict_type": "expected a dict",
     "extra_forbidden": "unknown argument",
+    "missing": "is required",
 }
 """Pydantic error types whose own wording names Python internals, in the user's terms."""
 

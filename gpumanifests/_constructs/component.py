@@ -32,15 +32,21 @@ __all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_c
 
 
 def claim_construct_id(scope: object, id: str, what: str) -> None:
-    """Refuse a second child with the same id under ``scope``, before jsii would fail obscurely."""
-    taken: set[str] = scope.__dict__.setdefault("_gm_child_ids", set())
+    """Refuse a second child with the same id under ``scope``, before jsii would fail obscurely.
+
+    Under the app, whose children come from several app files, the error names the file that
+    declared the id first.
+    """
+    taken: dict[str, str] = scope.__dict__.setdefault("_gm_child_ids", {})
+    source = getattr(scope, "source", "")
     if id in taken:
         where = getattr(scope, "path", "") or "the app"
+        first = f" (by {taken[id]})" if taken[id] and taken[id] != source else ""
         raise InvalidInputError(
-            f"{what} {id!r}: id {id!r} is already used under {where!r}; "
+            f"{what} {id!r}: id {id!r} is already used under {where!r}{first}; "
             "construct ids must be unique among siblings, rename one"
         )
-    taken.add(id)
+    taken[id] = source if isinstance(source, str) else ""
 
 
 @dataclass

@@ -322,9 +322,9 @@ def test_go_durations_with_several_parts_and_fractions_are_accepted() -> None:
             ["annotations", f"{SYNC_WAVE_ANNOTATION}='3'", "pass sync_wave=<int> instead"],
         ),
         ({"labels": {"team": "ml platform"}}, ["labels.team", "'ml platform'", "a label value"]),
-        ({"source": {"repo_url": REPO, "target_revision": "main"}}, ["source.path", "Field required"]),
+        ({"source": {"repo_url": REPO, "target_revision": "main"}}, ["source.path", "is required"]),
         ({"sync_wave": "early"}, ["sync_wave", "'early'", "expected a whole number"]),
-        ({"finalizers": ["x"]}, ["finalizers", "unknown argument; the arguments are:"]),
+        ({"finalizers": ["x"]}, ["finalizers", "unknown argument (did you mean finalizer?); the arguments are:"]),
     ],
 )
 def test_application_refuses(overrides: dict[str, Any], expected: list[str]) -> None:

@@ -374,6 +374,23 @@ def test_duplicate_cluster_names_fail_at_once() -> None:
         _cluster(app, name="twin")
 
 
+def test_a_cluster_declared_by_two_app_files_names_the_first(tmp_path: Path) -> None:
+    app_file = (
+        "import gpumanifests as gm\n\n\ndef build(app):\n    gm.Cluster(app, 'twin', nodes=[gm.Node(name='n', "
+        "profile=gm.NodeProfile.cpu_only())], repo=gm.GitRepo(url='https://git.example.com/platform/t.git'))\n"
+    )
+    for name in ("first.py", "second.py"):
+        (tmp_path / name).write_text(app_file, encoding="utf-8")
+    from gpumanifests._synth.loader import AppLoadError, load_apps
+
+    with pytest.raises(AppLoadError) as error:
+        load_apps(tmp_path)
+    assert str(error.value).startswith(
+        f"{tmp_path.name}/second.py: Cluster 'twin': id 'twin' is already used under 'the app' "
+        f"(by {tmp_path.name}/first.py); construct ids must be unique among siblings, rename one"
+    )
+
+
 def test_duplicate_workload_ids_in_a_component_fail_at_once() -> None:
     component = gm.Component(_cluster(gm.GitOpsApp()), "ml")
     gm.CpuJob(component, "job", image="busybox:1.36.1")

@@ -72,7 +72,7 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     ),
     "dict-for-a-json-patch": (
         lambda app: _job(app).add_json_patch({"op": "add", "path": "/x"}),  # type: ignore[arg-type]
-        ("CpuJob 'c/ml/work'.add_json_patch", "patches[0]=", "expected a cdk8s.JsonPatch"),
+        ("CpuJob 'c/ml/work'.add_json_patch", "patches[0]=", "expected a gm.JsonPatch (gm.JsonPatch.add(path, value)"),
     ),
     "string-for-a-dependency": (
         lambda app: _job(app).add_dependency("other"),  # type: ignore[arg-type]
@@ -97,6 +97,14 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     "l1-id-taken-by-a-workload": (
         lambda app: gm.k8s.KubeConfigMap(_job(app).component, "work", metadata={"name": "work"}),
         ("gm.k8s.KubeConfigMap 'work'", "id 'work' is already used under 'c/ml'", "rename one"),
+    ),
+    "misspelt-argument": (
+        lambda app: gm.Component(_cluster(app), "jobs", namespase="batch"),
+        ("Component 'c/jobs'", "namespase: unknown argument (did you mean namespace?)", "the arguments are: scope"),
+    ),
+    "misspelt-option": (
+        lambda app: gm.CpuJob(gm.Component(_cluster(app), "ml"), "work", image=IMAGE, comand=["true"]),
+        ("CpuJob 'work'", "comand: unknown argument (did you mean command?)", "the arguments are:"),
     ),
     "l1-object-inside-a-workload": (
         lambda app: gm.k8s.KubeConfigMap(_job(app), "settings", metadata={"name": "settings"}),
