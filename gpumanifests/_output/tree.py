@@ -35,7 +35,7 @@ import shutil
 import stat
 import sys
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
@@ -374,16 +374,14 @@ def _edited(out: Path, owned: Mapping[str, str], disk: Mapping[str, Entry]) -> l
 
 
 def _check_paths(files: Collection[str]) -> None:
+    """Refuse a path that is not plain and relative: empty, absolute, or with an empty, ``.`` or ``..`` part."""
     for path in files:
-        pure = PurePosixPath(path)
-        if (
-            not path
-            or pure.is_absolute()
-            or pure.as_posix() != path
-            or any(part in {".", ".."} for part in pure.parts)
-            or path == OWNERSHIP_FILE
-        ):
+        if path == OWNERSHIP_FILE or any(part in _NOT_PLAIN for part in path.split("/")):
             raise OutputError(f"refusing to write {path!r}: not a plain relative path inside the tree")
+
+
+_NOT_PLAIN = frozenset({"", ".", ".."})
+"""Path parts a plain relative path never has (an empty part: a leading, doubled or trailing '/')."""
 
 
 def _describe(root: Path, path: str, entry: Entry) -> str:

@@ -99,7 +99,9 @@ def test_nothing_is_written_outside_the_staging_dir_even_if_the_conflict_check_m
     assert _leftovers(out) == []
 
 
-@pytest.mark.parametrize("path", ["../escape.yaml", "/abs.yaml", "a/../../b.yaml", "a//b.yaml", OWNERSHIP_FILE])
+@pytest.mark.parametrize(
+    "path", ["../escape.yaml", "/abs.yaml", "a/../../b.yaml", "a//b.yaml", "a/./b.yaml", "a/", "", OWNERSHIP_FILE]
+)
 def test_a_generated_path_that_is_not_plain_and_relative_is_refused(out: Path, path: str) -> None:
     with pytest.raises(OutputError, match="not a plain relative path"):
         write_tree(out, {**NEW, path: b"x\n"})
