@@ -8,10 +8,8 @@ and gets enough CPU and GPU nodes for its pods. Every cluster runs its own Argo 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
+import sys
+from pathlib import Path
 
 CLUSTERS = 10
 WORKLOADS_PER_COMPONENT = 25
@@ -113,3 +111,7 @@ def change_one_image(apps: Path, run: int) -> None:
     start = text.index('image="') + len('image="')
     end = text.index('"', start)
     app.write_text(f"{text[:start]}busybox:1.36.{run + 2}{text[end:]}", encoding="utf-8")
+
+
+if __name__ == "__main__":  # python benchmarks/fleet_apps.py DIR WORKLOADS: write a fleet to time by hand
+    write_fleet(Path(sys.argv[1]), int(sys.argv[2]))
