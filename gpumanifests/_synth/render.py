@@ -93,23 +93,28 @@ class ClusterRender:
         return self.cluster.workloads()
 
 
-def _foreign_objects(component: Component) -> list[RenderedObject]:
-    """Raw cdk8s ApiObjects added to the component (the L1 escape hatch).
+def _foreign_objects(cluster: Cluster) -> dict[int, list[RenderedObject]]:
+    """Raw cdk8s ApiObjects (the L1 escape hatch), by the ``id`` of the component they were added to.
 
-    One ``find_all`` round trip lists the component's constructs; only the ApiObjects among them
-    are serialized (``Chart.to_json`` would also sort every construct by dependency, in Node.js).
+    One ``find_all`` round trip lists the cluster's constructs, and only the ApiObjects among them
+    cost more (finding their component, serializing them; ``Chart.to_json`` would also sort every
+    construct by dependency, in Node.js).
     """
-    objects = []
-    for construct in component.node.find_all():
+    found: dict[int, list[RenderedObject]] = {}
+    for construct in cluster.node.find_all():
         if not isinstance(construct, cdk8s.ApiObject):
             continue
+        component = Component.containing(construct, f"{type(construct).__name__} {construct.node.path!r}")
         manifest = construct.to_json()
         path = f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"
-        objects.append(RenderedObject(manifest, path))
-    return objects
+        found.setdefault(id(component), []).append(RenderedObject(manifest, path))
+    return found
 
 
-def _component_objects(component: Component, problems: list[Problem]) -> list[RenderedObject]:
+def _component_objects(
+    component: Component, foreign: list[RenderedObject], problems: list[Problem]
+) -> list[RenderedObject]:
+    """The component's objects: its resources' (rendered, patched, with their dependencies), then ``foreign``."""
     objects: list[RenderedObject] = []
     for resource in component.resources:
         rendered = resource.render()
@@ -120,7 +125,6 @@ def _component_objects(component: Component, problems: list[Problem]) -> list[Re
         for obj in rendered:
             obj.depends_on = list(keys)
         objects.extend(rendered)
-    foreign = _foreign_objects(component)
     problems.extend(
         _unplaceable(obj, component.cluster) for obj in foreign if not _fits_some_node(obj, component.cluster)
     )
@@ -591,7 +595,11 @@ def _namespace_owners(renders: Iterable[ComponentRender]) -> dict[str, Component
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
-    renders = [ComponentRender(component, _component_objects(component, problems)) for component in cluster.components]
+    foreign = _foreign_objects(cluster)
+    renders = [
+        ComponentRender(component, _component_objects(component, foreign.get(id(component), []), problems))
+        for component in cluster.components
+    ]
     registry = _registry(cluster, renders, problems)
     for render in renders:
         _scope_namespaces(render, registry)

@@ -51,3 +51,22 @@ def test_a_raw_l1_object_is_created_in_node(monkeypatch: pytest.MonkeyPatch) -> 
     sent = _requests_to_node(monkeypatch)
     gm.k8s.KubeConfigMap(component, "flags", metadata={"name": "flags"}, data={"mode": "fast"})
     assert any(type(request).__name__ == "CreateRequest" for request in sent)
+
+
+def _requests_rendering(components: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    from gpumanifests._synth.render import render_cluster
+
+    app = gm.GitOpsApp()
+    nodes = [gm.Node(name="gpu-1", profile=A100, gpus=8, cpu="64", memory="512Gi")]
+    cluster = gm.Cluster(app, "lab", nodes=nodes, repo=REPO)
+    for index in range(components):
+        gm.CpuJob(gm.Component(cluster, f"team-{index}"), "prepare", image="busybox:1.36")
+    with monkeypatch.context() as patched:
+        sent = _requests_to_node(patched)
+        render_cluster(cluster)
+    return len(sent)
+
+
+def test_rendering_asks_node_once_per_cluster_however_many_components(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw L1 objects of every component come from one ``find_all`` of the cluster."""
+    assert _requests_rendering(1, monkeypatch) == _requests_rendering(12, monkeypatch)
