@@ -5,7 +5,7 @@ This module defines nothing: it gathers the public names (``__all__``) and makes
 (``gpumanifests/__init__.py`` has pointed jsii at its Node.js by then).
 """
 
-from gpumanifests._boundary import guard_l1, guard_public
+from gpumanifests._boundary import guard_public
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
 from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
@@ -59,6 +59,7 @@ from gpumanifests._kube.references import ReferenceKind
 from gpumanifests._kube.versions import DEFAULT_VERSION as DEFAULT_KUBERNETES_VERSION
 from gpumanifests._kube.versions import L1_MODULE as _L1_MODULE
 from gpumanifests._kube.versions import SUPPORTED_VERSIONS as SUPPORTED_KUBERNETES_VERSIONS
+from gpumanifests._l1 import guard_l1
 from gpumanifests._placement.plan import Plan, plan_cluster
 from gpumanifests._synth.loader import load_apps
 from gpumanifests._synth.migration import MigrationReport, migration_report, retarget_cluster

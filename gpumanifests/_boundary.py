@@ -7,7 +7,7 @@ must be of the annotated type (a ``Toleration`` where one is expected, a list an
 or a string where a list is). A mistake raises :class:`InvalidInputError` naming the object
 (its construct path when it has one), the argument, what was given and what is accepted.
 Calls from inside the package are not checked again. Values the props models validate
-(``**options``) are left to them, as are the typed L1 bindings (``gm.k8s``), which jsii checks.
+(``**options``) are left to them, as are the typed L1 bindings (``gm.k8s``, guarded in ``_l1.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import collections.abc
 import enum
 import functools
-import importlib
 import inspect
 import pathlib
 import sys
@@ -27,7 +26,6 @@ import cdk8s
 import constructs
 import pydantic
 
-from gpumanifests._constructs.component import Resource, claim_construct_id
 from gpumanifests._errors import InvalidInputError, did_you_mean
 
 __all__ = ["guard_public"]
@@ -251,51 +249,3 @@ def _shown(value: Any) -> str:
     if " object at 0x" in text:  # the default repr: an address, which would make the message differ per run
         text = f"a {type(value).__name__}"
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} characters)"
-
-
-class _GuardedL1(types.ModuleType):
-    """The typed L1 bindings, imported on first use, each class's constructor turning jsii's errors into ours.
-
-    Importing them loads their jsii assembly into Node.js, which an app that never uses the
-    escape hatch need not pay for.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(importlib.import_module(self.__name__), name)
-        if inspect.isclass(value) and issubclass(value, constructs.Construct) and "__init__" in vars(value):
-            _guard_l1_class(value)
-        return value
-
-    def __dir__(self) -> list[str]:
-        return dir(importlib.import_module(self.__name__))
-
-
-def guard_l1(module_name: str) -> types.ModuleType:
-    """The cdk8s L1 bindings ``module_name``, whose constructs raise :class:`InvalidInputError` for a wrong argument
-    or id; the module is imported when one of its names is first asked for."""
-    return _GuardedL1(module_name, "The typed cdk8s L1 bindings (the escape hatch), imported on first use.")
-
-
-def _guard_l1_class(cls: type) -> None:
-    constructor = vars(cls)["__init__"]
-    if getattr(constructor, "_gm_guarded", False):
-        return
-
-    @functools.wraps(constructor)
-    def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(scope, Resource):
-            raise InvalidInputError(
-                f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds no "
-                "L1 objects; declare it in the resource's component (or a Construct inside it)"
-            )
-        if isinstance(id, str):
-            claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
-        try:
-            constructor(self, scope, id, *args, **kwargs)
-        except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
-            where = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
-            name = f"{where}/{id}" if where else str(id)
-            raise InvalidInputError(f"gm.k8s.{cls.__name__} {name!r}: {error}") from None
-
-    init._gm_guarded = True  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]

@@ -110,6 +110,29 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
         lambda app: gm.k8s.KubeConfigMap(_job(app), "settings", metadata={"name": "settings"}),
         ("gm.k8s.KubeConfigMap 'c/ml/work/settings'", "scope is a CpuJob, which holds no L1 objects", "component"),
     ),
+    "l1-unknown-key-in-a-list-item": (
+        lambda app: gm.k8s.KubePod(
+            _component(app), "pod", metadata={"name": "pod"}, spec={"containers": [{"name": "a", "imagee": IMAGE}]}
+        ),
+        (
+            "gm.k8s.KubePod 'c/ml/pod'",
+            "spec.containers[0]: 'imagee' is not a field of Container (did you mean image?)",
+            "its fields are: args, command",
+        ),
+    ),
+    "l1-unknown-key-in-a-struct-list": (
+        lambda app: gm.k8s.PodSpec(
+            containers=[{"name": "a", "image": IMAGE, "ports": [{"containerPort": 80, "protocl": "TCP"}]}]
+        ),
+        (
+            "gm.k8s.PodSpec",
+            "containers[0].ports[0]: 'protocl' is not a field of ContainerPort (did you mean protocol?)",
+        ),
+    ),
+    "l1-string-for-a-quantity": (
+        lambda app: gm.k8s.ResourceRequirements(limits={"cpu": "1"}),
+        ("gm.k8s.ResourceRequirements", "limits['cpu']='1': expected a gm.k8s.Quantity", "Quantity.from_string('1')"),
+    ),
     "workload-id-taken-by-an-l1-object": (
         _workload_after_l1_object,
         ("CpuJob 'x'", "id 'x' is already used under 'c/ml'", "rename one"),
@@ -132,6 +155,18 @@ def test_a_wrong_call_is_an_invalid_input_error(case: tuple[Callable[[gm.GitOpsA
         build(gm.GitOpsApp())
     missing = [part for part in expected if part not in str(error.value)]
     assert not missing, f"{missing} not in:\n{error.value}"
+
+
+def test_l1_dicts_in_lists_take_either_spelling_and_keep_every_key() -> None:
+    """A dict inside a list used to reach Node.js as it was, which dropped snake_case keys silently."""
+    containers = [
+        {"name": "api", "image": IMAGE, "imagePullPolicy": "Always"},
+        {"name": "snake", "image": IMAGE, "image_pull_policy": "Never", "ports": [{"container_port": 80}]},
+    ]
+    pod = gm.k8s.KubePod(_component(gm.GitOpsApp()), "pod", metadata={"name": "pod"}, spec={"containers": containers})
+    rendered = pod.to_json()["spec"]["containers"]
+    assert [(c["name"], c["imagePullPolicy"]) for c in rendered] == [("api", "Always"), ("snake", "Never")]
+    assert rendered[1]["ports"] == [{"containerPort": 80}]
 
 
 def test_a_right_call_is_unchanged_by_the_boundary() -> None:

@@ -1,0 +1,190 @@
+"""The typed L1 bindings (``gm.k8s``, the escape hatch) as the public boundary hands them out.
+
+The module is imported on first use. Each construct class's constructor turns jsii's errors into
+:class:`InvalidInputError` naming the object, refuses a gpumanifests resource as its scope, and
+shares the id check of gpumanifests' own constructs. Each struct class's constructor, and each
+construct's, checks the dicts given for structs all the way down: jsii converts a dict given for a
+struct argument itself, but sends the dicts inside a list or a map to Node.js as they are, where a
+key the struct does not know is dropped without a word. Here such a dict becomes its struct; its
+keys may be the struct's snake_case arguments or the API's camelCase names, and any other key is
+an error naming the field, the key and the closest known one.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import functools
+import importlib
+import inspect
+import types
+import typing
+from typing import Any, get_args, get_origin
+
+import constructs
+
+from gpumanifests._constructs.component import Resource, claim_construct_id
+from gpumanifests._errors import InvalidInputError, did_you_mean
+
+__all__ = ["guard_l1"]
+
+_SEQUENCES = (list, tuple, collections.abc.Sequence, collections.abc.Collection, collections.abc.Iterable)
+_MAPPINGS = (dict, collections.abc.Mapping)
+
+
+class _GuardedL1(types.ModuleType):
+    """The typed L1 bindings, imported on first use, with guarded constructors.
+
+    Importing them loads their jsii assembly into Node.js, which an app that never uses the
+    escape hatch need not pay for.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(importlib.import_module(self.__name__), name)
+        if inspect.isclass(value) and issubclass(value, constructs.Construct) and "__init__" in vars(value):
+            _guard_construct(value)
+        elif _is_struct(value):
+            _guard_struct(value)
+        return value
+
+    def __dir__(self) -> list[str]:
+        return dir(importlib.import_module(self.__name__))
+
+
+def guard_l1(module_name: str) -> types.ModuleType:
+    """The cdk8s L1 bindings ``module_name``, whose constructs and structs raise :class:`InvalidInputError` for a
+    wrong argument, key or id; the module is imported when one of its names is first asked for."""
+    return _GuardedL1(module_name, "The typed cdk8s L1 bindings (the escape hatch), imported on first use.")
+
+
+def _guard_construct(cls: type) -> None:
+    constructor = vars(cls)["__init__"]
+    if getattr(constructor, "_gm_guarded", False):
+        return
+
+    @functools.wraps(constructor)
+    def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(scope, Resource):
+            raise InvalidInputError(
+                f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds no "
+                "L1 objects; declare it in the resource's component (or a Construct inside it)"
+            )
+        where = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
+        owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
+        if isinstance(id, str):
+            claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
+        try:
+            constructor(self, scope, id, *args, **_with_structs_in(cls, kwargs, owner))
+        except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
+            raise InvalidInputError(f"{owner}: {error}") from None
+
+    init._gm_guarded = True  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+def _guard_struct(cls: type) -> None:
+    constructor = vars(cls)["__init__"]
+    if getattr(constructor, "_gm_guarded", False):
+        return
+
+    @functools.wraps(constructor)
+    def init(self: Any, **kwargs: Any) -> None:
+        owner = f"gm.k8s.{cls.__name__}"
+        try:
+            constructor(self, **_with_structs_in(cls, kwargs, owner))
+        except TypeError as error:  # an unknown or missing argument, or jsii's type check
+            raise InvalidInputError(f"{owner}: {error}") from None
+
+    init._gm_guarded = True  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+def _is_struct(value: Any) -> bool:
+    """Whether ``value`` is a jsii struct class (a data type: keyword arguments, no Node.js object)."""
+    return inspect.isclass(value) and "__jsii_name_mapping__" in vars(value)
+
+
+def _generated(cls: type) -> Any:
+    """``cls``'s constructor as jsii generated it (without the guard)."""
+    constructor = vars(cls)["__init__"]
+    return getattr(constructor, "__wrapped__", constructor)
+
+
+@functools.cache
+def _arguments(cls: type) -> dict[str, Any]:
+    """The keyword arguments of ``cls``'s generated constructor and their types."""
+    hints = typing.get_type_hints(_generated(cls))
+    hints.pop("return", None)
+    return hints
+
+
+def _field_names(struct: type) -> dict[str, str]:
+    """A struct's snake_case arguments, each with its API (camelCase) field name."""
+    names: dict[str, str] = vars(struct)["__jsii_name_mapping__"]
+    return names
+
+
+@functools.cache
+def _api_names(struct: type) -> dict[str, str]:
+    """A struct's API (camelCase) field names, each with its snake_case argument."""
+    return {api: python for python, api in _field_names(struct).items()}
+
+
+def _with_structs_in(cls: type, kwargs: dict[str, Any], owner: str) -> dict[str, Any]:
+    """``kwargs`` of ``cls``'s constructor with each dict its types call a struct made that struct."""
+    hints = _arguments(cls)
+    return {name: _with_structs(value, hints.get(name), f"{owner}: {name}") for name, value in kwargs.items()}
+
+
+def _with_structs(value: Any, hint: Any, where: str) -> Any:
+    """``value`` with every dict that ``hint`` types as a struct made that struct, in lists and maps too."""
+    options = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if isinstance(value, dict):
+        struct = next((option for option in options if _is_struct(option)), None)
+        if struct is not None:
+            return _struct(struct, value, where)
+    for option in options:
+        origin, args = get_origin(option), get_args(option)
+        if origin in _SEQUENCES and args and isinstance(value, list | tuple):
+            return [_with_structs(item, args[0], f"{where}[{index}]") for index, item in enumerate(value)]
+        if origin in _MAPPINGS and len(args) == 2 and isinstance(value, dict):
+            return {key: _with_structs(item, args[1], f"{where}[{key!r}]") for key, item in value.items()}
+    _check_plain_value(value, options, where)
+    return value
+
+
+def _check_plain_value(value: Any, options: tuple[Any, ...], where: str) -> None:
+    """Refuse a string or number where only a class such as ``Quantity`` or ``IntOrString`` is accepted,
+    naming its factory (jsii's own error is a page long)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return
+    classes = [option for option in options if inspect.isclass(option)]
+    if not classes or any(isinstance(value, option) for option in classes):
+        return
+    factory = "from_string" if isinstance(value, str) else "from_number"
+    for option in classes:
+        if hasattr(option, factory):
+            raise InvalidInputError(
+                f"{where}={value!r}: expected a gm.k8s.{option.__name__}; write gm.k8s.{option.__name__}.{factory}"
+                f"({value!r})"
+            )
+
+
+def _struct(struct: type, value: dict[Any, Any], where: str) -> Any:
+    """The struct ``value`` describes; its keys may be the struct's arguments or the API's names."""
+    arguments, api_names = _arguments(struct), _api_names(struct)
+    converted: dict[str, Any] = {}
+    for key, item in value.items():
+        name = key if key in arguments else api_names.get(key) if isinstance(key, str) else None
+        if name is None:
+            known = sorted(api_names)
+            raise InvalidInputError(
+                f"{where}: {key!r} is not a field of {struct.__name__}{did_you_mean(str(key), known)}; "
+                f"its fields are: {', '.join(known)}"
+            )
+        converted[name] = _with_structs(item, arguments[name], f"{where}.{_field_names(struct)[name]}")
+    instance: Any = object.__new__(struct)
+    try:
+        _generated(struct)(instance, **converted)
+    except TypeError as error:  # a field missing, or of the wrong type (jsii's check)
+        raise InvalidInputError(f"{where}: {error}") from None
+    return instance
