@@ -130,6 +130,40 @@ def test_every_trap_as_key_and_value_alone_and_in_a_block(trap: str) -> None:
     _assert_identical({trap: trap, "list": [trap, {trap: [trap]}]}, header=trap)
 
 
+ASCII_LINE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+ascii_strings = st.one_of(
+    st.sampled_from([trap for trap in TRAPS if trap.isascii() and trap.isprintable()]),
+    st.text(alphabet=ASCII_LINE, max_size=20),
+    st.text(alphabet="ab -:#?'\"!&*|>%@`{}[],.~", max_size=8),
+    st.text(alphabet=ASCII_LINE, min_size=120, max_size=140),
+)
+ascii_keys = st.one_of(
+    ascii_strings.filter(lambda key: len(key) <= 128), st.text(alphabet="ab:# ", min_size=126, max_size=128)
+)
+text_path_values = st.recursive(
+    st.one_of(ascii_strings, st.integers(), st.booleans(), st.none()),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(ascii_keys, children, max_size=5)),
+    max_leaves=30,
+)
+
+
+@PROPERTY
+@given(document=st.dictionaries(ascii_keys, text_path_values, min_size=1, max_size=8), header=headers)
+def test_documents_of_common_values_are_written_as_text_byte_identical(document: dict[str, Any], header: str) -> None:
+    """Mappings, lists, whole numbers, booleans, None and one-line ASCII strings (keys of at most 128
+    characters, the longest simple key) never reach the emitter."""
+    expected = reference_dump_yaml(document, header=header)
+    with mock.patch.object(yaml_module, "CEmitter", side_effect=AssertionError("the emitter was used")):
+        assert dump_yaml(document, header=header) == expected
+
+
+def test_the_shipped_manifests_are_mostly_written_as_text() -> None:
+    as_text = sum(
+        yaml_module._block_text(YAML(typ="safe").load(path.read_text("utf-8"))) is not None for path in GITOPS_FILES
+    )
+    assert as_text >= 0.9 * len(GITOPS_FILES)
+
+
 def test_caches_stay_bounded() -> None:
     limit = yaml_module._CACHE_LIMIT
     document = {f"key{index}": [f"value{index}", index, {f"k{index}": None}] for index in range(limit + 100)}
@@ -138,6 +172,7 @@ def test_caches_stay_bounded() -> None:
         assert dump_yaml(chunk) == reference_dump_yaml(chunk)
     assert len(yaml_module._string_events) <= limit
     assert len(yaml_module._int_events) <= limit
+    assert len(yaml_module._string_texts) <= limit
     assert len(yaml_module._key_orders) <= limit
     long_value = "long " * 100
     dump_yaml({"a": long_value})
