@@ -18,7 +18,7 @@ import importlib
 import inspect
 import types
 import typing
-from typing import Any, get_args, get_origin
+from typing import Any, get_args, get_origin, get_type_hints
 
 import constructs
 
@@ -111,8 +111,14 @@ def _generated(cls: type) -> Any:
 
 @functools.cache
 def _arguments(cls: type) -> dict[str, Any]:
-    """The keyword arguments of ``cls``'s generated constructor and their types."""
-    hints = typing.get_type_hints(_generated(cls))
+    """The keyword arguments of ``cls``'s generated constructor and their types (``Any`` where they
+    cannot be resolved, so a value there is left to jsii's own check)."""
+    constructor = _generated(cls)
+    try:
+        hints = get_type_hints(constructor)
+    except Exception:  # an annotation naming something the bindings' module does not define
+        parameters = inspect.signature(constructor).parameters
+        hints = {name: Any for name, parameter in parameters.items() if parameter.kind is parameter.KEYWORD_ONLY}
     hints.pop("return", None)
     return hints
 

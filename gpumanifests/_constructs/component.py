@@ -32,7 +32,8 @@ __all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_c
 
 
 def claim_construct_id(scope: object, id: str, what: str) -> None:
-    """Refuse a second child with the same id under ``scope``, before jsii would fail obscurely.
+    """Refuse a second child with the same id under ``scope``: gpumanifests' constructs and the
+    ``gm.k8s`` objects share this check (before jsii would fail obscurely on two L1 objects).
 
     Under the app, whose children come from several app files, the error names the file that
     declared the id first.
@@ -256,8 +257,6 @@ class Resource:
         claim_construct_id(scope, id, type(self).__name__)
         self.id = id
         """The construct id, unique among the scope's children."""
-        self.scope = scope
-        """The construct the resource was declared in: its component, or a ``Construct`` inside it."""
         self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []

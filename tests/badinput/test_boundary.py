@@ -6,7 +6,7 @@ Each case is a call a careless user (or a fuzzer) makes through ``gm.*``; it mus
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -167,6 +167,25 @@ def test_l1_dicts_in_lists_take_either_spelling_and_keep_every_key() -> None:
     rendered = pod.to_json()["spec"]["containers"]
     assert [(c["name"], c["imagePullPolicy"]) for c in rendered] == [("api", "Always"), ("snake", "Never")]
     assert rendered[1]["ports"] == [{"containerPort": 80}]
+
+
+def test_l1_structs_whose_annotations_cannot_be_resolved_still_check_their_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gpumanifests import _l1
+
+    def unresolvable(*args: object, **kwargs: object) -> NoReturn:
+        raise NameError("name 'Unknown' is not defined")
+
+    _l1._arguments.cache_clear()
+    monkeypatch.setattr(_l1, "get_type_hints", unresolvable)
+    try:
+        spec = gm.k8s.PodSpec(containers=[{"name": "a", "image": IMAGE}])
+        assert spec.containers[0]["name"] == "a"  # left as it was, with no types to say it is a Container
+        with pytest.raises(gm.InvalidInputError, match="gm.k8s.PodSpec: .*unexpected keyword argument 'contianers'"):
+            gm.k8s.PodSpec(contianers=[])
+    finally:
+        _l1._arguments.cache_clear()
 
 
 def test_a_right_call_is_unchanged_by_the_boundary() -> None:
