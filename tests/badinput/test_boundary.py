@@ -182,7 +182,7 @@ def test_l1_structs_whose_annotations_cannot_be_resolved_still_check_their_keys(
     try:
         spec = gm.k8s.PodSpec(containers=[{"name": "a", "image": IMAGE}])
         assert spec.containers[0]["name"] == "a"  # left as it was, with no types to say it is a Container
-        with pytest.raises(gm.InvalidInputError, match="gm.k8s.PodSpec: .*unexpected keyword argument 'contianers'"):
+        with pytest.raises(gm.InvalidInputError, match=r"gm\.k8s\.PodSpec: .*unexpected keyword argument 'contianers'"):
             gm.k8s.PodSpec(contianers=[])
     finally:
         _l1._arguments.cache_clear()
