@@ -70,10 +70,11 @@ def _guard_construct(cls: type) -> None:
             )
         where = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
         owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
+        arguments = _with_structs_in(cls, kwargs, owner)  # before the id is taken: a bad call leaves it free
         if isinstance(id, str):
             claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
         try:
-            constructor(self, scope, id, *args, **_with_structs_in(cls, kwargs, owner))
+            constructor(self, scope, id, *args, **arguments)
         except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
             raise InvalidInputError(f"{owner}: {error}") from None
 
@@ -138,7 +139,13 @@ def _api_names(struct: type) -> dict[str, str]:
 def _with_structs_in(cls: type, kwargs: dict[str, Any], owner: str) -> dict[str, Any]:
     """``kwargs`` of ``cls``'s constructor with each dict its types call a struct made that struct."""
     hints = _arguments(cls)
-    return {name: _with_structs(value, hints.get(name), f"{owner}: {name}") for name, value in kwargs.items()}
+    for name in kwargs:
+        if name not in hints:
+            known = [argument for argument in hints if argument not in {"scope", "id"}]
+            raise InvalidInputError(
+                f"{owner}: {name}: unknown argument{did_you_mean(name, known)}; the arguments are: {', '.join(known)}"
+            )
+    return {name: _with_structs(value, hints[name], f"{owner}: {name}") for name, value in kwargs.items()}
 
 
 def _with_structs(value: Any, hint: Any, where: str) -> Any:

@@ -129,6 +129,10 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
             "containers[0].ports[0]: 'protocl' is not a field of ContainerPort (did you mean protocol?)",
         ),
     ),
+    "l1-misspelt-argument": (
+        lambda app: gm.k8s.KubeConfigMap(_component(app), "settings", metadta={"name": "settings"}),
+        ("gm.k8s.KubeConfigMap 'c/ml/settings'", "metadta: unknown argument (did you mean metadata?)", "binary_data"),
+    ),
     "l1-string-for-a-quantity": (
         lambda app: gm.k8s.ResourceRequirements(limits={"cpu": "1"}),
         ("gm.k8s.ResourceRequirements", "limits['cpu']='1': expected a gm.k8s.Quantity", "Quantity.from_string('1')"),
@@ -182,7 +186,9 @@ def test_l1_structs_whose_annotations_cannot_be_resolved_still_check_their_keys(
     try:
         spec = gm.k8s.PodSpec(containers=[{"name": "a", "image": IMAGE}])
         assert spec.containers[0]["name"] == "a"  # left as it was, with no types to say it is a Container
-        with pytest.raises(gm.InvalidInputError, match=r"gm\.k8s\.PodSpec: .*unexpected keyword argument 'contianers'"):
+        with pytest.raises(
+            gm.InvalidInputError, match=r"gm\.k8s\.PodSpec: contianers: unknown argument \(did you mean"
+        ):
             gm.k8s.PodSpec(contianers=[])
     finally:
         _l1._arguments.cache_clear()
