@@ -7,6 +7,7 @@ Errors are printed as messages, never as tracebacks.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from pathlib import Path
@@ -48,12 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def console_main() -> NoReturn:
     """The ``gpumanifests`` executable and ``python -m gpumanifests``: :func:`main`, then the process ends.
 
-    It ends once stdout and stderr are flushed, skipping the interpreter's teardown: freeing every
-    construct and object of a large fleet one by one is work nobody needs at exit (mypy exits the
-    same way); the jsii Node.js process ends by itself when its input closes. ``atexit`` handlers
-    an app registers do not run.
+    The ``atexit`` handlers run (jsii's stops Node.js and removes its temporary files; an app's
+    own run too), stdout and stderr are flushed, and the process ends without the interpreter's
+    teardown: freeing every construct and object of a large fleet one by one is work nobody needs
+    at exit (mypy exits the same way).
     """
     code = main()
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -1,12 +1,14 @@
 """How the command ends: with the command's exit code, everything it printed delivered.
 
 ``gpumanifests`` (and ``python -m gpumanifests``) skip the interpreter's teardown at exit; the
-output still reaches the reader in full, and the exit code is the command's.
+``atexit`` handlers still run, the output still reaches the reader in full, and the exit code is
+the command's.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,9 +32,9 @@ def build(app):
 """
 
 
-def _gpumanifests(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
+def _gpumanifests(*arguments: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "gpumanifests", *map(str, arguments)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, env=env)
 
 
 def _apps(tmp_path: Path, tag: str) -> Path:
@@ -47,6 +49,15 @@ def test_a_successful_synth_exits_0_with_its_summary(tmp_path: Path) -> None:
     result = _gpumanifests("synth", "--apps", _apps(tmp_path, "1.36.1"), "--out", out)
     generated = json.loads((out / ".gpumanifests.json").read_text(encoding="utf-8"))["files"]
     assert (result.returncode, result.stdout) == (0, f"synthesized {len(generated)} files for lab into {out}\n")
+
+
+def test_the_exit_handlers_still_run_so_jsii_leaves_no_temporary_files(tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    environment = {**os.environ, "TMPDIR": str(temporary)}
+    result = _gpumanifests("synth", "--apps", _apps(tmp_path, "1.36.1"), "--out", tmp_path / "gitops", env=environment)
+    assert result.returncode == 0
+    assert sorted(path.name for path in temporary.iterdir()) == []
 
 
 def test_drift_exits_1_after_the_whole_patch(tmp_path: Path) -> None:
