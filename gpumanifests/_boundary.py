@@ -108,7 +108,8 @@ def _check_call(
         bound = signature.bind(*args, **kwargs)
     except TypeError as error:
         accepted = _accepted(parameters, globalns)
-        problem = _binding_problem(str(error), accepted)
+        unknown = [name for name in kwargs if name not in accepted]  # a misspelt required one is also missing
+        problem = _unknown(unknown[0], accepted) if unknown else _binding_problem(str(error), accepted)
         raise InvalidInputError(f"{owner}: {problem}; the arguments are: {', '.join(accepted)}") from None
     for name, value in bound.arguments.items():
         parameter = parameters[name]
@@ -131,11 +132,14 @@ def _binding_problem(message: str, accepted: list[str]) -> str:
     if message.startswith("missing a required"):
         return f"{message.rpartition(' ')[2].strip(chr(39))} is required"
     if message.startswith("got an unexpected keyword argument"):
-        name = message.rpartition(" ")[2].strip(chr(39))
-        return f"{name}: unknown argument{did_you_mean(name, accepted)}"
+        return _unknown(message.rpartition(" ")[2].strip(chr(39)), accepted)
     if message == "too many positional arguments":
         return "too many positional arguments (options are keywords: name=value)"
     return message
+
+
+def _unknown(name: str, accepted: list[str]) -> str:
+    return f"{name}: unknown argument{did_you_mean(name, accepted)}"
 
 
 def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globalns: dict[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Sequence
 
     from pydantic import ValidationError
 
@@ -47,10 +47,12 @@ def listed(items: Sequence[str], limit: int = LISTED_MAX) -> str:
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean image?)`` for a misspelt ``name``: the closest of ``choices``; empty when none is close."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]}?)" if close else ""
+def did_you_mean(name: str, choices: Iterable[str], *, fold: Callable[[str], str] = str.lower) -> str:
+    """`` (did you mean image?)`` for a misspelt ``name``: the closest of ``choices`` once both are
+    folded (lowercased by default); empty when none is close."""
+    folded = {fold(choice): choice for choice in choices}
+    close = difflib.get_close_matches(fold(name), list(folded), n=1, cutoff=0.75)
+    return f" (did you mean {folded[close[0]]}?)" if close else ""
 
 
 class ExitCode(IntEnum):
@@ -83,7 +85,8 @@ class InvalidInputError(GpuManifestsError, ValueError):
         ``arguments`` are the accepted argument names, listed when an unknown one is passed.
         """
         lines: list[str] = []
-        for item in error.errors(include_url=False):
+        unknown_first = sorted(error.errors(include_url=False), key=lambda item: item["type"] != "extra_forbidden")
+        for item in unknown_first:  # a misspelt required argument is also missing: its own line comes first
             field = ".".join(str(part) for part in item["loc"] if part not in ("", "[key]"))  # a key's own error
             nested = item.get("ctx", {}).get("error")
             if isinstance(nested, InvalidInputError):

@@ -5,9 +5,10 @@ The module is imported on first use. Each construct class's constructor turns js
 shares the id check of gpumanifests' own constructs. Each struct class's constructor, and each
 construct's, checks the dicts given for structs all the way down: jsii converts a dict given for a
 struct argument itself, but sends the dicts inside a list or a map to Node.js as they are, where a
-key the struct does not know is dropped without a word. Here such a dict becomes its struct; its
-keys may be the struct's snake_case arguments or the API's camelCase names, and any other key is
-an error naming the field, the key and the closest known one.
+key the struct does not know is dropped without a word. Here such a dict becomes its struct; a key
+may be one of the struct's snake_case arguments or its field's name compared without letter case
+and punctuation (the API's ``hostIP`` is jsii's ``hostIp``), and any other key is an error naming
+the field, the key and the closest known one. A value typed ``Any`` is passed on as it is.
 """
 
 from __future__ import annotations
@@ -125,15 +126,26 @@ def _arguments(cls: type) -> dict[str, Any]:
 
 
 def _field_names(struct: type) -> dict[str, str]:
-    """A struct's snake_case arguments, each with its API (camelCase) field name."""
+    """A struct's snake_case arguments, each with its jsii (camelCase) field name."""
     names: dict[str, str] = vars(struct)["__jsii_name_mapping__"]
     return names
 
 
+def _folded(key: str) -> str:
+    """A key with letter case and every character but letters and digits dropped: the API's ``hostIP``,
+    ``openAPIV3Schema``, ``x-kubernetes-preserve-unknown-fields`` or ``$ref`` as jsii's ``hostIp``,
+    ``openApiv3Schema``, ``xKubernetesPreserveUnknownFields`` or ``ref`` (and snake_case ``host_ip``)."""
+    return "".join(character for character in key.lower() if character.isalnum())
+
+
 @functools.cache
-def _api_names(struct: type) -> dict[str, str]:
-    """A struct's API (camelCase) field names, each with its snake_case argument."""
-    return {api: python for python, api in _field_names(struct).items()}
+def _by_folded_name(struct: type) -> dict[str, str]:
+    """A struct's arguments by their folded names (each field under its argument's and its jsii name's)."""
+    found: dict[str, set[str]] = {}
+    for python, api in _field_names(struct).items():
+        for spelling in (python, api):
+            found.setdefault(_folded(spelling), set()).add(python)
+    return {folded: next(iter(names)) for folded, names in found.items() if len(names) == 1}
 
 
 def _with_structs_in(cls: type, kwargs: dict[str, Any], owner: str) -> dict[str, Any]:
@@ -168,7 +180,7 @@ def _with_structs(value: Any, hint: Any, where: str) -> Any:
 def _check_plain_value(value: Any, options: tuple[Any, ...], where: str) -> None:
     """Refuse a string or number where only a class such as ``Quantity`` or ``IntOrString`` is accepted,
     naming its factory (jsii's own error is a page long)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or Any in options:
         return
     classes = [option for option in options if inspect.isclass(option)]
     if not classes or any(isinstance(value, option) for option in classes):
@@ -183,18 +195,24 @@ def _check_plain_value(value: Any, options: tuple[Any, ...], where: str) -> None
 
 
 def _struct(struct: type, value: dict[Any, Any], where: str) -> Any:
-    """The struct ``value`` describes; its keys may be the struct's arguments or the API's names."""
-    arguments, api_names = _arguments(struct), _api_names(struct)
+    """The struct ``value`` describes; a key is one of the struct's arguments or its field name in any
+    spelling that folds to the same letters (``hostIP``, ``hostIp``, ``host_ip``)."""
+    arguments, by_folded = _arguments(struct), _by_folded_name(struct)
     converted: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     for key, item in value.items():
-        name = key if key in arguments else api_names.get(key) if isinstance(key, str) else None
+        name = key if key in arguments else by_folded.get(_folded(key)) if isinstance(key, str) else None
         if name is None:
-            known = sorted(api_names)
+            known = sorted(_field_names(struct).values())
+            suggestion = did_you_mean(str(key), known, fold=_folded)
             raise InvalidInputError(
-                f"{where}: {key!r} is not a field of {struct.__name__}{did_you_mean(str(key), known)}; "
-                f"its fields are: {', '.join(known)}"
+                f"{where}: {key!r} is not a field of {struct.__name__}{suggestion}; its fields are: {', '.join(known)} "
+                "(in the API's spelling, any letter case, or snake_case)"
             )
-        converted[name] = _with_structs(item, arguments[name], f"{where}.{_field_names(struct)[name]}")
+        if name in converted:
+            raise InvalidInputError(f"{where}: {given[name]!r} and {key!r} are the same field of {struct.__name__}")
+        given[name] = key
+        converted[name] = _with_structs(item, arguments[name], f"{where}.{key}")
     instance: Any = object.__new__(struct)
     try:
         _generated(struct)(instance, **converted)

@@ -41,7 +41,7 @@ def claim_construct_id(scope: object, id: str, what: str) -> None:
     taken: dict[str, str] = scope.__dict__.setdefault("_gm_child_ids", {})
     source = getattr(scope, "source", "")
     if id in taken:
-        where = getattr(scope, "path", "") or "the app"
+        where = getattr(scope, "path", "") or getattr(getattr(scope, "node", None), "path", "") or "the app"
         first = f" (by {taken[id]})" if taken[id] and taken[id] != source else ""
         raise InvalidInputError(
             f"{what} {id!r}: id {id!r} is already used under {where!r}{first}; "
@@ -264,6 +264,9 @@ class Resource:
         self.patch_error: str | None = None
         """Why the JSON patches could not be applied (then the object is rendered unpatched); synth reports it."""
         self.component.resources.append(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path}>"
 
     def add_dependency(self, *resources: Resource) -> None:
         """Apply this resource after ``resources`` (compiled into ``argocd.argoproj.io/sync-wave``)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+from constructs import Construct
 
 import gpumanifests as gm
 
@@ -43,6 +44,12 @@ def _workload_after_l1_object(app: gm.GitOpsApp) -> None:
     component = _component(app)
     gm.k8s.KubeConfigMap(component, "x")
     gm.CpuJob(component, "x", image=IMAGE)
+
+
+def _workload_after_l1_object_in_a_group(app: gm.GitOpsApp) -> None:
+    group = Construct(_component(app), "group")
+    gm.k8s.KubeConfigMap(group, "x")
+    gm.CpuJob(group, "x", image=IMAGE)
 
 
 CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
@@ -129,6 +136,24 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
             "containers[0].ports[0]: 'protocl' is not a field of ContainerPort (did you mean protocol?)",
         ),
     ),
+    "misspelt-required-argument": (
+        lambda app: gm.CpuJob(_component(app), "work", imag=IMAGE),  # type: ignore[call-arg]
+        ("CpuJob 'c/ml/work'", "imag: unknown argument (did you mean image?)"),
+    ),
+    "misspelt-model-field-in-capitals": (
+        lambda app: gm.GitRepo(URL=URL),  # type: ignore[call-arg]
+        ("GitRepo: URL=", "unknown argument (did you mean url?)"),
+    ),
+    "l1-id-taken-in-a-group": (
+        _workload_after_l1_object_in_a_group,
+        ("CpuJob 'x'", "id 'x' is already used under 'c/ml/group'"),
+    ),
+    "l1-same-field-twice": (
+        lambda app: gm.k8s.PodSpec(
+            containers=[{"name": "a", "image": IMAGE, "imagePullPolicy": "Always", "image_pull_policy": "Never"}]
+        ),
+        ("gm.k8s.PodSpec: containers[0]", "'imagePullPolicy' and 'image_pull_policy' are the same field of Container"),
+    ),
     "l1-misspelt-argument": (
         lambda app: gm.k8s.KubeConfigMap(_component(app), "settings", metadta={"name": "settings"}),
         ("gm.k8s.KubeConfigMap 'c/ml/settings'", "metadta: unknown argument (did you mean metadata?)", "binary_data"),
@@ -192,6 +217,26 @@ def test_l1_structs_whose_annotations_cannot_be_resolved_still_check_their_keys(
             gm.k8s.PodSpec(contianers=[])
     finally:
         _l1._arguments.cache_clear()
+
+
+def test_l1_dicts_take_the_apis_spelling_of_acronyms_and_any_value_where_any_goes() -> None:
+    """jsii spells ``hostIP`` ``hostIp`` and ``openAPIV3Schema`` ``openApiv3Schema``; the API's names fold to them."""
+    component = _component(gm.GitOpsApp())
+    port = {"containerPort": 80, "hostIP": "10.0.0.1"}
+    pod = gm.k8s.KubePod(
+        component, "pod", spec={"hostIPC": True, "containers": [{"name": "a", "image": IMAGE, "ports": [port]}]}
+    )
+    assert pod.to_json()["spec"] == {"hostIPC": True, "containers": [{"name": "a", "image": IMAGE, "ports": [port]}]}
+    schema = {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": True,
+        "properties": {"size": {"type": "string", "enum": ["s", "m"], "default": "s"}},
+    }
+    version = {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
+    names = {"kind": "Widget", "plural": "widgets"}
+    spec = {"group": "example.com", "names": names, "scope": "Namespaced", "versions": [version]}
+    crd = gm.k8s.KubeCustomResourceDefinition(component, "crd", metadata={"name": "widgets.example.com"}, spec=spec)
+    assert crd.to_json()["spec"]["versions"][0]["schema"] == {"openAPIV3Schema": schema}
 
 
 def test_a_right_call_is_unchanged_by_the_boundary() -> None:
