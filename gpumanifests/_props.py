@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.limits import INT_RANGES
@@ -116,9 +116,20 @@ def _check_not_negative(value: str) -> str:
     return value
 
 
-Quantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check_positive_quantity)]
+def _quantity_text(value: object) -> object:
+    """A number given for a quantity is refused with the string to write instead (``cpu=1``: ``'1'``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"a quantity is a string: write {str(value)!r}")
+    return value
+
+
+Quantity = Annotated[
+    str, BeforeValidator(_quantity_text), AfterValidator(_check_quantity), AfterValidator(_check_positive_quantity)
+]
 """A quantity greater than zero (requests, limits, capacities)."""
-QuotaQuantity = Annotated[str, AfterValidator(_check_quantity), AfterValidator(_check_not_negative)]
+QuotaQuantity = Annotated[
+    str, BeforeValidator(_quantity_text), AfterValidator(_check_quantity), AfterValidator(_check_not_negative)
+]
 """A quantity of zero or more (a quota may be zero)."""
 
 

@@ -140,6 +140,10 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
         lambda app: gm.CpuJob(_component(app), "work", imag=IMAGE),  # type: ignore[call-arg]
         ("CpuJob 'c/ml/work'", "imag: unknown argument (did you mean image?)"),
     ),
+    "number-for-a-quantity": (
+        lambda app: gm.CpuJob(_component(app), "work", image=IMAGE, cpu=1),  # type: ignore[arg-type]
+        ("CpuJob 'work'", "cpu=1: a quantity is a string: write '1'"),
+    ),
     "misspelt-model-field-in-capitals": (
         lambda app: gm.GitRepo(URL=URL),  # type: ignore[call-arg]
         ("GitRepo: URL=", "unknown argument (did you mean url?)"),
