@@ -68,7 +68,8 @@ def workloads(draw: st.DrawFn) -> dict[str, Any]:
 def _declare(app: gm.GitOpsApp, drawn: list[tuple[str, dict[str, Any]]]) -> None:
     nodes = [
         gm.Node(name="cpu-1", profile=CPU, cpu="64", memory="256Gi"),
-        gm.Node(name="gpu-1", profile=NVIDIA, gpus=8, cpu="64", memory="512Gi"),
+        # room for every drawn pod at once: at most 4 GPU workloads of 3 replicas, a GPU each
+        gm.Node(name="gpu-1", profile=NVIDIA, gpus=12, cpu="64", memory="512Gi"),
     ]
     component = gm.Component(gm.Cluster(app, "fuzz", nodes=nodes, repo=gm.GitRepo(url=URL)), "work")
     image = "registry.example.com/app:1.0.0"
