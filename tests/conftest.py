@@ -1,15 +1,26 @@
-"""Shared fixtures: a fresh app, a cluster with one node per catalog profile, and a component in it."""
+"""Shared fixtures: a fresh app, a cluster with one node per catalog profile, and a component in it.
+
+Hypothesis runs derandomized: each property draws the same examples on every machine and run
+(until the test or Hypothesis changes), so CI on a fresh clone runs exactly what passed here.
+Set ``HYPOTHESIS_PROFILE=explore`` to draw new examples, as a search for bugs.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 import gpumanifests as gm
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 REPO_URL = "https://git.example.com/platform/gpumanifests.git"
 
