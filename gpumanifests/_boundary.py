@@ -26,14 +26,17 @@ import cdk8s
 import constructs
 import pydantic
 
-from gpumanifests._errors import InvalidInputError, did_you_mean
+from gpumanifests._constructs.component import construct_path
+from gpumanifests._errors import InvalidInputError, unknown_argument
 
-__all__ = ["guard_public"]
+__all__ = ["MAPPING_TYPES", "SEQUENCE_TYPES", "guard_public"]
 
 _F = TypeVar("_F", bound="collections.abc.Callable[..., Any]")
 _PACKAGE = "gpumanifests"
-_SEQUENCES = (list, tuple, collections.abc.Sequence, collections.abc.Collection, collections.abc.Iterable)
-_MAPPINGS = (dict, collections.abc.Mapping)
+SEQUENCE_TYPES = (list, tuple, collections.abc.Sequence, collections.abc.Collection, collections.abc.Iterable)
+"""What an annotation's origin is when it takes a list (``list[X]``, ``Sequence[X]``...)."""
+MAPPING_TYPES = (dict, collections.abc.Mapping)
+"""What an annotation's origin is when it takes a dict."""
 _SHOWN = 60
 
 
@@ -96,8 +99,8 @@ def _owner(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     id = args[2] if len(args) > 2 else kwargs.get("id")
     if not isinstance(id, str):
         return cls
-    where = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
-    return f"{cls} {f'{where}/{id}' if isinstance(where, str) and where else id!r}"
+    where = construct_path(scope)
+    return f"{cls} {f'{where}/{id}' if where else id!r}"
 
 
 def _check_call(
@@ -109,7 +112,9 @@ def _check_call(
     except TypeError as error:
         accepted = _accepted(parameters, globalns)
         unknown = [name for name in kwargs if name not in accepted]  # a misspelt required one is also missing
-        problem = _unknown(unknown[0], accepted) if unknown else _binding_problem(str(error), accepted)
+        if unknown:
+            raise InvalidInputError(f"{owner}: {unknown[0]}: {unknown_argument(unknown[0], accepted)}") from None
+        problem = _binding_problem(str(error))
         raise InvalidInputError(f"{owner}: {problem}; the arguments are: {', '.join(accepted)}") from None
     for name, value in bound.arguments.items():
         parameter = parameters[name]
@@ -127,19 +132,13 @@ def _check_call(
                 raise InvalidInputError(f"{owner}: {where}={_shown(item)}: expected {_describe(hint)}")
 
 
-def _binding_problem(message: str, accepted: list[str]) -> str:
-    """Python's own binding error, in the user's terms (a misspelt keyword gets the closest accepted one)."""
+def _binding_problem(message: str) -> str:
+    """Python's own binding error, in the user's terms (an unknown keyword is reported before binding)."""
     if message.startswith("missing a required"):
         return f"{message.rpartition(' ')[2].strip(chr(39))} is required"
-    if message.startswith("got an unexpected keyword argument"):
-        return _unknown(message.rpartition(" ")[2].strip(chr(39)), accepted)
     if message == "too many positional arguments":
         return "too many positional arguments (options are keywords: name=value)"
     return message
-
-
-def _unknown(name: str, accepted: list[str]) -> str:
-    return f"{name}: unknown argument{did_you_mean(name, accepted)}"
 
 
 def _accepted(parameters: collections.abc.Mapping[str, inspect.Parameter], globalns: dict[str, Any]) -> list[str]:
@@ -182,9 +181,9 @@ def _accepts(value: Any, hint: Any) -> bool:
         return any(_accepts(value, arg) for arg in args)
     if origin is typing.Literal:
         return value in args
-    if origin in _SEQUENCES or hint in _SEQUENCES:
+    if origin in SEQUENCE_TYPES or hint in SEQUENCE_TYPES:
         return _accepts_list(value, origin, args)
-    if origin in _MAPPINGS or hint in _MAPPINGS:
+    if origin in MAPPING_TYPES or hint in MAPPING_TYPES:
         key, item = args if len(args) == 2 else (Any, Any)
         mapping = isinstance(value, collections.abc.Mapping)
         return mapping and all(_accepts(k, key) and _accepts(v, item) for k, v in value.items())
@@ -228,9 +227,9 @@ def _describe(hint: Any, *, article: bool = True) -> str:
     origin, args = get_origin(hint), get_args(hint)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(arg, article=article) for arg in args)
-    if origin in _SEQUENCES or hint in _SEQUENCES:
+    if origin in SEQUENCE_TYPES or hint in SEQUENCE_TYPES:
         return f"a list of {_describe(args[0], article=False)}" if args and args[0] is not Ellipsis else "a list"
-    if origin in _MAPPINGS or hint in _MAPPINGS:
+    if origin in MAPPING_TYPES or hint in MAPPING_TYPES:
         if len(args) != 2:
             return "a dict"
         return f"a dict of {_describe(args[0], article=False)} to {_describe(args[1], article=False)}"

@@ -24,6 +24,7 @@ __all__ = [
     "did_you_mean",
     "listed",
     "shortened",
+    "unknown_argument",
 ]
 
 MESSAGE_MAX = 2000
@@ -53,6 +54,11 @@ def did_you_mean(name: str, choices: Iterable[str], *, fold: Callable[[str], str
     folded = {fold(choice): choice for choice in choices}
     close = difflib.get_close_matches(fold(name), list(folded), n=1, cutoff=0.75)
     return f" (did you mean {folded[close[0]]}?)" if close else ""
+
+
+def unknown_argument(name: str, accepted: Sequence[str]) -> str:
+    """What an unknown keyword ``name`` is told: the closest accepted one, and all of them."""
+    return f"unknown argument{did_you_mean(name, accepted)}; the arguments are: {', '.join(accepted)}"
 
 
 class ExitCode(IntEnum):
@@ -96,7 +102,7 @@ class InvalidInputError(GpuManifestsError, ValueError):
                 continue
             message = _PLAIN_MESSAGES.get(item["type"]) or str(item["msg"]).removeprefix("Value error, ")
             if item["type"] == "extra_forbidden" and arguments:
-                message += f"{did_you_mean(field, arguments)}; the arguments are: {', '.join(sorted(arguments))}"
+                message = unknown_argument(field, sorted(arguments))
             lines.append(_anchored(owner, field + _shown(item), message))
         return cls("\n".join(lines))
 

@@ -13,7 +13,6 @@ the field, the key and the closest known one. A value typed ``Any`` is passed on
 
 from __future__ import annotations
 
-import collections.abc
 import functools
 import importlib
 import inspect
@@ -23,13 +22,11 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import constructs
 
-from gpumanifests._constructs.component import Resource, claim_construct_id
-from gpumanifests._errors import InvalidInputError, did_you_mean
+from gpumanifests._boundary import MAPPING_TYPES, SEQUENCE_TYPES
+from gpumanifests._constructs.component import Resource, claim_construct_id, construct_path
+from gpumanifests._errors import InvalidInputError, did_you_mean, unknown_argument
 
 __all__ = ["guard_l1"]
-
-_SEQUENCES = (list, tuple, collections.abc.Sequence, collections.abc.Collection, collections.abc.Iterable)
-_MAPPINGS = (dict, collections.abc.Mapping)
 
 
 class _GuardedL1(types.ModuleType):
@@ -58,44 +55,48 @@ def guard_l1(module_name: str) -> types.ModuleType:
 
 
 def _guard_construct(cls: type) -> None:
-    constructor = vars(cls)["__init__"]
-    if getattr(constructor, "_gm_guarded", False):
-        return
+    def guarded(constructor: Any) -> Any:
+        def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
+            if isinstance(scope, Resource):
+                raise InvalidInputError(
+                    f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds "
+                    "no L1 objects; declare it in the resource's component (or a Construct inside it)"
+                )
+            where = construct_path(scope)
+            owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
+            arguments = _with_structs_in(cls, kwargs, owner)  # before the id is taken: a bad call leaves it free
+            if isinstance(id, str):
+                claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
+            try:
+                constructor(self, scope, id, *args, **arguments)
+            except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
+                raise InvalidInputError(f"{owner}: {error}") from None
 
-    @functools.wraps(constructor)
-    def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(scope, Resource):
-            raise InvalidInputError(
-                f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds no "
-                "L1 objects; declare it in the resource's component (or a Construct inside it)"
-            )
-        where = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
-        owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
-        arguments = _with_structs_in(cls, kwargs, owner)  # before the id is taken: a bad call leaves it free
-        if isinstance(id, str):
-            claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
-        try:
-            constructor(self, scope, id, *args, **arguments)
-        except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
-            raise InvalidInputError(f"{owner}: {error}") from None
+        return init
 
-    init._gm_guarded = True  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
+    _replace_constructor(cls, guarded)
 
 
 def _guard_struct(cls: type) -> None:
+    def guarded(constructor: Any) -> Any:
+        def init(self: Any, **kwargs: Any) -> None:
+            owner = f"gm.k8s.{cls.__name__}"
+            try:
+                constructor(self, **_with_structs_in(cls, kwargs, owner))
+            except TypeError as error:  # a missing argument, or jsii's type check
+                raise InvalidInputError(f"{owner}: {error}") from None
+
+        return init
+
+    _replace_constructor(cls, guarded)
+
+
+def _replace_constructor(cls: type, guarded: Any) -> None:
+    """Give ``cls`` the constructor ``guarded`` makes of its own, once (the generated one stays its ``__wrapped__``)."""
     constructor = vars(cls)["__init__"]
     if getattr(constructor, "_gm_guarded", False):
         return
-
-    @functools.wraps(constructor)
-    def init(self: Any, **kwargs: Any) -> None:
-        owner = f"gm.k8s.{cls.__name__}"
-        try:
-            constructor(self, **_with_structs_in(cls, kwargs, owner))
-        except TypeError as error:  # an unknown or missing argument, or jsii's type check
-            raise InvalidInputError(f"{owner}: {error}") from None
-
+    init = functools.wraps(constructor)(guarded(constructor))
     init._gm_guarded = True  # type: ignore[attr-defined]
     cls.__init__ = init  # type: ignore[misc]
 
@@ -154,9 +155,7 @@ def _with_structs_in(cls: type, kwargs: dict[str, Any], owner: str) -> dict[str,
     for name in kwargs:
         if name not in hints:
             known = [argument for argument in hints if argument not in {"scope", "id"}]
-            raise InvalidInputError(
-                f"{owner}: {name}: unknown argument{did_you_mean(name, known)}; the arguments are: {', '.join(known)}"
-            )
+            raise InvalidInputError(f"{owner}: {name}: {unknown_argument(name, known)}")
     return {name: _with_structs(value, hints[name], f"{owner}: {name}") for name, value in kwargs.items()}
 
 
@@ -169,9 +168,9 @@ def _with_structs(value: Any, hint: Any, where: str) -> Any:
             return _struct(struct, value, where)
     for option in options:
         origin, args = get_origin(option), get_args(option)
-        if origin in _SEQUENCES and args and isinstance(value, list | tuple):
+        if origin in SEQUENCE_TYPES and args and isinstance(value, list | tuple):
             return [_with_structs(item, args[0], f"{where}[{index}]") for index, item in enumerate(value)]
-        if origin in _MAPPINGS and len(args) == 2 and isinstance(value, dict):
+        if origin in MAPPING_TYPES and len(args) == 2 and isinstance(value, dict):
             return {key: _with_structs(item, args[1], f"{where}[{key!r}]") for key, item in value.items()}
     _check_plain_value(value, options, where)
     return value

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_construct_id"]
+__all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_construct_id", "construct_path"]
+
+
+def construct_path(scope: object) -> str:
+    """A construct's path: gpumanifests' own ``path``, else jsii's ``node.path`` ('' for the app)."""
+    path = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
+    return path if isinstance(path, str) else ""
 
 
 def claim_construct_id(scope: object, id: str, what: str) -> None:
@@ -41,7 +47,7 @@ def claim_construct_id(scope: object, id: str, what: str) -> None:
     taken: dict[str, str] = scope.__dict__.setdefault("_gm_child_ids", {})
     source = getattr(scope, "source", "")
     if id in taken:
-        where = getattr(scope, "path", "") or getattr(getattr(scope, "node", None), "path", "") or "the app"
+        where = construct_path(scope) or "the app"
         first = f" (by {taken[id]})" if taken[id] and taken[id] != source else ""
         raise InvalidInputError(
             f"{what} {id!r}: id {id!r} is already used under {where!r}{first}; "
@@ -232,7 +238,7 @@ class Component(cdk8s.Chart):
         while current is not None and not isinstance(current, Component):
             current = current.node.scope
         if current is None:
-            where = getattr(scope, "path", "") or scope.node.path or "the app"
+            where = construct_path(scope) or "the app"
             raise InvalidInputError(
                 f"{what}: scope {where!r} ({type(scope).__name__}) is not inside a Component; "
                 "declare resources in a Component (or a construct inside one)"
@@ -257,7 +263,7 @@ class Resource:
         claim_construct_id(scope, id, type(self).__name__)
         self.id = id
         """The construct id, unique among the scope's children."""
-        self.path = f"{getattr(scope, 'path', None) or scope.node.path}/{id}"
+        self.path = f"{construct_path(scope)}/{id}"
         self._dependencies: list[Resource] = []
         self._patches: list[cdk8s.JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None

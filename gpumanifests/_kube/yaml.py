@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ruamel.yaml.cyaml import CEmitter  # type: ignore[attr-defined]  # re-exported from the C extension
 from ruamel.yaml.events import (
@@ -56,6 +56,8 @@ _STR, _MAP, _SEQ, _INT, _FLOAT, _BOOL, _NULL = (
 # distinct values a run writes; strings longer than _CACHED_LENGTH, and mappings with more than
 # _CACHED_KEYS keys (or with a key that is not exactly a short str), are never cached at all.
 _CACHE_LIMIT = 1 << 14
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 _CACHED_LENGTH = 256
 _CACHED_KEYS = 32
 
@@ -104,6 +106,13 @@ _int_events: dict[int, ScalarEvent] = {}
 _key_orders: dict[tuple[str, ...], tuple[tuple[int, ScalarEvent], ...]] = {}
 
 
+def _keep(cache: dict[_K, _V], key: _K, value: _V) -> None:
+    """Remember ``value`` under ``key``; a full cache is emptied first, so it stays bounded."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 def _key_rank(key: str) -> tuple[int, str]:
     return (_FIRST_RANK.get(key, len(_FIRST_KEYS)), key)
 
@@ -124,9 +133,7 @@ def _key_order(mapping: dict[Any, Any]) -> tuple[tuple[Any, ...], tuple[tuple[in
         ranked = sorted(range(len(keys)), key=lambda index: _key_rank(keys[index]))
         order = tuple((index, _scalar_event(_STR, keys[index])) for index in ranked)
         if len(keys) <= _CACHED_KEYS and all(type(key) is str and len(key) <= _CACHED_LENGTH for key in keys):
-            if len(_key_orders) >= _CACHE_LIMIT:
-                _key_orders.clear()
-            _key_orders[keys] = order
+            _keep(_key_orders, keys, order)
     return keys, order
 
 
@@ -138,9 +145,7 @@ def _events(value: Any, emit: Callable[[Any], object]) -> None:
         if event is None:
             event = _string_event(value)
             if len(value) <= _CACHED_LENGTH:
-                if len(_string_events) >= _CACHE_LIMIT:
-                    _string_events.clear()
-                _string_events[value] = event
+                _keep(_string_events, value, event)
         emit(event)
     elif kind is dict:
         emit(_MAPPING_START)
@@ -160,9 +165,7 @@ def _events(value: Any, emit: Callable[[Any], object]) -> None:
         event = _int_events.get(value)
         if event is None:
             event = _scalar_event(_INT, str(value))
-            if len(_int_events) >= _CACHE_LIMIT:
-                _int_events.clear()
-            _int_events[value] = event
+            _keep(_int_events, value, event)
         emit(event)
     else:
         _other_events(value, emit)
@@ -228,9 +231,7 @@ def _string_text(value: str) -> str:
         plain = _allows_block_plain(value) and _implicit(_STR, value)[0]
         text = value if plain else "'" + value.replace("'", "''") + "'"
         if len(value) <= _CACHED_LENGTH:
-            if len(_string_texts) >= _CACHE_LIMIT:
-                _string_texts.clear()
-            _string_texts[value] = text
+            _keep(_string_texts, value, text)
     return text
 
 

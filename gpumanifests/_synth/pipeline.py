@@ -8,7 +8,6 @@ whose inputs changed since the cache beside the tree was written (see ``cache.py
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from gpumanifests._output.layout import (
     generated_notice,
     manifest_filename,
 )
-from gpumanifests._output.tree import write_tree
+from gpumanifests._output.tree import file_digest, write_tree
 from gpumanifests._placement.diagnosis import diagnose
 from gpumanifests._placement.picture import cluster_readme
 from gpumanifests._placement.plan import Plan, plan_cluster
@@ -257,7 +256,7 @@ def _groups(cache: SynthCache, loaded: LoadedApps, synthesis: Synthesis) -> list
     warnings: dict[str, list[Problem]] = {group: [] for group in members}
     try:
         for path, content in synthesis.files.items():
-            files[directories["/".join(path.split("/")[:2])]][path] = hashlib.sha256(content).hexdigest()
+            files[directories["/".join(path.split("/")[:2])]][path] = file_digest(content)
         for warning in synthesis.warnings:
             parts = warning.path.split("/")
             warnings[owners.get(parts[0]) or owners["/".join(parts[:2])]].append(warning)
