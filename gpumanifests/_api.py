@@ -8,7 +8,7 @@ This module defines nothing: it gathers the public names (``__all__``) and makes
 from gpumanifests._boundary import guard_public
 from gpumanifests._constructs.app import GitOpsApp
 from gpumanifests._constructs.cluster import Cluster, GitRepo, Node, NodeClassRef, NodeLabelling, NodePool, NodeRole
-from gpumanifests._constructs.component import Component, ExternalObject, RenderedObject, Resource
+from gpumanifests._constructs.component import Component, Construct, ExternalObject, RenderedObject, Resource
 from gpumanifests._constructs.cronjobs import ConcurrencyPolicy, CpuCronJob, GpuCronJob
 from gpumanifests._constructs.custom import CustomResource, ManifestFile
 from gpumanifests._constructs.daemonsets import GpuDaemonSet
@@ -81,6 +81,7 @@ __all__ = [
     "Component",
     "ComponentRender",
     "ConcurrencyPolicy",
+    "Construct",
     "Container",
     "CpuCronJob",
     "CpuDeployment",

@@ -22,11 +22,10 @@ import types
 import typing
 from typing import Any, TypeVar, get_args, get_origin
 
-import cdk8s
-import constructs
 import pydantic
 
-from gpumanifests._constructs.component import construct_path
+from gpumanifests._constructs.component import ResourceScope
+from gpumanifests._constructs.tree import construct_path
 from gpumanifests._errors import InvalidInputError, unknown_argument
 
 __all__ = ["MAPPING_TYPES", "SEQUENCE_TYPES", "guard_public"]
@@ -44,7 +43,7 @@ def guard_public(api: dict[str, Any], names: collections.abc.Iterable[str]) -> N
     """Guard the public classes and functions ``names`` of the public API's namespace ``api``, in place."""
     public = {name: api[name] for name in names}
     namespace = {**vars(collections.abc), **vars(typing), "Path": pathlib.Path, **public}
-    namespace |= {"Construct": constructs.Construct, "IConstruct": constructs.IConstruct, "cdk8s": cdk8s}
+    namespace["ResourceScope"] = ResourceScope
     for name, value in public.items():
         if inspect.isclass(value) and value.__module__ == _PACKAGE and not issubclass(value, BaseException):
             _guard_class(value, namespace)
@@ -218,7 +217,7 @@ _PLAIN_NAMES = {
     "int": "a whole number",
     "bool": "True or False",
     "float": "a number",
-    "cdk8s.JsonPatch": "a gm.JsonPatch (gm.JsonPatch.add(path, value), .remove(path), ...)",
+    "gm.JsonPatch": "a gm.JsonPatch (gm.JsonPatch.add(path, value), .remove(path), ...)",
 }
 
 

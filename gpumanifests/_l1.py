@@ -1,14 +1,16 @@
 """The typed L1 bindings (``gm.k8s``, the escape hatch) as the public boundary hands them out.
 
 The module is imported on first use. Each construct class's constructor turns jsii's errors into
-:class:`InvalidInputError` naming the object, refuses a gpumanifests resource as its scope, and
-shares the id check of gpumanifests' own constructs. Each struct class's constructor, and each
-construct's, checks the dicts given for structs all the way down: jsii converts a dict given for a
-struct argument itself, but sends the dicts inside a list or a map to Node.js as they are, where a
-key the struct does not know is dropped without a word. Here such a dict becomes its struct; a key
-may be one of the struct's snake_case arguments or its field's name compared without letter case
-and punctuation (the API's ``hostIP`` is jsii's ``hostIp``), and any other key is an error naming
-the field, the key and the closest known one. A value typed ``Any`` is passed on as it is.
+:class:`InvalidInputError` naming the object, refuses a gpumanifests resource as its scope (and a
+scope outside any component), shares the id check of gpumanifests' own constructs, and declares
+the object in the jsii counterpart of its scope (made then: see ``_constructs/tree.py``). Each
+struct class's constructor, and each construct's, checks the dicts given for structs all the way
+down: jsii converts a dict given for a struct argument itself, but sends the dicts inside a list
+or a map to Node.js as they are, where a key the struct does not know is dropped without a word.
+Here such a dict becomes its struct; a key may be one of the struct's snake_case arguments or its
+field's name compared without letter case and punctuation (the API's ``hostIP`` is jsii's
+``hostIp``), and any other key is an error naming the field, the key and the closest known one.
+A value typed ``Any`` is passed on as it is.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ import types
 import typing
 from typing import Any, get_args, get_origin, get_type_hints
 
-import constructs
-
 from gpumanifests._boundary import MAPPING_TYPES, SEQUENCE_TYPES
-from gpumanifests._constructs.component import Resource, claim_construct_id, construct_path
+from gpumanifests._constructs.component import Component, Resource
+from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id, construct_path, is_l1_construct
 from gpumanifests._errors import InvalidInputError, did_you_mean, unknown_argument
 
 __all__ = ["guard_l1"]
@@ -38,7 +39,7 @@ class _GuardedL1(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(importlib.import_module(self.__name__), name)
-        if inspect.isclass(value) and issubclass(value, constructs.Construct) and "__init__" in vars(value):
+        if is_l1_construct(value):
             _guard_construct(value)
         elif _is_struct(value):
             _guard_struct(value)
@@ -60,17 +61,22 @@ def _guard_construct(cls: type) -> None:
             if isinstance(scope, Resource):
                 raise InvalidInputError(
                     f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds "
-                    "no L1 objects; declare it in the resource's component (or a Construct inside it)"
+                    "no L1 objects; declare it in the resource's component (or a gm.Construct inside it)"
                 )
             where = construct_path(scope)
             owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
+            if isinstance(scope, TreeConstruct):
+                Component.containing(scope, owner)
             arguments = _with_structs_in(cls, kwargs, owner)  # before the id is taken: a bad call leaves it free
             if isinstance(id, str):
                 claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
+            jsii_scope = scope.jsii_scope() if isinstance(scope, TreeConstruct) else scope
             try:
-                constructor(self, scope, id, *args, **arguments)
+                constructor(self, jsii_scope, id, *args, **arguments)
             except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
                 raise InvalidInputError(f"{owner}: {error}") from None
+            if isinstance(scope, TreeConstruct):
+                scope.node.add_child(id, self)
 
         return init
 

@@ -6,31 +6,32 @@ configuration of its GPU profiles), so :class:`Cluster` itself knows no feature 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
-
-import cdk8s
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gpumanifests._constructs.deviceplugins import GenericDevicePlugin
 from gpumanifests._constructs.gpuoperator import DevicePluginConfig
 from gpumanifests._constructs.nodeconfig import NodeConfiguration
 from gpumanifests._constructs.nodepools import NodePools
+from gpumanifests._constructs.tree import TreeConstruct, jsii_app
 from gpumanifests._errors import UsageError
 
 if TYPE_CHECKING:
+    import cdk8s
+
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.fleet import Fleet
 
 __all__ = ["GitOpsApp"]
 
 
-class GitOpsApp(cdk8s.App):
+class GitOpsApp(TreeConstruct):
     """The root of a gpumanifests app: the clusters it declares are synthesized into one tree.
 
     ``strict=True`` turns warnings (for example an image tagged ``:latest``) into errors.
     """
 
     def __init__(self, *, strict: bool = False) -> None:
-        super().__init__()
+        self._attach(None, "")
         self.strict = strict
         self.clusters: list[Cluster] = []
         self.fleets: list[Fleet] = []
@@ -56,6 +57,9 @@ class GitOpsApp(cdk8s.App):
         for profile in cluster.gpu_profiles():
             if profile.generic_device is not None:
                 GenericDevicePlugin(cluster, profile)
+
+    def _new_jsii(self, parent: Any) -> cdk8s.App:
+        return jsii_app()
 
     def synth(self) -> NoReturn:
         """Refused: cdk8s' writer would skip every check and write ``dist/`` instead of the tree."""

@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._argocd.models import (
@@ -22,8 +21,8 @@ from gpumanifests._argocd.models import (
     RepoUrl,
     ServerUrl,
 )
-from gpumanifests._constructs.component import claim_construct_id
 from gpumanifests._constructs.profiles import NodeProfile, NodeRequirement
+from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.crds import CustomResourceDefinition, load_crd_file
 from gpumanifests._kube.limits import CLUSTER_NODES_MAX, LARGE_CLUSTERS
@@ -381,7 +380,7 @@ def _check_fleet_namespace(fleet: Fleet | None, argocd_namespace: str, owner: st
         )
 
 
-class Cluster(Construct):
+class Cluster(TreeConstruct):
     r"""One Kubernetes cluster: its nodes, the repository Argo CD pulls, and its components.
 
     **Usage**::
@@ -440,7 +439,7 @@ class Cluster(Construct):
         self.crds = _load_crds(self.props.crds, f"Cluster {id!r}")
         """The CustomResourceDefinitions given by file: their kinds validate like built-ins."""
         claim_construct_id(scope, id, "Cluster")
-        super().__init__(scope, id)
+        self._attach(scope, id)
         self.app = scope
         self.path = id
         self.source = scope.source

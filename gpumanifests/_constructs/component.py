@@ -1,9 +1,9 @@
 """Components and resources: the unit of deployment and the things rendered into it.
 
-A :class:`Component` is a cdk8s ``Chart`` whose objects become one directory under
-``gitops/clusters/<cluster>/`` and one Argo CD Application. A :class:`Resource` is a
-construct that renders one or more Kubernetes objects into its component; raw cdk8s L1
-objects (``k8s.KubeConfigMap(component, ...)``) may be added to a component as well.
+A :class:`Component`'s objects become one directory under ``gitops/clusters/<cluster>/`` and
+one Argo CD Application. A :class:`Resource` is a construct that renders one or more Kubernetes
+objects into its component; a plain :class:`Construct` groups resources inside a component;
+raw cdk8s L1 objects (``gm.k8s.KubeConfigMap(component, ...)``) may be added to either.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
-import cdk8s
 from pydantic import Field, field_validator, model_validator
 
-from gpumanifests._constructs.patches import apply_patches
+from gpumanifests._constructs.patches import JsonPatch, apply_patches
+from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id, construct_path, jsii_chart
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._kube.names import is_dns_label
@@ -23,37 +23,13 @@ from gpumanifests._output.layout import RESERVED_DIRS
 from gpumanifests._props import DnsLabel, DnsSubdomain, Props, parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct, IConstruct
+    import cdk8s
+    import constructs
 
     from gpumanifests._constructs.cluster import Cluster
     from gpumanifests._constructs.workloads import Workload
 
-__all__ = ["Component", "ExternalObject", "RenderedObject", "Resource", "claim_construct_id", "construct_path"]
-
-
-def construct_path(scope: object) -> str:
-    """A construct's path: gpumanifests' own ``path``, else jsii's ``node.path`` ('' for the app)."""
-    path = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
-    return path if isinstance(path, str) else ""
-
-
-def claim_construct_id(scope: object, id: str, what: str) -> None:
-    """Refuse a second child with the same id under ``scope``: gpumanifests' constructs and the
-    ``gm.k8s`` objects share this check (before jsii would fail obscurely on two L1 objects).
-
-    Under the app, whose children come from several app files, the error names the file that
-    declared the id first.
-    """
-    taken: dict[str, str] = scope.__dict__.setdefault("_gm_child_ids", {})
-    source = getattr(scope, "source", "")
-    if id in taken:
-        where = construct_path(scope) or "the app"
-        first = f" (by {taken[id]})" if taken[id] and taken[id] != source else ""
-        raise InvalidInputError(
-            f"{what} {id!r}: id {id!r} is already used under {where!r}{first}; "
-            "construct ids must be unique among siblings, rename one"
-        )
-    taken[id] = source if isinstance(source, str) else ""
+__all__ = ["Component", "Construct", "ExternalObject", "RenderedObject", "Resource", "ResourceScope"]
 
 
 @dataclass
@@ -132,7 +108,7 @@ def _check_application_name(cluster: Cluster, id: str) -> None:
     )
 
 
-class Component(cdk8s.Chart):
+class Component(TreeConstruct):
     """A deployable part of a cluster: one directory of manifests, one Argo CD Application.
 
     ``namespace`` is where its namespaced objects go (a Namespace object is rendered for it,
@@ -166,7 +142,7 @@ class Component(cdk8s.Chart):
                 "its Applications and AppProject live; its Application would own and prune it: choose another"
             )
         claim_construct_id(scope, id, "Component")
-        super().__init__(scope, id, namespace=self.props.namespace, disable_resource_name_hashes=True)
+        self._attach(scope, id)
         self.cluster = scope
         self.path = f"{scope.path}/{id}"
         self.resources: list[Resource] = []
@@ -191,7 +167,7 @@ class Component(cdk8s.Chart):
         """The namespace of the component's namespaced objects."""
         return self.props.namespace
 
-    def add_dependency(self, *dependencies: IConstruct) -> None:
+    def add_dependency(self, *dependencies: Component) -> None:
         """Sync this component's Application after other components' (compiled into Application sync waves)."""
         for dependency in dependencies:
             if not isinstance(dependency, Component):
@@ -227,45 +203,66 @@ class Component(cdk8s.Chart):
         self.external.append(external)
         return external
 
+    def _new_jsii(self, parent: constructs.Construct) -> cdk8s.Chart:
+        return jsii_chart(parent, self.node.id, self.namespace)
+
     @staticmethod
-    def containing(scope: IConstruct, what: str) -> Component:
+    def containing(scope: object, what: str) -> Component:
         """The component that ``scope`` is in: itself, or the nearest Component above it.
 
-        Any construct inside a component can be a scope, including a plain ``Construct`` used to
-        group resources. ``what`` names the construct being declared, for the error.
+        A :class:`Construct` inside a component can be a scope too. ``what`` names the
+        construct being declared, for the error.
         """
-        current: IConstruct | None = scope
-        while current is not None and not isinstance(current, Component):
+        current = scope
+        while isinstance(current, TreeConstruct) and not isinstance(current, Component):
             current = current.node.scope
-        if current is None:
+        if not isinstance(current, Component):
             where = construct_path(scope) or "the app"
             raise InvalidInputError(
                 f"{what}: scope {where!r} ({type(scope).__name__}) is not inside a Component; "
-                "declare resources in a Component (or a construct inside one)"
+                "declare resources in a Component (or a gm.Construct inside one)"
             )
         return current
+
+
+class Construct(TreeConstruct):
+    """A plain construct inside a component: one id that resources and L1 objects are declared under.
+
+    **Usage**: ``nightly = gm.Construct(jobs, "nightly")`` then ``gm.CpuJob(nightly, "report",
+    ...)`` (path ``<cluster>/jobs/nightly/report``), the CDK idiom for grouping; subclass it to
+    write a construct of your own that declares several resources. It renders nothing itself:
+    its resources render into the component it is in.
+    """
+
+    def __init__(self, scope: ResourceScope, id: str) -> None:
+        self.component = Component.containing(scope, f"Construct {id!r}")
+        """The component the construct is in."""
+        claim_construct_id(scope, id, "Construct")
+        self._attach(scope, id)
+        self.path = f"{construct_path(scope)}/{id}"
 
 
 class Resource:
     """Base of the constructs that render Kubernetes objects into a component.
 
-    A resource is a construct of gpumanifests' own tree (scope, id, path) but not a jsii object:
-    declaring one costs no round trip to Node.js. Its scope is a :class:`Component` or a plain
-    ``Construct`` inside one; raw cdk8s L1 objects go into those scopes, not into a resource.
+    A resource is a construct of gpumanifests' own tree (scope, id, path). Its scope is a
+    :class:`Component` or a :class:`Construct` inside one; raw cdk8s L1 objects go into those
+    scopes, not into a resource.
 
     Subclasses implement ``_render()``, returning a list of :class:`RenderedObject` (the main
     object first). Rendering happens at synth and is redone after any change, so calls made after
     construction, or between two synths (``add_dependency``, ``add_json_patch``), reach the output.
     """
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: ResourceScope, id: str) -> None:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
+        scope.node.add_child(id, self)
         self.id = id
         """The construct id, unique among the scope's children."""
         self.path = f"{construct_path(scope)}/{id}"
         self._dependencies: list[Resource] = []
-        self._patches: list[cdk8s.JsonPatch] = []
+        self._patches: list[JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None
         self.patch_error: str | None = None
         """Why the JSON patches could not be applied (then the object is rendered unpatched); synth reports it."""
@@ -279,7 +276,7 @@ class Resource:
         self._dependencies.extend(resources)
         self._changed()
 
-    def add_json_patch(self, *patches: cdk8s.JsonPatch) -> None:
+    def add_json_patch(self, *patches: JsonPatch) -> None:
         """Escape hatch: apply RFC 6902 patches (``gm.JsonPatch``) to the main object after rendering.
 
         A patch whose path does not exist is an error at synth; the patched object is still
@@ -320,3 +317,7 @@ class Resource:
 
     def _after_patches(self, objects: list[RenderedObject]) -> None:
         """What a subclass derives from its objects as patched (a name from the spec); nothing by default."""
+
+
+ResourceScope = Component | Construct
+"""Where a resource (or a plain construct) is declared: a component, or a construct inside one."""

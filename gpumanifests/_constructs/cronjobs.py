@@ -30,9 +30,9 @@ from gpumanifests._kube.cron import check_schedule, check_time_zone
 from gpumanifests._props import parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
     from typing_extensions import Unpack
 
+    from gpumanifests._constructs.component import ResourceScope
     from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = ["ConcurrencyPolicy", "CpuCronJob", "GpuCronJob"]
@@ -136,7 +136,13 @@ class GpuCronJob(_GpuWorkload[GpuCronJobProps], _CronJobMixin[GpuCronJobProps]):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, profile: NodeProfile, schedule: str, **options: Unpack[GpuCronJobOptions]
+        self,
+        scope: ResourceScope,
+        id: str,
+        *,
+        profile: NodeProfile,
+        schedule: str,
+        **options: Unpack[GpuCronJobOptions],
     ) -> None:
         self.props = parse_props(
             GpuCronJobProps, f"GpuCronJob {id!r}", name=id, profile=profile, schedule=schedule, **options
@@ -151,7 +157,7 @@ class CpuCronJob(_CpuWorkload[CpuCronJobProps], _CronJobMixin[CpuCronJobProps]):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, image: str, schedule: str, **options: Unpack[CpuCronJobOptions]
+        self, scope: ResourceScope, id: str, *, image: str, schedule: str, **options: Unpack[CpuCronJobOptions]
     ) -> None:
         self.props = parse_props(
             CpuCronJobProps, f"CpuCronJob {id!r}", name=id, image=image, schedule=schedule, **options

@@ -24,7 +24,7 @@ from gpumanifests._kube.names import check_dns_subdomain, is_dns_label
 from gpumanifests._props import DnsSubdomain, LabelKey, LabelValue, Props, matching, parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
+    from gpumanifests._constructs.component import ResourceScope
 
 __all__ = ["CustomResource", "ManifestFile"]
 
@@ -89,7 +89,7 @@ class CustomResource(Resource):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         api_version: str,
@@ -141,7 +141,7 @@ class ManifestFile(Resource):
     ``kind`` and ``metadata.name`` is refused naming the file and the document.
     """
 
-    def __init__(self, scope: Construct, id: str, *, path: Path | str) -> None:
+    def __init__(self, scope: ResourceScope, id: str, *, path: Path | str) -> None:
         self.props = parse_props(_ManifestFileProps, f"ManifestFile {id!r}", path=path)
         self.documents = _read_documents(self.props.path, f"ManifestFile {id!r}")
         super().__init__(scope, id)

@@ -24,9 +24,9 @@ from gpumanifests._constructs.workloads import (
 from gpumanifests._props import Image, parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
     from typing_extensions import Unpack
 
+    from gpumanifests._constructs.component import ResourceScope
     from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = ["GpuDaemonSet"]
@@ -54,7 +54,7 @@ class GpuDaemonSet(_ProfileWorkload[GpuDaemonSetProps], _ServedMixin[GpuDaemonSe
     one_per_node = True
 
     def __init__(
-        self, scope: Construct, id: str, *, profile: NodeProfile, image: str, **options: Unpack[GpuDaemonSetOptions]
+        self, scope: ResourceScope, id: str, *, profile: NodeProfile, image: str, **options: Unpack[GpuDaemonSetOptions]
     ) -> None:
         self.props = parse_props(
             GpuDaemonSetProps, f"GpuDaemonSet {id!r}", name=id, profile=profile, image=image, **options

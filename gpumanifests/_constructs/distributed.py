@@ -24,9 +24,9 @@ from gpumanifests._kube.limits import PORT_MAX
 from gpumanifests._props import parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
     from typing_extensions import Unpack
 
+    from gpumanifests._constructs.component import ResourceScope
     from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = ["DistributedGpuJob", "DistributedGpuJobProps"]
@@ -65,7 +65,7 @@ class DistributedGpuJob(_GpuWorkload[DistributedGpuJobProps], _JobMixin[Distribu
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         profile: NodeProfile,

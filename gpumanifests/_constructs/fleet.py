@@ -20,9 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from constructs import Construct
-
-from gpumanifests._constructs.component import claim_construct_id
+from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id
 from gpumanifests._props import DnsLabel, Props, parse_props
 
 if TYPE_CHECKING:
@@ -37,7 +35,7 @@ class _FleetProps(Props):
     argocd_namespace: DnsLabel = "argocd"
 
 
-class Fleet(Construct):
+class Fleet(TreeConstruct):
     """Clusters one management Argo CD deploys, through one ApplicationSet.
 
     **Usage**::
@@ -52,7 +50,7 @@ class Fleet(Construct):
     def __init__(self, scope: GitOpsApp, id: str, *, repo: GitRepo, argocd_namespace: str = "argocd") -> None:
         self.props = parse_props(_FleetProps, f"Fleet {id!r}", name=id, argocd_namespace=argocd_namespace)
         claim_construct_id(scope, id, "Fleet")
-        super().__init__(scope, id)
+        self._attach(scope, id)
         self.repo = repo
         self.path = f"fleet/{id}"
         self.clusters: list[Cluster] = []

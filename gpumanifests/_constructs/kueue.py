@@ -28,9 +28,8 @@ from gpumanifests._props import DnsLabel, DnsSubdomain, Props, QuotaQuantity, pa
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from constructs import Construct
-
     from gpumanifests._constructs.cluster import Cluster
+    from gpumanifests._constructs.component import ResourceScope
     from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = [
@@ -135,7 +134,7 @@ class ClusterQueue(Resource):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         profiles: Sequence[NodeProfile] | None = None,

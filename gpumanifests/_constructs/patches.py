@@ -1,77 +1,109 @@
 """JSON patches (RFC 6902) on rendered objects, applied strictly.
 
-``gm.JsonPatch`` is cdk8s' ``JsonPatch`` (so raw L1 objects take it too) whose factories also
-record the operation, so that ``add_json_patch`` applies it here, in Python, as RFC 6902 says:
-``remove``, ``replace``, ``move`` and ``copy`` of a path that does not exist, and an ``add``
-below one, are errors naming the patch, where cdk8s' ``remove`` of a missing path silently
-does nothing. A patch made by ``cdk8s.JsonPatch`` directly is applied by cdk8s.
+``gm.JsonPatch`` holds one operation, applied here, in Python, as RFC 6902 says: ``remove``,
+``replace``, ``move`` and ``copy`` of a path that does not exist, and an ``add`` below one, are
+errors naming the patch (cdk8s' own ``JsonPatch.remove`` of a missing path silently does
+nothing). A raw L1 object's ``add_json_patch`` takes cdk8s' ``JsonPatch``, as cdk8s documents.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cdk8s
+from gpumanifests._errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["JsonPatch", "apply_patches"]
 
-_OPERATION = "_gm_operation"
 
+class JsonPatch:
+    """One RFC 6902 operation for ``add_json_patch`` (the escape hatch); paths are JSON pointers (``/spec/x``).
 
-class JsonPatch(cdk8s.JsonPatch):
-    """One RFC 6902 operation for ``add_json_patch`` (the escape hatch); paths are JSON pointers (``/spec/x``)."""
+    Made by the factories (``gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600)``), or from
+    an operation as RFC 6902 writes it (``gm.JsonPatch({"op": "remove", "path": "/spec/x"})``).
+    """
+
+    def __init__(self, operation: Mapping[str, Any]) -> None:
+        self.operation = _checked(operation)
+        """The operation as RFC 6902 writes it: ``op``, ``path``, and ``value`` or ``from``."""
+
+    def __repr__(self) -> str:
+        return f"JsonPatch({self.operation!r})"
 
     @staticmethod
-    def add(path: str, value: Any) -> cdk8s.JsonPatch:
+    def add(path: str, value: Any) -> JsonPatch:
         """Add ``value`` at ``path`` (its parent must exist; ``/-`` appends to a list)."""
-        return _recorded(cdk8s.JsonPatch.add(path, value), op="add", path=path, value=value)
+        return JsonPatch({"op": "add", "path": path, "value": value})
 
     @staticmethod
-    def remove(path: str) -> cdk8s.JsonPatch:
+    def remove(path: str) -> JsonPatch:
         """Remove the value at ``path``, which must exist."""
-        return _recorded(cdk8s.JsonPatch.remove(path), op="remove", path=path)
+        return JsonPatch({"op": "remove", "path": path})
 
     @staticmethod
-    def replace(path: str, value: Any) -> cdk8s.JsonPatch:
+    def replace(path: str, value: Any) -> JsonPatch:
         """Replace the value at ``path``, which must exist, with ``value``."""
-        return _recorded(cdk8s.JsonPatch.replace(path, value), op="replace", path=path, value=value)
+        return JsonPatch({"op": "replace", "path": path, "value": value})
 
     @staticmethod
-    def copy(from_: str, path: str) -> cdk8s.JsonPatch:
+    def copy(from_: str, path: str) -> JsonPatch:
         """Copy the value at ``from_`` to ``path``."""
-        return _recorded(cdk8s.JsonPatch.copy(from_, path), op="copy", path=path, source=from_)
+        return JsonPatch({"op": "copy", "from": from_, "path": path})
 
     @staticmethod
-    def move(from_: str, path: str) -> cdk8s.JsonPatch:
+    def move(from_: str, path: str) -> JsonPatch:
         """Move the value at ``from_`` to ``path``."""
-        return _recorded(cdk8s.JsonPatch.move(from_, path), op="move", path=path, source=from_)
+        return JsonPatch({"op": "move", "from": from_, "path": path})
 
     @staticmethod
-    def test(path: str, value: Any) -> cdk8s.JsonPatch:
+    def test(path: str, value: Any) -> JsonPatch:
         """Stop with an error unless the value at ``path`` equals ``value``."""
-        return _recorded(cdk8s.JsonPatch.test(path, value), op="test", path=path, value=value)
+        return JsonPatch({"op": "test", "path": path, "value": value})
 
 
-def _recorded(patch: cdk8s.JsonPatch, **operation: Any) -> cdk8s.JsonPatch:
-    setattr(patch, _OPERATION, operation)
-    return patch
+_MEMBERS = {
+    "add": ("path", "value"),
+    "remove": ("path",),
+    "replace": ("path", "value"),
+    "move": ("from", "path"),
+    "copy": ("from", "path"),
+    "test": ("path", "value"),
+}
+"""The members of each operation besides ``op`` (RFC 6902 section 4)."""
+
+
+def _checked(operation: Mapping[str, Any]) -> dict[str, Any]:
+    op = operation.get("op")
+    if op not in _MEMBERS:
+        raise InvalidInputError(f"JsonPatch: op={op!r}: expected one of {', '.join(map(repr, _MEMBERS))}")
+    members = {"op", *_MEMBERS[op]}
+    if set(operation) != members:
+        given = ", ".join(sorted(map(str, operation)))
+        raise InvalidInputError(f"JsonPatch {op!r}: has {given}; the {op!r} operation has {', '.join(sorted(members))}")
+    for member in ("path", "from"):
+        if member in operation and not isinstance(operation[member], str):
+            raise InvalidInputError(
+                f"JsonPatch {op!r}: {member}={operation[member]!r}: expected a JSON pointer string ('/spec/x')"
+            )
+    return dict(operation)
 
 
 class _PatchError(Exception):
     """An operation that cannot be applied to the document."""
 
 
-def apply_patches(document: dict[str, Any], patches: list[cdk8s.JsonPatch]) -> tuple[Any, str | None]:
+def apply_patches(document: dict[str, Any], patches: list[JsonPatch]) -> tuple[Any, str | None]:
     """``document`` with ``patches`` applied in order, and None; or the unpatched document and what failed."""
     result: Any = copy.deepcopy(document)
     for number, patch in enumerate(patches, start=1):
-        operation = getattr(patch, _OPERATION, None)
+        operation = patch.operation
         try:
-            result = _apply(result, operation) if operation else cdk8s.JsonPatch.apply(result, patch)
-        except (_PatchError, RuntimeError) as error:
-            what = f" ({operation['op']} {operation['path']})" if operation else ""
-            return document, f"JSON patch {number}{what} cannot be applied: {str(error).splitlines()[0]}"
+            result = _apply(result, operation)
+        except _PatchError as error:
+            return document, f"JSON patch {number} ({operation['op']} {operation['path']}) cannot be applied: {error}"
     return result, None
 
 
@@ -82,11 +114,11 @@ def _apply(document: Any, operation: dict[str, Any]) -> Any:
             raise _PatchError(f"the value at {path} is not {operation['value']!r}")
         return document
     if op in {"remove", "replace", "move"}:
-        _get(document, operation.get("source", path))
+        _get(document, operation.get("from", path))
     if op == "copy":
-        return _add(document, path, copy.deepcopy(_get(document, operation["source"])))
+        return _add(document, path, copy.deepcopy(_get(document, operation["from"])))
     if op == "move":
-        source = operation["source"]
+        source = operation["from"]
         if path.startswith(f"{source}/"):
             raise _PatchError(f"cannot move {source} into itself ({path})")
         value = _get(document, source)

@@ -15,7 +15,7 @@ from gpumanifests._constructs.component import RenderedObject, Resource
 from gpumanifests._props import DnsSubdomain, Props, parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
+    from gpumanifests._constructs.component import ResourceScope
 
 __all__ = ["PriorityClass"]
 
@@ -51,7 +51,7 @@ class PriorityClass(Resource):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         value: int,

@@ -26,9 +26,9 @@ from gpumanifests._constructs.workloads import (
 from gpumanifests._props import parse_props
 
 if TYPE_CHECKING:
-    from constructs import Construct
     from typing_extensions import Unpack
 
+    from gpumanifests._constructs.component import ResourceScope
     from gpumanifests._constructs.profiles import NodeProfile
 
 __all__ = ["GpuStatefulSet"]
@@ -57,7 +57,7 @@ class GpuStatefulSet(_GpuWorkload[GpuStatefulSetProps], _ReplicatedMixin[GpuStat
     kind = "StatefulSet"
 
     def __init__(
-        self, scope: Construct, id: str, *, profile: NodeProfile, **options: Unpack[GpuStatefulSetOptions]
+        self, scope: ResourceScope, id: str, *, profile: NodeProfile, **options: Unpack[GpuStatefulSetOptions]
     ) -> None:
         self.props = parse_props(GpuStatefulSetProps, f"GpuStatefulSet {id!r}", name=id, profile=profile, **options)
         super().__init__(scope, id)

@@ -65,8 +65,9 @@ from gpumanifests._props import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from constructs import Construct
     from typing_extensions import Unpack
+
+    from gpumanifests._constructs.component import ResourceScope
 
 __all__ = [
     "CPU_STARTUP_SECONDS",
@@ -607,7 +608,7 @@ class Workload(Resource, Generic[_P]):
     """Whether it runs one pod on each node it selects (a DaemonSet), rather than ``replicas`` pods."""
     props: _P
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: ResourceScope, id: str) -> None:
         super().__init__(scope, id)
         self._tolerations_added: list[Toleration] = []
         self._env_added: dict[str, str] = {}
@@ -1382,7 +1383,9 @@ class GpuJob(_GpuWorkload[GpuJobProps], _JobMixin[GpuJobProps]):
     ``enqueue(queue)`` puts it behind a Kueue :class:`ClusterQueue`.
     """
 
-    def __init__(self, scope: Construct, id: str, *, profile: NodeProfile, **options: Unpack[GpuJobOptions]) -> None:
+    def __init__(
+        self, scope: ResourceScope, id: str, *, profile: NodeProfile, **options: Unpack[GpuJobOptions]
+    ) -> None:
         self.props = parse_props(GpuJobProps, f"GpuJob {id!r}", name=id, profile=profile, **options)
         super().__init__(scope, id)
 
@@ -1399,7 +1402,7 @@ class GpuDeployment(_GpuWorkload[GpuDeploymentProps], _DeploymentMixin[GpuDeploy
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         profile: NodeProfile,
@@ -1416,7 +1419,7 @@ class CpuJob(_CpuWorkload[CpuJobProps], _JobMixin[CpuJobProps]):
     and ``run_policy=RunPolicy.ONCE`` like :class:`GpuJob`.
     """
 
-    def __init__(self, scope: Construct, id: str, *, image: str, **options: Unpack[CpuJobOptions]) -> None:
+    def __init__(self, scope: ResourceScope, id: str, *, image: str, **options: Unpack[CpuJobOptions]) -> None:
         self.props = parse_props(CpuJobProps, f"CpuJob {id!r}", name=id, image=image, **options)
         super().__init__(scope, id)
 
@@ -1432,7 +1435,7 @@ class CpuDeployment(_CpuWorkload[CpuDeploymentProps], _DeploymentMixin[CpuDeploy
 
     def __init__(
         self,
-        scope: Construct,
+        scope: ResourceScope,
         id: str,
         *,
         image: str,

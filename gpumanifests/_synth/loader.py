@@ -32,6 +32,16 @@ if TYPE_CHECKING:
 __all__ = ["AppLoadError", "LoadedApps", "app_files", "load_app_files", "load_apps"]
 
 
+def _hint(error: Exception) -> str:
+    """What to do instead, for a gpumanifests construct handed to a cdk8s or constructs class directly."""
+    if isinstance(error, TypeError) and "must be constructs." in str(error) and "got gpumanifests." in str(error):
+        return (
+            "; gpumanifests' constructs are not jsii constructs: group with gm.Construct(scope, id), and declare "
+            "raw L1 objects with gm.k8s (which gives them a jsii scope)"
+        )
+    return ""
+
+
 def _location(error: BaseException, file: Path) -> str:
     """``file.py:line`` of the innermost frame in the apps directory (an app or its shared code)."""
     apps_dir = file.parent.resolve()
@@ -149,7 +159,7 @@ def load_app_files(apps_dir: Path, files: Sequence[Path], *, strict: bool = Fals
                 raise AppLoadError(f"{label} called sys.exit({error.code!r}) at {_location(error, file)}") from None
             except Exception as error:  # an app's own bug: report it where it happened
                 raise AppLoadError(
-                    f"{label} raised {type(error).__name__} at {_location(error, file)}: {error}"
+                    f"{label} raised {type(error).__name__} at {_location(error, file)}: {error}{_hint(error)}"
                 ) from error
             loaded.declared[label] = [
                 *(cluster.name for cluster in app.clusters if cluster.name not in before[0]),

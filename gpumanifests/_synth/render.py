@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import cdk8s
-
 from gpumanifests._argocd.models import SYNC_OPTIONS_ANNOTATION, SyncOption
 from gpumanifests._argocd.schema import ARGOCD_GROUP
 from gpumanifests._argocd.waves import SYNC_WAVE_ANNOTATION, WaveCycleError, sync_waves
@@ -29,6 +27,7 @@ from gpumanifests._constructs.gpuoperator import (
 )
 from gpumanifests._constructs.kueue import KUEUE_API_VERSION
 from gpumanifests._constructs.pod import moving_tag
+from gpumanifests._constructs.tree import l1_objects
 from gpumanifests._errors import Problem, Severity
 from gpumanifests._kube.crds import CRD_API_VERSION, CustomResourceDefinition
 from gpumanifests._kube.kinds import ObjectKey, group_of, pod_spec_of, pod_spec_path, pod_template_of
@@ -93,21 +92,18 @@ class ClusterRender:
         return self.cluster.workloads()
 
 
-def _foreign_objects(cluster: Cluster) -> dict[int, list[RenderedObject]]:
-    """Raw cdk8s ApiObjects (the L1 escape hatch), by the ``id`` of the component they were added to.
+def _foreign_objects(component: Component) -> list[RenderedObject]:
+    """The raw cdk8s ApiObjects (the L1 escape hatch) declared in the component or a construct inside it.
 
-    One ``find_all`` round trip lists the cluster's constructs, and only the ApiObjects among them
-    cost more (finding their component, serializing them; ``Chart.to_json`` would also sort every
-    construct by dependency, in Node.js).
+    A component that never held one has no jsii counterpart and costs nothing; for one that has,
+    one ``find_all`` round trip lists its constructs, and only the ApiObjects among them cost more
+    (``Chart.to_json`` would also sort every construct by dependency, in Node.js).
     """
-    found: dict[int, list[RenderedObject]] = {}
-    for construct in cluster.node.find_all():
-        if not isinstance(construct, cdk8s.ApiObject):
-            continue
-        component = Component.containing(construct, f"{type(construct).__name__} {construct.node.path!r}")
+    chart = component.jsii_made
+    found = []
+    for construct in l1_objects(chart) if chart is not None else []:
         manifest = construct.to_json()
-        path = f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"
-        found.setdefault(id(component), []).append(RenderedObject(manifest, path))
+        found.append(RenderedObject(manifest, f"{component.path}/{manifest['kind']}/{manifest['metadata']['name']}"))
     return found
 
 
@@ -595,9 +591,8 @@ def _namespace_owners(renders: Iterable[ComponentRender]) -> dict[str, Component
 def render_cluster(cluster: Cluster) -> ClusterRender:
     """Render and check every component of ``cluster``; problems are collected, not raised."""
     problems: list[Problem] = []
-    foreign = _foreign_objects(cluster)
     renders = [
-        ComponentRender(component, _component_objects(component, foreign.get(id(component), []), problems))
+        ComponentRender(component, _component_objects(component, _foreign_objects(component), problems))
         for component in cluster.components
     ]
     registry = _registry(cluster, renders, problems)

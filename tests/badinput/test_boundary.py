@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
-from constructs import Construct
 
 import gpumanifests as gm
 
@@ -47,7 +46,7 @@ def _workload_after_l1_object(app: gm.GitOpsApp) -> None:
 
 
 def _workload_after_l1_object_in_a_group(app: gm.GitOpsApp) -> None:
-    group = Construct(_component(app), "group")
+    group = gm.Construct(_component(app), "group")
     gm.k8s.KubeConfigMap(group, "x")
     gm.CpuJob(group, "x", image=IMAGE)
 
@@ -87,15 +86,15 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     ),
     "component-under-a-component": (
         lambda app: gm.Component(_component(app), "inner"),  # type: ignore[arg-type]
-        ("Component 'c/ml/inner'", "scope=a Component", "expected a gm.Cluster"),
+        ("Component 'c/ml/inner'", "scope=<Component c/ml>", "expected a gm.Cluster"),
     ),
     "component-under-the-app": (
         lambda app: gm.Component(app, "inner"),  # type: ignore[arg-type]
-        ("Component 'inner'", "scope=a GitOpsApp", "expected a gm.Cluster"),
+        ("Component 'inner'", "scope=<GitOpsApp app>", "expected a gm.Cluster"),
     ),
     "workload-under-a-cluster": (
         lambda app: gm.CpuJob(_cluster(app), "work", image=IMAGE),
-        ("CpuJob 'work'", "scope 'c' (Cluster) is not inside a Component"),
+        ("CpuJob 'c/work'", "scope=<Cluster c>", "expected a gm.Component or a gm.Construct"),
     ),
     "dependency-on-another-cluster": (
         _other_cluster_dependency,
@@ -147,6 +146,30 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     "misspelt-model-field-in-capitals": (
         lambda app: gm.GitRepo(URL=URL),  # type: ignore[call-arg]
         ("GitRepo: URL=", "unknown argument (did you mean url?)"),
+    ),
+    "l1-outside-a-component": (
+        lambda app: gm.k8s.KubeConfigMap(_cluster(app), "flags"),
+        ("gm.k8s.KubeConfigMap 'c/flags'", "scope 'c' (Cluster) is not inside a Component"),
+    ),
+    "construct-outside-a-component": (
+        lambda app: gm.Construct(_cluster(app), "group"),  # type: ignore[arg-type]
+        ("Construct 'c/group'", "scope=<Cluster c>", "expected a gm.Component or a gm.Construct"),
+    ),
+    "find-child-that-is-not-there": (
+        lambda app: _component(app).node.find_child("api"),
+        ("'c/ml' has no child 'api'", "its children are: none"),
+    ),
+    "patch-with-an-unknown-op": (
+        lambda app: gm.JsonPatch({"op": "append", "path": "/spec/x", "value": 1}),
+        ("JsonPatch: op='append'", "expected one of 'add', 'remove', 'replace', 'move', 'copy', 'test'"),
+    ),
+    "patch-without-its-value": (
+        lambda app: gm.JsonPatch({"op": "add", "path": "/spec/x"}),
+        ("JsonPatch 'add': has op, path", "the 'add' operation has op, path, value"),
+    ),
+    "patch-path-not-a-pointer": (
+        lambda app: gm.JsonPatch({"op": "remove", "path": 3}),
+        ("JsonPatch 'remove': path=3", "expected a JSON pointer string"),
     ),
     "l1-id-taken-in-a-group": (
         _workload_after_l1_object_in_a_group,
@@ -283,6 +306,14 @@ def test_a_json_patch_that_cannot_apply_fails_the_synth(patch: Any, expected: st
     assert isinstance(result, gm.SynthError)
     assert "[c/ml/api]" in str(result)
     assert expected in str(result)
+
+
+def test_a_json_patch_written_as_rfc_6902_applies_like_its_factory() -> None:
+    written = _patched(gm.JsonPatch({"op": "copy", "from": "/metadata/name", "path": "/metadata/labels/copied"}))
+    made = _patched(gm.JsonPatch.copy("/metadata/name", "/metadata/labels/copied"))
+    assert isinstance(written, dict)
+    assert written == made
+    assert written["metadata"]["labels"]["copied"] == "api"
 
 
 def test_json_patches_apply_in_order_with_json_pointer_escapes() -> None:

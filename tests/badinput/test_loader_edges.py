@@ -46,3 +46,21 @@ def test_an_app_error_names_its_file_and_line_with_a_relative_apps_dir(
     (apps / "zz_broken.py").write_text("def build(app):\n    x = 1\n    raise KeyError('missing')\n")
     with pytest.raises(AppLoadError, match=r"apps/zz_broken.py raised KeyError at zz_broken.py:3"):
         load_apps(apps)
+
+
+def test_a_component_given_to_jsii_directly_names_the_gpumanifests_way(tmp_path: Path) -> None:
+    """cdk8s' own classes check their scope is a jsii construct; the error says what to write instead."""
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    (apps / "lab.py").write_text(
+        "import gpumanifests as gm\n"
+        "from constructs import Construct\n"
+        "def build(app):\n"
+        "    cpu = gm.Node(name='cpu-1', profile=gm.NodeProfile.cpu_only())\n"
+        "    cluster = gm.Cluster(app, 'lab', nodes=[cpu], repo=gm.GitRepo(url='https://git.example.com/r.git'))\n"
+        "    Construct(gm.Component(cluster, 'ml'), 'group')\n"
+    )
+    with pytest.raises(AppLoadError) as error:
+        load_apps(apps)
+    assert "apps/lab.py raised TypeError at lab.py:6" in str(error.value)
+    assert "group with gm.Construct(scope, id), and declare raw L1 objects with gm.k8s" in str(error.value)

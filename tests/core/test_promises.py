@@ -73,18 +73,33 @@ def test_calls_after_a_synth_reach_the_next_synth() -> None:
 
 def test_a_plain_construct_groups_resources_inside_a_component() -> None:
     """The CDK idiom: an empty Construct as a namespace for ids."""
-    from constructs import Construct
-
     cluster = _cluster()
-    group = Construct(gm.Component(cluster, "jobs"), "nightly")
+    group = gm.Construct(gm.Component(cluster, "jobs"), "nightly")
     job = gm.CpuJob(group, "job", image=IMAGE)
     assert job.path == "lab/jobs/nightly/job"
     assert run_once_job(gm.synthesize(cluster.app).files, "clusters/lab/jobs/jobs_job_job")
 
 
+def test_the_tree_answers_like_the_cdk_node_api() -> None:
+    """``node`` shows ids, paths, scopes and children; ``try_find_child`` finds any of them by id."""
+    cluster = _cluster()
+    jobs = gm.Component(cluster, "jobs")
+    nightly = gm.Construct(jobs, "nightly")
+    report = gm.CpuJob(nightly, "report", image=IMAGE)
+    config = gm.k8s.KubeConfigMap(nightly, "flags")
+    assert cluster.app.node.find_child("lab") is cluster
+    assert cluster.node.try_find_child("jobs") is jobs
+    assert cluster.node.try_find_child("nothing") is None
+    assert (nightly.node.id, nightly.node.path, nightly.node.scope) == ("nightly", "lab/jobs/nightly", jobs)
+    assert nightly.node.children == [report, config]
+    assert nightly.component is jobs
+
+
 def test_fails_on_a_resource_outside_any_component() -> None:
     cluster = _cluster()
-    with pytest.raises(gm.InvalidInputError, match=r"CpuJob 'job': scope 'lab' \(Cluster\) is not inside a Component"):
+    with pytest.raises(
+        gm.InvalidInputError, match=r"CpuJob 'lab/job': scope=<Cluster lab>: expected a gm.Component or"
+    ):
         gm.CpuJob(cluster, "job", image=IMAGE)
 
 

@@ -55,3 +55,27 @@ def test_built_in_kinds_validate_without_importing_kubernetes_validate() -> None
         ]
     )
     assert _imported(use, ("kubernetes_validate", "jsonschema")) == []
+
+
+_JSII = ("cdk8s", "constructs", "jsii")
+_APP_WITHOUT_L1 = """
+app = gm.GitOpsApp()
+nodes = [gm.Node(name="cpu-1", profile=gm.NodeProfile.cpu_only(), cpu="8", memory="32Gi")]
+cluster = gm.Cluster(app, "lab", nodes=nodes, repo=gm.GitRepo(url="https://git.example.com/gitops.git"))
+nightly = gm.Construct(gm.Component(cluster, "jobs"), "nightly")
+job = gm.CpuJob(nightly, "report", image="busybox:1.36.1")
+job.add_json_patch(gm.JsonPatch.add("/spec/activeDeadlineSeconds", 600))
+files = gm.synthesize(app).files
+[report] = [path for path in files if path.startswith("clusters/lab/jobs/jobs_job_report")]
+assert "activeDeadlineSeconds: 600" in files[report].decode()
+"""
+
+
+def test_an_app_without_l1_objects_never_starts_node() -> None:
+    """Importing cdk8s or constructs loads their jsii assemblies into Node.js, starting it."""
+    assert _imported(_APP_WITHOUT_L1, _JSII) == []
+
+
+def test_the_first_l1_object_starts_node() -> None:
+    use = "\n".join([_APP_WITHOUT_L1, 'gm.k8s.KubeConfigMap(nightly, "flags")'])
+    assert _imported(use, _JSII) == list(_JSII)

@@ -1,7 +1,8 @@
-"""What declaring costs in Node.js: gpumanifests' resources are not jsii objects.
+"""What declaring costs in Node.js: gpumanifests' constructs are not jsii objects.
 
-Only the constructs cdk8s must know (the app, clusters, components, raw L1 objects) are created
-in the jsii Node.js process; a workload, however many there are, adds no request to it.
+Only raw L1 objects and the scopes they are declared in (made when the first one is) exist in
+the jsii Node.js process; a workload, however many there are, adds no request to it, and an app
+without L1 objects never starts Node.js (``test_imports.py``).
 """
 
 from __future__ import annotations
@@ -53,20 +54,24 @@ def test_a_raw_l1_object_is_created_in_node(monkeypatch: pytest.MonkeyPatch) -> 
     assert any(type(request).__name__ == "CreateRequest" for request in sent)
 
 
-def _requests_rendering(components: int, monkeypatch: pytest.MonkeyPatch) -> int:
+def _requests_rendering(components: int, holding_l1: int, monkeypatch: pytest.MonkeyPatch) -> int:
     from gpumanifests._synth.render import render_cluster
 
     app = gm.GitOpsApp()
     nodes = [gm.Node(name="gpu-1", profile=A100, gpus=8, cpu="64", memory="512Gi")]
     cluster = gm.Cluster(app, "lab", nodes=nodes, repo=REPO)
     for index in range(components):
-        gm.CpuJob(gm.Component(cluster, f"team-{index}"), "prepare", image="busybox:1.36")
+        component = gm.Component(cluster, f"team-{index}")
+        gm.CpuJob(component, "prepare", image="busybox:1.36")
+        if index < holding_l1:
+            gm.k8s.KubeConfigMap(component, "flags", data={"mode": "fast"})
     with monkeypatch.context() as patched:
         sent = _requests_to_node(patched)
         render_cluster(cluster)
     return len(sent)
 
 
-def test_rendering_asks_node_once_per_cluster_however_many_components(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The raw L1 objects of every component come from one ``find_all`` of the cluster."""
-    assert _requests_rendering(1, monkeypatch) == _requests_rendering(12, monkeypatch)
+def test_rendering_asks_node_only_about_components_holding_l1_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A component's raw L1 objects come from one ``find_all``; a component without any asks nothing."""
+    assert _requests_rendering(12, 0, monkeypatch) == 0
+    assert _requests_rendering(12, 1, monkeypatch) == _requests_rendering(1, 1, monkeypatch) > 0
