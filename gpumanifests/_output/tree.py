@@ -34,6 +34,7 @@ import re
 import shutil
 import stat
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -46,7 +47,7 @@ if sys.platform != "win32":
     import fcntl
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator, Mapping
+    from collections.abc import Collection, Iterable, Iterator, Mapping
 
 __all__ = [
     "OWNERSHIP_FILE",
@@ -458,12 +459,34 @@ class _Staging:
             return  # removed from the tree while we were building: not carried over
         self.placed[path] = os.lstat(f"{self._root}/{path}").st_ino
 
-    def write(self, path: str, content: bytes, reuse: str | None) -> None:
-        target = self.target(path)
+    def write_all(self, files: Iterable[tuple[str, bytes, str | None]]) -> None:
+        """Write each ``(path, content, reuse)``: a hard link to ``reuse`` (an unchanged file) where possible.
+
+        The directories are made first, one by one; the files are then written by
+        :data:`_WRITERS` threads: creating a file mostly waits on the file system (its journal, the
+        disk), which overlaps across threads (git's parallel checkout does the same).
+        """
+        jobs = [(self.target(path), content, reuse) for path, content, reuse in files]
+        writers = min(_WRITERS, len(jobs) // _FILES_PER_WRITER)
+        if writers < 2:
+            _write_files(jobs)
+            return
+        with ThreadPoolExecutor(writers) as pool:
+            for _ in pool.map(_write_files, [jobs[index::writers] for index in range(writers)]):
+                pass  # re-raises the first writer's error
+
+
+_WRITERS = 8
+_FILES_PER_WRITER = 64
+"""A tree this small is written by one thread: starting more would cost more than it saves."""
+
+
+def _write_files(jobs: list[tuple[str, bytes, str | None]]) -> None:
+    for target, content, reuse in jobs:
         if reuse is not None:
             with contextlib.suppress(OSError):
                 os.link(reuse, target, follow_symlinks=False)
-                return
+                continue
         with open(target, "wb") as file:
             file.write(content)
 
@@ -484,7 +507,9 @@ def _stage(
             tree.carry(source / path, path, entry)
     digests = {path: file_digest(content) for path, content in files.items()}
     source_root = os.fspath(source)
-    for path, content in files.items():
+
+    def reusable(path: str) -> str | None:
+        """The old tree's copy of ``path`` when it holds exactly the new content (then it is linked)."""
         previous, old = disk.get(path), f"{source_root}/{path}"
         unchanged = (
             previous is not None
@@ -492,7 +517,9 @@ def _stage(
             and owned.get(path) == digests[path]
             and _file_digest_at(old) == owned[path]
         )
-        tree.write(path, content, old if unchanged else None)
+        return old if unchanged else None
+
+    tree.write_all((path, content, reusable(path)) for path, content in files.items())
     (staging / OWNERSHIP_FILE).write_bytes(digest_record(digests))
     # modes (and times) of the directories that were there before, innermost first, so a
     # read-only directory is made read-only only once everything is in it

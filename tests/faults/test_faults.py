@@ -1,7 +1,8 @@
 """Faults while writing the tree: it is always the complete old tree or the complete new one.
 
 - An exception injected at the Nth call of each filesystem step of ``write_tree`` leaves the
-  tree byte-identical (or, when the step has a fallback, complete and new), with no staging left.
+  tree byte-identical (or, when the step has a fallback, complete and new), with no staging left;
+  so does one in any of the threads that write a large tree.
 - A ``gpumanifests synth`` subprocess killed with SIGKILL at random moments leaves the old or the
   new tree, never a mix; the next synth removes the staging directories the killed ones left.
 - A second synth while another holds the lock fails at once, exit 1, naming the lock.
@@ -123,6 +124,51 @@ def test_injected_failure_leaves_old_or_new_tree(
     # and the next write goes through
     write_tree(old_tree, _files("new"))
     assert _hashes(old_tree) == new
+
+
+def _large(version: str) -> dict[str, bytes]:
+    """Hundreds of files, two thirds of them changed in the new version: written by several threads."""
+    files = {
+        f"clusters/c/part-{i % 7}/obj-{i}.yaml": f"object {i} {version if i % 3 else ''}\n".encode() for i in range(400)
+    }
+    assert len(files) // _output._FILES_PER_WRITER >= 2
+    return files
+
+
+@pytest.mark.parametrize("n", [1, 90, 399])
+@pytest.mark.parametrize("target", ["os.link", "open"])
+def test_injected_failure_in_a_writer_thread_leaves_old_or_new_tree(
+    target: str, n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each writer thread's failure reaches the synth: the tree is the old one, or (a link falling back
+    to a copy) the complete new one; unchanged files keep their inode (hard-linked from the old tree)."""
+    import builtins
+
+    out = tmp_path / "gitops"
+    write_tree(out, _large("old"))
+    before = _hashes(out)
+    inodes = {path: (out / path).stat().st_ino for path in before}
+    owner = os if target == "os.link" else builtins
+    name = "link" if target == "os.link" else "open"
+    monkeypatch.setattr(owner, name, _fail_on(n, getattr(owner, name)))
+    try:
+        write_tree(out, _large("new"))
+    except (_output.OutputError, InjectedError):
+        failed = True
+    else:
+        failed = False
+    monkeypatch.undo()
+    assert not list(tmp_path.glob(".gitops.staging-*")), "staging left behind"
+    if failed:
+        assert target == "open"
+        assert _hashes(out) == before, "a failed write changed the tree"
+        write_tree(out, _large("new"))
+    expected = {path: hashlib.sha256(content).hexdigest() for path, content in _large("new").items()}
+    assert {path: digest for path, digest in _hashes(out).items() if path != OWNERSHIP_FILE} == expected
+    if target == "open":
+        unchanged = [path for path, content in _large("old").items() if _large("new")[path] == content]
+        assert unchanged
+        assert all((out / path).stat().st_ino == inodes[path] for path in unchanged)
 
 
 def _always_fail(*args: Any, **kwargs: Any) -> None:
