@@ -37,7 +37,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from filelock import FileLock, Timeout
 
@@ -47,7 +47,7 @@ if sys.platform != "win32":
     import fcntl
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 __all__ = [
     "OWNERSHIP_FILE",
@@ -72,6 +72,7 @@ _KEPT = ".kept-"
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 _AT_FDCWD = -100
 
+_Item = TypeVar("_Item")
 _Kind = Literal["file", "symlink", "directory", "fifo", "socket", "device"]
 
 
@@ -348,7 +349,8 @@ def _rmtree(path: Path) -> bool:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
         return not os.path.lexists(path)
-    shutil.rmtree(path, ignore_errors=True)
+    _in_parallel(_unlink_files, [os.path.join(root, name) for root, _, names in os.walk(path) for name in names])
+    shutil.rmtree(path, ignore_errors=True)  # the directories, and what could not be unlinked above
     if not os.path.lexists(path):
         return True
     for root, directories, _ in os.walk(path):  # top-down, so a directory is writable before it is listed
@@ -429,13 +431,15 @@ class _Staging:
         """``root/path`` after making its parent directories, which must lie inside the staging root."""
         parent, _, _ = path.rpartition("/")
         if parent not in self._checked:
-            directory = self.root / parent
-            directory.mkdir(parents=True, exist_ok=True)
-            real = directory.resolve()
-            if real != self.real and self.real not in real.parents:
-                raise OutputError(f"refusing to write {path}: its directory resolves to {real}, outside the tree")
-            self._checked.add(parent)
+            (self.root / parent).mkdir(parents=True, exist_ok=True)
+            self._check_inside(parent, path)
         return f"{self._root}/{path}"
+
+    def _check_inside(self, directory: str, path: str) -> None:
+        real = (self.root / directory).resolve()
+        if real != self.real and self.real not in real.parents:
+            raise OutputError(f"refusing to write {path}: its directory resolves to {real}, outside the tree")
+        self._checked.add(directory)
 
     def carry(self, source: Path, path: str, entry: Entry) -> None:
         """Carry an entry we did not generate over from the old tree (a hard link where possible)."""
@@ -459,26 +463,51 @@ class _Staging:
             return  # removed from the tree while we were building: not carried over
         self.placed[path] = os.lstat(f"{self._root}/{path}").st_ino
 
+    def make_parents(self, paths: Iterable[str]) -> None:
+        """Make the directories ``paths`` lie in, a level at a time (each level's in parallel), all inside the root."""
+        missing = {ancestor for path in paths for ancestor in _ancestors(path)} - self._checked
+        for depth in sorted({directory.count("/") for directory in missing}):
+            level = sorted(directory for directory in missing if directory.count("/") == depth)
+            _in_parallel(_make_directories, [f"{self._root}/{directory}" for directory in level])
+            for directory in level:  # before anything is made inside them
+                self._check_inside(directory, directory)
+
     def write_all(self, files: Iterable[tuple[str, bytes, str | None]]) -> None:
-        """Write each ``(path, content, reuse)``: a hard link to ``reuse`` (an unchanged file) where possible.
-
-        The directories are made first, one by one; the files are then written by
-        :data:`_WRITERS` threads: creating a file mostly waits on the file system (its journal, the
-        disk), which overlaps across threads (git's parallel checkout does the same).
-        """
-        jobs = [(self.target(path), content, reuse) for path, content, reuse in files]
-        writers = min(_WRITERS, len(jobs) // _FILES_PER_WRITER)
-        if writers < 2:
-            _write_files(jobs)
-            return
-        with ThreadPoolExecutor(writers) as pool:
-            for _ in pool.map(_write_files, [jobs[index::writers] for index in range(writers)]):
-                pass  # re-raises the first writer's error
+        """Write each ``(path, content, reuse)``: a hard link to ``reuse`` (an unchanged file) where possible."""
+        listed = list(files)
+        self.make_parents(path for path, _, _ in listed)
+        _in_parallel(_write_files, [(self.target(path), content, reuse) for path, content, reuse in listed])
 
 
-_WRITERS = 8
-_FILES_PER_WRITER = 64
-"""A tree this small is written by one thread: starting more would cost more than it saves."""
+_THREADS = 8
+_ITEMS_PER_THREAD = 16
+"""Fewer items than this per thread are handled by fewer threads: starting one costs more than it saves."""
+
+
+def _in_parallel(work: Callable[[list[_Item]], object], items: list[_Item]) -> None:
+    """``work`` on ``items``, split among up to :data:`_THREADS` threads; re-raises the first thread's error.
+
+    For file system calls: creating, linking or deleting a file mostly waits on the file system
+    (its journal, the disk), which overlaps across threads, as git's parallel checkout finds.
+    """
+    threads = min(_THREADS, len(items) // _ITEMS_PER_THREAD)
+    if threads <= 1:
+        work(items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(work, [items[index::threads] for index in range(threads)]):
+            pass
+
+
+def _make_directories(directories: list[str]) -> None:
+    for directory in directories:
+        os.makedirs(directory, exist_ok=True)
+
+
+def _unlink_files(paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _write_files(jobs: list[tuple[str, bytes, str | None]]) -> None:

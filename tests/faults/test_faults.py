@@ -131,7 +131,7 @@ def _large(version: str) -> dict[str, bytes]:
     files = {
         f"clusters/c/part-{i % 7}/obj-{i}.yaml": f"object {i} {version if i % 3 else ''}\n".encode() for i in range(400)
     }
-    assert len(files) // _output._FILES_PER_WRITER >= 2
+    assert len(files) // _output._ITEMS_PER_THREAD >= _output._THREADS
     return files
 
 
