@@ -620,11 +620,11 @@ def _put_back(
             found = sorted((child.name, _entry(child.stat(follow_symlinks=False))) for child in children)
         for name, entry in found:
             path = prefix + name
-            source, target = old / path, out / path
             if entry.kind != "directory" and path in generated:
                 continue
             if snapshot is not None and snapshot.get(path) == entry and entry.kind != "directory":
                 continue
+            source, target = old / path, out / path
             current = _lstat(target)
             if entry.kind == "directory":
                 known = snapshot is not None and path in snapshot
