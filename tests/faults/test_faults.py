@@ -84,6 +84,17 @@ def _fail_on(n: int, real: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _write_fails(out: Path, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether writing ``files`` fails with the injected failure in place (undone afterwards)."""
+    try:
+        write_tree(out, files)
+    except (_output.OutputError, InjectedError):
+        return True
+    finally:
+        monkeypatch.undo()
+    return False
+
+
 # (what to patch, has a fallback: a failure there may still produce the new tree)
 TARGETS: dict[str, tuple[Any, str, bool]] = {
     "os.link": (os, "link", True),
@@ -107,13 +118,7 @@ def test_injected_failure_leaves_old_or_new_tree(
     if target == "shutil.copy2":  # reached only when hard links fail, so make them fail
         monkeypatch.setattr(os, "link", _always_fail)
     monkeypatch.setattr(owner, name, _fail_on(n, getattr(owner, name)))
-    try:
-        write_tree(old_tree, _files("new"))
-    except (_output.OutputError, InjectedError):
-        failed = True
-    else:
-        failed = False
-    monkeypatch.undo()
+    failed = _write_fails(old_tree, _files("new"), monkeypatch)
     after = _hashes(old_tree)
     if failed:
         assert after == before, "a failed write changed the tree"
@@ -151,13 +156,7 @@ def test_injected_failure_in_a_writer_thread_leaves_old_or_new_tree(
     owner = os if target == "os.link" else builtins
     name = "link" if target == "os.link" else "open"
     monkeypatch.setattr(owner, name, _fail_on(n, getattr(owner, name)))
-    try:
-        write_tree(out, _large("new"))
-    except (_output.OutputError, InjectedError):
-        failed = True
-    else:
-        failed = False
-    monkeypatch.undo()
+    failed = _write_fails(out, _large("new"), monkeypatch)
     assert not list(tmp_path.glob(".gitops.staging-*")), "staging left behind"
     if failed:
         assert target == "open"
