@@ -1,6 +1,6 @@
 """gpumanifests: GPU and CPU Kubernetes workloads and their node profiles, as typed Python.
 
-Declare clusters, node profiles and workloads with cdk8s constructs, then ``gpumanifests
+Declare clusters, node profiles and workloads with CDK-style constructs, then ``gpumanifests
 synth`` writes a deterministic, validated ``gitops/`` tree that Argo CD deploys. This module
 defines nothing: it points jsii at its Node.js and re-exports the public names (``__all__``)
 of ``_api.py``, which it imports on the first use of one, so the command line can answer a

@@ -1,8 +1,8 @@
 """The public names of ``gpumanifests``, imported when the package's first public name is used.
 
 This module defines nothing: it gathers the public names (``__all__``) and makes them show
-``gpumanifests`` as their module. Importing it imports cdk8s, which starts Node.js for jsii
-(``gpumanifests/__init__.py`` has pointed jsii at its Node.js by then).
+``gpumanifests`` as their module. It does not import cdk8s: Node.js starts for jsii when an app
+first uses ``gm.k8s`` (``gpumanifests/__init__.py`` has pointed jsii at its Node.js by then).
 """
 
 from gpumanifests._boundary import guard_public

@@ -240,6 +240,8 @@ def _describe(hint: Any, *, article: bool = True) -> str:
 def _type_name(kind: Any, *, article: bool) -> str:
     if kind is None or kind is type(None):
         return "None"
+    if kind is Any:
+        return "any value"
     module, name = getattr(kind, "__module__", ""), getattr(kind, "__name__", str(kind))
     name = f"gm.{name}" if module == _PACKAGE else f"{module}.{name}" if module not in {"builtins", ""} else name
     return _PLAIN_NAMES.get(name, f"a {name}") if article else name
@@ -249,5 +251,5 @@ def _shown(value: Any) -> str:
     """The value as the message shows it: its repr, shortened; an object without one by its type."""
     text = repr(value)
     if " object at 0x" in text:  # the default repr: an address, which would make the message differ per run
-        text = f"a {type(value).__name__}"
+        text = _type_name(type(value), article=True)
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} characters)"

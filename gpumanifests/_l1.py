@@ -24,7 +24,17 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from gpumanifests._boundary import MAPPING_TYPES, SEQUENCE_TYPES
 from gpumanifests._constructs.component import Component, Resource
-from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id, construct_path, is_l1_construct
+from gpumanifests._constructs.patches import JsonPatch
+from gpumanifests._constructs.tree import (
+    TreeConstruct,
+    cdk8s_patch,
+    claim_construct_id,
+    construct_path,
+    is_jsii_construct,
+    is_l1_construct,
+    release_construct_id,
+    tree_construct_of,
+)
 from gpumanifests._errors import InvalidInputError, did_you_mean, unknown_argument
 
 __all__ = ["guard_l1"]
@@ -58,22 +68,19 @@ def guard_l1(module_name: str) -> types.ModuleType:
 def _guard_construct(cls: type) -> None:
     def guarded(constructor: Any) -> Any:
         def init(self: Any, scope: Any, id: Any, *args: Any, **kwargs: Any) -> None:
-            if isinstance(scope, Resource):
-                raise InvalidInputError(
-                    f"gm.k8s.{cls.__name__} {f'{scope.path}/{id}'!r}: scope is a {type(scope).__name__}, which holds "
-                    "no L1 objects; declare it in the resource's component (or a gm.Construct inside it)"
-                )
             where = construct_path(scope)
             owner = f"gm.k8s.{cls.__name__} {f'{where}/{id}' if where else str(id)!r}"
-            if isinstance(scope, TreeConstruct):
-                Component.containing(scope, owner)
+            _check_scope(scope, owner)
             arguments = _with_structs_in(cls, kwargs, owner)  # before the id is taken: a bad call leaves it free
             if isinstance(id, str):
                 claim_construct_id(scope, id, f"gm.k8s.{cls.__name__}")
-            jsii_scope = scope.jsii_scope() if isinstance(scope, TreeConstruct) else scope
             try:
-                constructor(self, jsii_scope, id, *args, **arguments)
+                constructor(
+                    self, scope.jsii_scope() if isinstance(scope, TreeConstruct) else scope, id, *args, **arguments
+                )
             except (TypeError, RuntimeError) as error:  # jsii's type check, or Node.js refusing (a taken id)
+                if isinstance(id, str):
+                    release_construct_id(scope, id)
                 raise InvalidInputError(f"{owner}: {error}") from None
             if isinstance(scope, TreeConstruct):
                 scope.node.add_child(id, self)
@@ -81,6 +88,42 @@ def _guard_construct(cls: type) -> None:
         return init
 
     _replace_constructor(cls, guarded)
+    if not getattr(cls.add_json_patch, "_gm_guarded", False):  # type: ignore[attr-defined]
+        cls.add_json_patch = _taking_gm_patches(cls.add_json_patch)  # type: ignore[attr-defined]
+
+
+def _check_scope(scope: Any, owner: str) -> None:
+    """Refuse a scope the object's manifest would never be rendered from: one outside every component."""
+    if isinstance(scope, Resource):
+        raise InvalidInputError(
+            f"{owner}: scope is a {type(scope).__name__}, which holds no L1 objects; declare it in the "
+            "resource's component (or a gm.Construct inside it)"
+        )
+    if isinstance(scope, TreeConstruct):
+        Component.containing(scope, owner)
+        return
+    if not is_jsii_construct(scope):
+        raise InvalidInputError(
+            f"{owner}: scope={scope!r}: expected a gm.Component or a gm.Construct (or an L1 object inside one)"
+        )
+    mirrored = tree_construct_of(scope)
+    if mirrored is None:
+        raise InvalidInputError(
+            f"{owner}: scope {construct_path(scope)!r} is a cdk8s construct outside the app's clusters, whose "
+            "objects are never synthesized; declare it in a gm.Component (or a gm.Construct inside one)"
+        )
+    Component.containing(mirrored, owner)
+
+
+def _taking_gm_patches(add_json_patch: Any) -> Any:
+    """cdk8s' ``ApiObject.add_json_patch``, also taking ``gm.JsonPatch`` (as a cdk8s patch: cdk8s applies it)."""
+
+    @functools.wraps(add_json_patch)
+    def taking(self: Any, *ops: Any) -> None:
+        add_json_patch(self, *(cdk8s_patch(op.operation) if isinstance(op, JsonPatch) else op for op in ops))
+
+    taking._gm_guarded = True  # type: ignore[attr-defined]
+    return taking
 
 
 def _guard_struct(cls: type) -> None:

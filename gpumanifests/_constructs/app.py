@@ -62,7 +62,7 @@ class GitOpsApp(TreeConstruct):
         return jsii_app()
 
     def synth(self) -> NoReturn:
-        """Refused: cdk8s' writer would skip every check and write ``dist/`` instead of the tree."""
+        """Refused, naming the real writer: a cdk8s user's habit, which would skip every check and write ``dist/``."""
         raise UsageError(_NOT_CDK8S_SYNTH.format(method="synth"))
 
     def synth_yaml(self) -> NoReturn:
@@ -71,6 +71,6 @@ class GitOpsApp(TreeConstruct):
 
 
 _NOT_CDK8S_SYNTH = (
-    "GitOpsApp.{method}() is cdk8s' own writer: it would skip validation, placement and Argo CD wiring "
-    "and write dist/ instead of the tree; run `gpumanifests synth`, or call gm.synthesize(app) in Python"
+    "GitOpsApp.{method}() is how a cdk8s App writes its manifests, unchecked, into dist/; a gpumanifests app is "
+    "validated, placed and wired for Argo CD first: run `gpumanifests synth`, or call gm.synthesize(app) in Python"
 )

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Self
 from pydantic import Field, field_validator, model_validator
 
 from gpumanifests._constructs.patches import JsonPatch, apply_patches
-from gpumanifests._constructs.tree import TreeConstruct, claim_construct_id, construct_path, jsii_chart
+from gpumanifests._constructs.tree import (
+    ConstructNode,
+    TreeConstruct,
+    claim_construct_id,
+    construct_path,
+    jsii_chart,
+)
 from gpumanifests._errors import InvalidInputError
 from gpumanifests._kube.kinds import ObjectKey, object_key
 from gpumanifests._kube.names import is_dns_label
@@ -144,7 +150,7 @@ class Component(TreeConstruct):
         claim_construct_id(scope, id, "Component")
         self._attach(scope, id)
         self.cluster = scope
-        self.path = f"{scope.path}/{id}"
+        self.path = self.node.path
         self.resources: list[Resource] = []
         self.declared_workloads: list[Workload[Any]] = []
         """The workloads among :attr:`resources`, each added by its own constructor."""
@@ -220,9 +226,14 @@ class Component(TreeConstruct):
             where = construct_path(scope) or "the app"
             raise InvalidInputError(
                 f"{what}: scope {where!r} ({type(scope).__name__}) is not inside a Component; "
-                "declare resources in a Component (or a gm.Construct inside one)"
+                "declare it in a Component (or a gm.Construct inside one)"
             )
         return current
+
+
+class _ConstructProps(Props):
+    id: DnsLabel
+    """Part of the paths below it, and of the names cdk8s gives the L1 objects in it."""
 
 
 class Construct(TreeConstruct):
@@ -235,11 +246,13 @@ class Construct(TreeConstruct):
     """
 
     def __init__(self, scope: ResourceScope, id: str) -> None:
-        self.component = Component.containing(scope, f"Construct {id!r}")
+        owner = f"Construct {f'{construct_path(scope)}/{id}'!r}"
+        self.component = Component.containing(scope, owner)
         """The component the construct is in."""
+        parse_props(_ConstructProps, owner, id=id)
         claim_construct_id(scope, id, "Construct")
         self._attach(scope, id)
-        self.path = f"{construct_path(scope)}/{id}"
+        self.path = self.node.path
 
 
 class Resource:
@@ -258,9 +271,11 @@ class Resource:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
         scope.node.add_child(id, self)
+        self.node = ConstructNode(scope, id)
+        """The resource's place in the tree (it has no children: it renders objects instead)."""
         self.id = id
         """The construct id, unique among the scope's children."""
-        self.path = f"{construct_path(scope)}/{id}"
+        self.path = self.node.path
         self._dependencies: list[Resource] = []
         self._patches: list[JsonPatch] = []
         self._rendered: list[RenderedObject] | None = None

@@ -9,6 +9,7 @@ nothing). A raw L1 object's ``add_json_patch`` takes cdk8s' ``JsonPatch``, as cd
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any
 
 from gpumanifests._errors import InvalidInputError
@@ -76,19 +77,51 @@ _MEMBERS = {
 
 
 def _checked(operation: Mapping[str, Any]) -> dict[str, Any]:
+    """The operation, its value copied, when it is one RFC 6902 describes; else an error naming what is wrong."""
     op = operation.get("op")
-    if op not in _MEMBERS:
+    if not isinstance(op, str) or op not in _MEMBERS:
         raise InvalidInputError(f"JsonPatch: op={op!r}: expected one of {', '.join(map(repr, _MEMBERS))}")
     members = {"op", *_MEMBERS[op]}
-    if set(operation) != members:
-        given = ", ".join(sorted(map(str, operation)))
-        raise InvalidInputError(f"JsonPatch {op!r}: has {given}; the {op!r} operation has {', '.join(sorted(members))}")
+    missing, unknown = sorted(members - set(operation)), sorted(map(str, set(operation) - members))
+    if missing or unknown:
+        wrong = "; ".join(
+            [*(f"{name!r} is missing" for name in missing), *(f"{name!r} is unknown" for name in unknown)]
+        )
+        raise InvalidInputError(f"JsonPatch {op!r}: {wrong}; the {op!r} operation has {', '.join(sorted(members))}")
     for member in ("path", "from"):
-        if member in operation and not isinstance(operation[member], str):
-            raise InvalidInputError(
-                f"JsonPatch {op!r}: {member}={operation[member]!r}: expected a JSON pointer string ('/spec/x')"
-            )
-    return dict(operation)
+        if member in operation:
+            _check_pointer(op, member, operation[member])
+    if "value" in operation:
+        problem = _json_problem(operation["value"], "value")
+        if problem:
+            raise InvalidInputError(f"JsonPatch {op!r} {operation['path']}: {problem}")
+    return {name: copy.deepcopy(value) for name, value in operation.items()}
+
+
+def _check_pointer(op: str, member: str, pointer: object) -> None:
+    if not isinstance(pointer, str):
+        raise InvalidInputError(f"JsonPatch {op!r}: {member}={pointer!r}: expected a JSON pointer string ('/spec/x')")
+    try:
+        _tokens(pointer)
+    except _PatchError as error:
+        raise InvalidInputError(f"JsonPatch {op!r}: {member}: {error}") from None
+
+
+def _json_problem(value: object, where: str) -> str | None:
+    """Why ``value`` is not JSON (a mapping with string keys, a list, a string, number, bool or None), or None."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for i, item in enumerate(value) if (p := _json_problem(item, f"{where}[{i}]"))), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has the key {key!r}: JSON keys are strings"
+            problem = _json_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+    return f"{where}={value!r} is a {type(value).__name__}: expected JSON (a dict, list, string, number, bool or None)"
 
 
 class _PatchError(Exception):
@@ -136,7 +169,12 @@ def _tokens(pointer: str) -> list[str]:
         return []
     if not pointer.startswith("/"):
         raise _PatchError(f"{pointer!r} is not a JSON pointer: it must be empty or start with '/'")
+    if _BAD_ESCAPE.search(pointer):
+        raise _PatchError(f"{pointer!r} is not a JSON pointer: '~' is written '~0' and '/' '~1' in a token")
     return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+_BAD_ESCAPE = re.compile(r"~(?![01])")
 
 
 def _index(token: str, size: int, *, appending: bool = False) -> int | None:

@@ -23,18 +23,22 @@ if TYPE_CHECKING:
 __all__ = [
     "ConstructNode",
     "TreeConstruct",
+    "cdk8s_patch",
     "claim_construct_id",
     "construct_path",
+    "is_jsii_construct",
     "is_l1_construct",
     "jsii_app",
     "jsii_chart",
     "l1_objects",
+    "release_construct_id",
+    "tree_construct_of",
 ]
 
 
 def construct_path(scope: object) -> str:
-    """A construct's path: gpumanifests' own ``path``, else jsii's ``node.path`` ('' for the app)."""
-    path = getattr(scope, "path", None) or getattr(getattr(scope, "node", None), "path", "")
+    """A construct's path: its ``node.path`` ('' for the app), for gpumanifests' constructs and jsii's alike."""
+    path = getattr(getattr(scope, "node", None), "path", "")
     return path if isinstance(path, str) else ""
 
 
@@ -55,6 +59,11 @@ def claim_construct_id(scope: object, id: str, what: str) -> None:
             "construct ids must be unique among siblings, rename one"
         )
     taken[id] = source if isinstance(source, str) else ""
+
+
+def release_construct_id(scope: object, id: str) -> None:
+    """Free an id claimed for a construct that then failed to be made (a bad argument)."""
+    scope.__dict__.get("_gm_child_ids", {}).pop(id, None)
 
 
 class ConstructNode:
@@ -106,10 +115,16 @@ class TreeConstruct:
         return f"<{type(self).__name__} {self.node.path or 'app'}>"
 
     def jsii_scope(self) -> constructs.Construct:
-        """This construct's counterpart in jsii's tree, the scope of the L1 objects declared in it (made once)."""
+        """This construct's counterpart in jsii's tree, made on first use (a cdk8s ``Chart`` for a component).
+
+        ``gm.k8s`` objects are declared in it for you. Pass it yourself as the scope of a cdk8s
+        construct ``gm.k8s`` does not cover (a cdk8s-plus L2 construct, ``cdk8s.ApiObject``,
+        ``Include``, ``Helm``): the ApiObjects below it are rendered into the component, and
+        validated, like any other object.
+        """
         if self._jsii is None:
             parent = self.node.scope
-            self._jsii = self._new_jsii(parent.jsii_scope() if parent is not None else None)
+            self._jsii = self._made_jsii(self._new_jsii(parent.jsii_scope() if parent is not None else None))
         return self._jsii
 
     @property
@@ -122,6 +137,10 @@ class TreeConstruct:
         import constructs
 
         return constructs.Construct(parent, self.node.id)
+
+    def _made_jsii(self, made: constructs.Construct) -> constructs.Construct:
+        made._gm_construct = self  # type: ignore[attr-defined] # jsii hands back this same proxy for the object
+        return made
 
 
 # Importing cdk8s or constructs loads their jsii assemblies into Node.js (starting it): only the
@@ -142,11 +161,42 @@ def jsii_chart(parent: constructs.Construct, id: str, namespace: str) -> cdk8s.C
     return cdk8s.Chart(parent, id, namespace=namespace, disable_resource_name_hashes=True)
 
 
+def tree_construct_of(scope: constructs.Construct) -> TreeConstruct | None:
+    """The gpumanifests construct whose jsii counterpart ``scope`` is, or lies in; None when it lies in none
+    (a cdk8s App or Chart an app made itself, whose objects no synth would ever see)."""
+    current: Any = scope
+    while current is not None:
+        found = getattr(current, "_gm_construct", None)
+        if isinstance(found, TreeConstruct):
+            return found
+        current = current.node.scope
+    return None
+
+
+def cdk8s_patch(operation: dict[str, Any]) -> cdk8s.JsonPatch:
+    """The cdk8s ``JsonPatch`` for an RFC 6902 operation (``op``, ``path``, and ``value`` or ``from``)."""
+    import cdk8s
+
+    op, path = operation["op"], operation["path"]
+    if op in {"copy", "move"}:
+        return getattr(cdk8s.JsonPatch, op)(operation["from"], path)  # type: ignore[no-any-return]
+    if op == "remove":
+        return cdk8s.JsonPatch.remove(path)
+    return getattr(cdk8s.JsonPatch, op)(path, operation["value"])  # type: ignore[no-any-return]
+
+
 def l1_objects(scope: constructs.Construct) -> list[cdk8s.ApiObject]:
     """The ApiObjects below the jsii construct ``scope``, in the order cdk8s lists them (one round trip)."""
     import cdk8s
 
     return [construct for construct in scope.node.find_all() if isinstance(construct, cdk8s.ApiObject)]
+
+
+def is_jsii_construct(value: object) -> bool:
+    """Whether ``value`` is a construct of jsii's tree (an L1 object, a cdk8s Chart...)."""
+    import constructs
+
+    return isinstance(value, constructs.Construct)
 
 
 def is_l1_construct(value: object) -> bool:

@@ -36,8 +36,9 @@ def _hint(error: Exception) -> str:
     """What to do instead, for a gpumanifests construct handed to a cdk8s or constructs class directly."""
     if isinstance(error, TypeError) and "must be constructs." in str(error) and "got gpumanifests." in str(error):
         return (
-            "; gpumanifests' constructs are not jsii constructs: group with gm.Construct(scope, id), and declare "
-            "raw L1 objects with gm.k8s (which gives them a jsii scope)"
+            "; gpumanifests' constructs are not jsii constructs: group with gm.Construct(scope, id), declare raw L1 "
+            "objects with gm.k8s, and give any other cdk8s construct the component's cdk8s Chart, "
+            "component.jsii_scope()"
         )
     return ""
 
@@ -151,7 +152,7 @@ def load_app_files(apps_dir: Path, files: Sequence[Path], *, strict: bool = Fals
             except AppLoadError:
                 raise
             except InvalidInputError as error:
-                raise AppLoadError(f"{label}: {error}") from None
+                raise AppLoadError(f"{label} at {_location(error, file)}: {error}") from None
             except ValidationError as error:  # a props model (Node, GitRepo, NodeProfile...) built directly
                 details = InvalidInputError.from_validation(error.title, error)
                 raise AppLoadError(f"{label} at {_location(error, file)}: {details}") from None

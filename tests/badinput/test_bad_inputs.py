@@ -386,7 +386,7 @@ def test_a_cluster_declared_by_two_app_files_names_the_first(tmp_path: Path) -> 
     with pytest.raises(AppLoadError) as error:
         load_apps(tmp_path)
     assert str(error.value).startswith(
-        f"{tmp_path.name}/second.py: Cluster 'twin': id 'twin' is already used under 'the app' "
+        f"{tmp_path.name}/second.py at second.py:5: Cluster 'twin': id 'twin' is already used under 'the app' "
         f"(by {tmp_path.name}/first.py); construct ids must be unique among siblings, rename one"
     )
 

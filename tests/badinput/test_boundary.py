@@ -51,6 +51,18 @@ def _workload_after_l1_object_in_a_group(app: gm.GitOpsApp) -> None:
     gm.CpuJob(group, "x", image=IMAGE)
 
 
+def _cdk8s_patch_for_a_resource(app: gm.GitOpsApp) -> None:
+    import cdk8s
+
+    gm.CpuJob(_component(app), "work", image=IMAGE).add_json_patch(cdk8s.JsonPatch.remove("/spec"))  # type: ignore[arg-type]
+
+
+def _l1_in_a_chart_of_its_own(app: gm.GitOpsApp) -> None:
+    import cdk8s
+
+    gm.k8s.KubeConfigMap(cdk8s.Chart(cdk8s.App(), "mine"), "flags")
+
+
 CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     "missing-required-keyword": (
         lambda app: gm.CpuJob(_component(app), "work"),  # type: ignore[call-arg]
@@ -165,11 +177,47 @@ CASES: dict[str, tuple[Callable[[gm.GitOpsApp], object], tuple[str, ...]]] = {
     ),
     "patch-without-its-value": (
         lambda app: gm.JsonPatch({"op": "add", "path": "/spec/x"}),
-        ("JsonPatch 'add': has op, path", "the 'add' operation has op, path, value"),
+        ("JsonPatch 'add': 'value' is missing", "the 'add' operation has op, path, value"),
     ),
     "patch-path-not-a-pointer": (
         lambda app: gm.JsonPatch({"op": "remove", "path": 3}),
         ("JsonPatch 'remove': path=3", "expected a JSON pointer string"),
+    ),
+    "construct-id-not-a-dns-label": (
+        lambda app: gm.Construct(_component(app), "a/b"),
+        ("Construct 'c/ml/a/b'", "id='a/b'"),
+    ),
+    "l1-scope-none": (
+        lambda app: gm.k8s.KubeConfigMap(None, "flags"),
+        ("gm.k8s.KubeConfigMap 'flags'", "scope=None: expected a gm.Component or a gm.Construct"),
+    ),
+    "l1-in-a-chart-outside-the-app": (
+        _l1_in_a_chart_of_its_own,
+        ("gm.k8s.KubeConfigMap 'mine/flags'", "outside the app's clusters", "never synthesized"),
+    ),
+    "patch-op-not-a-string": (
+        lambda app: gm.JsonPatch({"op": ["add"], "path": "/a", "value": 1}),
+        ("JsonPatch: op=['add']", "expected one of 'add'"),
+    ),
+    "patch-value-not-json": (
+        lambda app: gm.JsonPatch.add("/metadata/annotations", {"a": {1, 2}}),
+        ("JsonPatch 'add' /metadata/annotations", "value.a={1, 2} is a set", "expected JSON"),
+    ),
+    "patch-path-without-a-slash": (
+        lambda app: gm.JsonPatch.remove("spec/x"),
+        ("JsonPatch 'remove': path", "'spec/x' is not a JSON pointer: it must be empty or start with '/'"),
+    ),
+    "patch-path-with-a-bad-escape": (
+        lambda app: gm.JsonPatch.add("/metadata/labels/a~2b", "x"),
+        ("JsonPatch 'add': path", "'~' is written '~0' and '/' '~1'"),
+    ),
+    "cdk8s-patch-for-a-resource": (
+        _cdk8s_patch_for_a_resource,
+        ("CpuJob 'c/ml/work'.add_json_patch", "patches[0]=a cdk8s.JsonPatch: expected a gm.JsonPatch"),
+    ),
+    "patch-operation-not-a-dict": (
+        lambda app: gm.JsonPatch("add"),  # type: ignore[arg-type]
+        ("JsonPatch", "operation='add': expected a dict of str to any value"),
     ),
     "l1-id-taken-in-a-group": (
         _workload_after_l1_object_in_a_group,

@@ -63,4 +63,5 @@ def test_a_component_given_to_jsii_directly_names_the_gpumanifests_way(tmp_path:
     with pytest.raises(AppLoadError) as error:
         load_apps(apps)
     assert "apps/lab.py raised TypeError at lab.py:6" in str(error.value)
-    assert "group with gm.Construct(scope, id), and declare raw L1 objects with gm.k8s" in str(error.value)
+    assert "group with gm.Construct(scope, id), declare raw L1 objects with gm.k8s" in str(error.value)
+    assert "component.jsii_scope()" in str(error.value)

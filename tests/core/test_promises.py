@@ -95,6 +95,40 @@ def test_the_tree_answers_like_the_cdk_node_api() -> None:
     assert nightly.component is jobs
 
 
+def test_a_resource_has_a_node_too() -> None:
+    cluster = _cluster()
+    report = gm.CpuJob(gm.Construct(gm.Component(cluster, "jobs"), "nightly"), "report", image=IMAGE)
+    assert (report.node.id, report.node.path, report.path) == ("report", "lab/jobs/nightly/report", report.path)
+    assert report.node.children == []
+
+
+def test_a_gm_json_patch_patches_an_l1_object_as_cdk8s_does() -> None:
+    """cdk8s applies an L1 object's patches (its ``remove`` of a missing path does nothing)."""
+    cluster = _cluster()
+    flags = gm.k8s.KubeConfigMap(gm.Component(cluster, "jobs"), "flags", data={"mode": "fast"})
+    flags.add_json_patch(gm.JsonPatch.add("/data/level", "debug"), gm.JsonPatch.remove("/data/absent"))
+    [manifest] = [f for path, f in gm.synthesize(cluster.app).files.items() if "configmap_lab-jobs-flags" in path]
+    assert "level: debug" in manifest.decode()
+
+
+def test_any_cdk8s_construct_can_go_in_a_components_jsii_scope() -> None:
+    """``jsii_scope()`` is the component's cdk8s Chart: the ApiObjects below it render into the component."""
+    import cdk8s
+
+    cluster = _cluster()
+    jobs = gm.Component(cluster, "jobs")
+    cdk8s.ApiObject(jobs.jsii_scope(), "raw", api_version="v1", kind="ConfigMap", metadata={"name": "raw"})
+    [manifest] = [f for path, f in gm.synthesize(cluster.app).files.items() if path.endswith("configmap_raw.yaml")]
+    assert "namespace: jobs" in manifest.decode()
+
+
+def test_a_failed_l1_object_leaves_its_id_free() -> None:
+    jobs = gm.Component(_cluster(), "jobs")
+    with pytest.raises(gm.InvalidInputError, match=r"gm\.k8s\.KubeConfigMap 'lab/jobs/flags'"):
+        gm.k8s.KubeConfigMap(jobs, "flags", data=5)  # type: ignore[arg-type]
+    assert gm.k8s.KubeConfigMap(jobs, "flags", data={"mode": "fast"}) in jobs.node.children
+
+
 def test_fails_on_a_resource_outside_any_component() -> None:
     cluster = _cluster()
     with pytest.raises(
