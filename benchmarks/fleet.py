@@ -18,8 +18,10 @@ as a fresh process timed from its start to its exit (interpreter start included)
 
 Peak memory is the process's peak resident set plus that of its child processes (the jsii
 Node.js process), each the kernel's high-water mark (``VmHWM``) sampled from ``/proc`` every
-50 ms (``wait4``'s maximum would include the benchmark's own memory at the fork). The load average is recorded
-before every process.
+50 ms by a thread (``wait4``'s maximum would include the benchmark's own memory at the fork); the
+wall time is exact, taken when ``wait4`` returns. Before every process the file system's pending
+writes are flushed (``os.sync``: otherwise whichever path runs after a large deletion waits on
+it), and the load average is recorded.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -65,21 +68,34 @@ def _peak_kib(pid: int) -> int:
     return 0
 
 
+def _sample_peaks(pid: int, peaks: dict[int, int], done: threading.Event) -> None:
+    """Record the high-water mark of ``pid`` and its children every 50 ms until ``done``."""
+    while not done.is_set():
+        for process in (pid, *_children(pid)):
+            peaks[process] = max(peaks.get(process, 0), _peak_kib(process))
+        done.wait(_SAMPLE_SECONDS)
+
+
 def run(command: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``command`` as a fresh process: wall seconds, exit code, stdout, and peak memory (MiB)."""
+    """Run ``command`` as a fresh process: wall seconds, exit code, stdout, and peak memory (MiB).
+
+    The file system's pending writes are flushed first (``os.sync``), so no process pays for the
+    deletions of the one before it; the wall time ends when ``wait4`` returns (memory is sampled
+    by a thread meanwhile).
+    """
+    os.sync()
     load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr)
         peaks: dict[int, int] = {}
-        while True:
-            for pid in (process.pid, *_children(process.pid)):
-                peaks[pid] = max(peaks.get(pid, 0), _peak_kib(pid))
-            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            time.sleep(_SAMPLE_SECONDS)
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_peaks, args=(process.pid, peaks, done))
+        sampler.start()
+        _, status, _ = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         stderr.seek(0)
