@@ -221,6 +221,11 @@ class Component(TreeConstruct):
         """
         current = scope
         while isinstance(current, TreeConstruct) and not isinstance(current, Component):
+            if "node" not in vars(current):
+                raise InvalidInputError(
+                    f"{what}: its scope, a {type(current).__name__}, has no place in the tree yet: its __init__ "
+                    "must call super().__init__(scope, id) before declaring anything in it"
+                )
             current = current.node.scope
         if not isinstance(current, Component):
             where = construct_path(scope) or "the app"

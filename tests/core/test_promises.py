@@ -95,6 +95,26 @@ def test_the_tree_answers_like_the_cdk_node_api() -> None:
     assert nightly.component is jobs
 
 
+def test_a_construct_of_your_own_groups_resources_under_its_id() -> None:
+    class Pipeline(gm.Construct):
+        def __init__(self, scope: gm.Component, id: str) -> None:
+            super().__init__(scope, id)
+            gm.CpuJob(self, f"{id}-extract", image=IMAGE)
+
+    cluster = _cluster()
+    pipeline = Pipeline(gm.Component(cluster, "jobs"), "etl")
+    assert [child.path for child in pipeline.node.children] == ["lab/jobs/etl/etl-extract"]  # type: ignore[attr-defined]
+
+
+def test_a_construct_of_your_own_must_take_its_place_first() -> None:
+    class Forgetful(gm.Construct):
+        def __init__(self, scope: gm.Component, id: str) -> None:
+            gm.CpuJob(self, "job", image=IMAGE)
+
+    with pytest.raises(gm.InvalidInputError, match=r"its __init__ must call super\(\)\.__init__\(scope, id\)"):
+        Forgetful(gm.Component(_cluster(), "jobs"), "etl")
+
+
 def test_a_resource_has_a_node_too() -> None:
     cluster = _cluster()
     report = gm.CpuJob(gm.Construct(gm.Component(cluster, "jobs"), "nightly"), "report", image=IMAGE)
