@@ -2,12 +2,12 @@
 
 gpumanifests' constructs (the app, clusters, fleets, components, plain constructs and
 resources) are plain Python objects: declaring a fleet costs no round trip to Node.js, and an app
-that never uses the L1 escape hatch never starts it. Each scope has a CDK-style ``node`` (id,
-path, scope, children, ``try_find_child``). A raw cdk8s L1 object (``gm.k8s.KubeConfigMap``)
-needs a jsii scope: :meth:`TreeConstruct.jsii_scope` makes the scope's counterpart in jsii's tree
-on first use (a cdk8s ``App`` for the app, a ``Chart`` for a component, a ``Construct`` for the
-rest), with the same ids, so the object's path and its chart's namespace are what they would be
-in a cdk8s app.
+that never uses the L1 escape hatch never starts it. Each construct, resources included, has a
+CDK-style ``node`` (id, path, scope, children, ``try_find_child``, ``find_child``). A raw cdk8s
+L1 object (``gm.k8s.KubeConfigMap``) needs a jsii scope: :meth:`TreeConstruct.jsii_scope` makes
+the scope's counterpart in jsii's tree on first use (a cdk8s ``App`` for the app, a ``Chart`` for
+a component, a ``Construct`` for the rest), with the same ids, so the object's path and its
+chart's namespace are what they would be in a cdk8s app.
 """
 
 from __future__ import annotations
@@ -143,8 +143,8 @@ class TreeConstruct:
         return made
 
 
-# Importing cdk8s or constructs loads their jsii assemblies into Node.js (starting it): only the
-# functions below do, when an L1 object is first declared or looked at.
+# Importing cdk8s or constructs loads their jsii assemblies into Node.js (starting it): only
+# ``jsii_scope`` and the functions below do, when an L1 object is first declared or looked at.
 
 
 def jsii_app() -> cdk8s.App:
