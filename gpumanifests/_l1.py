@@ -99,14 +99,11 @@ def _check_scope(scope: Any, owner: str) -> None:
             f"{owner}: scope is a {type(scope).__name__}, which holds no L1 objects; declare it in the "
             "resource's component (or a gm.Construct inside it)"
         )
-    if isinstance(scope, TreeConstruct):
-        Component.containing(scope, owner)
-        return
-    if not is_jsii_construct(scope):
+    if not isinstance(scope, TreeConstruct) and not is_jsii_construct(scope):
         raise InvalidInputError(
             f"{owner}: scope={scope!r}: expected a gm.Component or a gm.Construct (or an L1 object inside one)"
         )
-    mirrored = tree_construct_of(scope)
+    mirrored = scope if isinstance(scope, TreeConstruct) else tree_construct_of(scope)
     if mirrored is None:
         raise InvalidInputError(
             f"{owner}: scope {construct_path(scope)!r} is a cdk8s construct outside the app's clusters, whose "

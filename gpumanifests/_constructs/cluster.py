@@ -441,7 +441,6 @@ class Cluster(TreeConstruct):
         claim_construct_id(scope, id, "Cluster")
         self._attach(scope, id)
         self.app = scope
-        self.path = id
         self.source = scope.source
         self.components: list[Component] = []
         self._profiles = _distinct_profiles(self.props.nodes, self.props.pools)  # nodes are frozen: computed once

@@ -150,7 +150,6 @@ class Component(TreeConstruct):
         claim_construct_id(scope, id, "Component")
         self._attach(scope, id)
         self.cluster = scope
-        self.path = self.node.path
         self.resources: list[Resource] = []
         self.declared_workloads: list[Workload[Any]] = []
         """The workloads among :attr:`resources`, each added by its own constructor."""
@@ -257,7 +256,6 @@ class Construct(TreeConstruct):
         parse_props(_ConstructProps, owner, id=id)
         claim_construct_id(scope, id, "Construct")
         self._attach(scope, id)
-        self.path = self.node.path
 
 
 class Resource:
@@ -275,8 +273,7 @@ class Resource:
     def __init__(self, scope: ResourceScope, id: str) -> None:
         self.component = Component.containing(scope, f"{type(self).__name__} {id!r}")
         claim_construct_id(scope, id, type(self).__name__)
-        scope.node.add_child(id, self)
-        self.node = ConstructNode(scope, id)
+        self.node = ConstructNode(scope, id, self)
         """The resource's place in the tree (it has no children: it renders objects instead)."""
         self.id = id
         """The construct id, unique among the scope's children."""

@@ -52,10 +52,14 @@ class Fleet(TreeConstruct):
         claim_construct_id(scope, id, "Fleet")
         self._attach(scope, id)
         self.repo = repo
-        self.path = f"fleet/{id}"
         self.clusters: list[Cluster] = []
         """The member clusters, in declaration order."""
         scope.fleets.append(self)
+
+    @property
+    def path(self) -> str:
+        """How messages name the fleet: ``fleet/<name>`` (its Argo CD objects are not a cluster's)."""
+        return f"fleet/{self.name}"
 
     @property
     def name(self) -> str:

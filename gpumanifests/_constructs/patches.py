@@ -3,7 +3,8 @@
 ``gm.JsonPatch`` holds one operation, applied here, in Python, as RFC 6902 says: ``remove``,
 ``replace``, ``move`` and ``copy`` of a path that does not exist, and an ``add`` below one, are
 errors naming the patch (cdk8s' own ``JsonPatch.remove`` of a missing path silently does
-nothing). A raw L1 object's ``add_json_patch`` takes cdk8s' ``JsonPatch``, as cdk8s documents.
+nothing). A ``gm.k8s`` object's own ``add_json_patch`` takes it too, as the cdk8s ``JsonPatch``
+it stands for, which cdk8s applies (``_l1.py``).
 """
 
 from __future__ import annotations

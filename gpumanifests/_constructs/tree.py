@@ -67,9 +67,12 @@ def release_construct_id(scope: object, id: str) -> None:
 
 
 class ConstructNode:
-    """A construct's place in the tree, as the CDK's ``construct.node`` shows it."""
+    """A construct's place in the tree, as the CDK's ``construct.node`` shows it.
 
-    def __init__(self, scope: TreeConstruct | None, id: str) -> None:
+    Made by the construct it belongs to, which it records among ``scope``'s children.
+    """
+
+    def __init__(self, scope: TreeConstruct | None, id: str, construct: object) -> None:
         self.scope = scope
         """The construct this one was declared in; None for the app."""
         self.id = id
@@ -77,6 +80,8 @@ class ConstructNode:
         self.path: str = f"{scope.node.path}/{id}" if scope is not None and scope.node.path else id
         """The ids from the app down, joined by ``/`` ('' for the app)."""
         self._children: dict[str, object] = {}
+        if scope is not None:
+            scope.node.add_child(id, construct)
 
     @property
     def children(self) -> list[object]:
@@ -107,9 +112,12 @@ class TreeConstruct:
 
     def _attach(self, scope: TreeConstruct | None, id: str) -> None:
         """Take the place ``id`` in ``scope`` (the id was claimed before the construct checked its props)."""
-        self.node = ConstructNode(scope, id)
-        if scope is not None:
-            scope.node.add_child(id, self)
+        self.node = ConstructNode(scope, id, self)
+
+    @property
+    def path(self) -> str:
+        """The ids from the app down, as messages name the construct (its ``node.path``)."""
+        return self.node.path
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.node.path or 'app'}>"
