@@ -118,7 +118,8 @@ def test_a_construct_of_your_own_must_take_its_place_first() -> None:
 def test_a_resource_has_a_node_too() -> None:
     cluster = _cluster()
     report = gm.CpuJob(gm.Construct(gm.Component(cluster, "jobs"), "nightly"), "report", image=IMAGE)
-    assert (report.node.id, report.node.path, report.path) == ("report", "lab/jobs/nightly/report", report.path)
+    assert (report.node.id, report.node.path) == ("report", "lab/jobs/nightly/report")
+    assert report.path == report.node.path
     assert report.node.children == []
 
 
